@@ -1,0 +1,1 @@
+"""The graphical application (Qt). Nothing outside nnviz.app imports it."""

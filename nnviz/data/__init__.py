@@ -1,0 +1,1 @@
+"""Datasets: 2D generators, image loaders, splits and normalization. No Qt."""

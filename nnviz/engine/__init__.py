@@ -1,0 +1,1 @@
+"""The NumPy training engine. No Qt."""

@@ -1,0 +1,1 @@
+"""Project files and exports (HDF5, code, CSV, images). No Qt."""

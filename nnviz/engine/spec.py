@@ -110,6 +110,21 @@ class NetworkSpec:
         layers[index] = replace(layers[index], **changes)
         return self.with_layers(layers)
 
+    def for_task(self, input_dim: int, n_classes: int) -> NetworkSpec:
+        """This network adapted to a dataset: the input follows the data, the output layer
+        and loss follow the task (one sigmoid unit for two classes, softmax for k)."""
+        if n_classes < 2:
+            raise SpecError("n_classes", f"a classifier needs at least 2 classes, got {n_classes}")
+        layers = list(self.layers)
+        last = max(i for i, layer in enumerate(layers) if layer.is_dense())
+        if n_classes == 2:
+            layers[last] = replace(layers[last], units=1, activation="sigmoid")
+            loss = "binary_crossentropy"
+        else:
+            layers[last] = replace(layers[last], units=n_classes, activation="softmax")
+            loss = "categorical_crossentropy"
+        return replace(self, input_dim=input_dim, layers=tuple(layers), loss=loss)
+
     # -- serialization ------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         return {

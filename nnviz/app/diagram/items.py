@@ -1,0 +1,483 @@
+"""Graphics items of the diagram. They only draw; the view decides what a click means.
+
+Connections of one dense layer are one :class:`ConnectionBlock` that paints all its lines
+with a handful of pens (bucketed by sign and size), so a live update is a numpy pass and
+one repaint, not thousands of item updates.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsObject,
+    QGraphicsSimpleTextItem,
+    QStyleOptionGraphicsItem,
+    QWidget,
+)
+
+from nnviz.app.diagram.layout import NEURON_RADIUS, Column
+
+# A colour-blind-safe diverging pair (ColorBrewer RdBu ends): orange-red for positive,
+# blue for negative.
+POSITIVE = QColor("#d6604d")
+NEGATIVE = QColor("#4393c3")
+NEUTRAL = QColor(150, 150, 150)
+WIDTH_LEVELS = 6
+MAX_LINE_WIDTH = 5.0
+
+
+def diverging_lut() -> np.ndarray:
+    """A 256-entry RGBA lookup table from blue (-1) through near-white (0) to red (+1)."""
+    t = np.linspace(-1.0, 1.0, 256)[:, None]
+    white = np.array([247, 247, 247], dtype=np.float64)
+    pos = np.array([POSITIVE.red(), POSITIVE.green(), POSITIVE.blue()], dtype=np.float64)
+    neg = np.array([NEGATIVE.red(), NEGATIVE.green(), NEGATIVE.blue()], dtype=np.float64)
+    rgb = np.where(t >= 0, white + t * (pos - white), white + (-t) * (neg - white))
+    lut = np.empty((256, 4), dtype=np.uint8)
+    lut[:, :3] = np.clip(rgb, 0, 255).astype(np.uint8)
+    lut[:, 3] = 255
+    return lut
+
+
+_LUT = diverging_lut()
+
+
+def heatmap_image(grid: np.ndarray) -> QImage:
+    """A QImage of a 2D array, symmetric colour scale around 0, row 0 at the bottom."""
+    grid = np.asarray(grid, dtype=np.float32)
+    scale = float(np.max(np.abs(grid))) or 1.0
+    index = np.clip((grid / scale + 1.0) * 127.5, 0, 255).astype(np.uint8)
+    rgba = np.ascontiguousarray(_LUT[index[::-1]])
+    h, w = index.shape
+    return QImage(rgba.data, w, h, 4 * w, QImage.Format.Format_RGBA8888).copy()
+
+
+def weight_colour(value: float, strength: float = 1.0) -> QColor:
+    colour = QColor(POSITIVE if value >= 0 else NEGATIVE)
+    colour.setAlphaF(0.25 + 0.75 * max(0.0, min(1.0, strength)))
+    return colour
+
+
+class ConnectionBlock(QGraphicsItem):
+    """All connections into one dense layer: lines between anchor points of two columns."""
+
+    def __init__(self, dense_index: int, source: Column, target: Column, editable: bool):
+        super().__init__()
+        self.dense_index = dense_index
+        self.editable = editable
+        x0 = source.x + (source.width / 2 if source.collapsed else NEURON_RADIUS)
+        x1 = target.x - (target.width / 2 if target.collapsed else NEURON_RADIUS)
+        ys0, ys1 = source.anchor_ys(), target.anchor_ys()
+        self.shape_in_out = (len(ys0), len(ys1))
+        grid0, grid1 = np.meshgrid(ys0, ys1, indexing="ij")
+        self._segments = np.stack(
+            [np.full(grid0.size, x0), grid0.ravel(), np.full(grid0.size, x1), grid1.ravel()],
+            axis=1,
+        )
+        self._lines = [QLineF(*map(float, seg)) for seg in self._segments]
+        self._rect = QRectF(
+            x0 - 3, min(ys0.min(), ys1.min()) - 3, x1 - x0 + 6, abs(np.ptp(np.r_[ys0, ys1])) + 6
+        )
+        self._pens: list[QPen] = []
+        self._groups: list[list[QLineF]] = []
+        self.value: np.ndarray | None = None
+        self.magnitude: np.ndarray | None = None
+        self.setZValue(-1)
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.set_values(None, None)
+
+    def boundingRect(self) -> QRectF:
+        return self._rect
+
+    def set_values(self, value: np.ndarray | None, magnitude: np.ndarray | None) -> None:
+        """Recolour from weights shaped like ``shape_in_out`` (None: neutral thin lines)."""
+        self.value, self.magnitude = value, magnitude
+        if value is None or magnitude is None:
+            self._pens = [QPen(NEUTRAL, 0.8)]
+            self._groups = [self._lines]
+        else:
+            flat_v, flat_m = value.ravel(), magnitude.ravel()
+            scale = float(np.max(flat_m)) or 1.0
+            level = np.minimum((flat_m / scale * WIDTH_LEVELS).astype(int), WIDTH_LEVELS - 1)
+            bucket = level * 2 + (flat_v < 0)
+            self._pens, self._groups = [], []
+            for key in np.unique(bucket):
+                lvl, negative = divmod(int(key), 2)
+                strength = (lvl + 1) / WIDTH_LEVELS
+                pen = QPen(weight_colour(-1.0 if negative else 1.0, strength))
+                pen.setWidthF(0.6 + (MAX_LINE_WIDTH - 0.6) * strength)
+                pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+                self._pens.append(pen)
+                self._groups.append([self._lines[i] for i in np.flatnonzero(bucket == key)])
+        self.update()
+
+    def pen_widths(self) -> np.ndarray:
+        """The drawn width of every line, in ``shape_in_out`` order (for tests)."""
+        widths = np.zeros(len(self._lines))
+        index = {id(line): i for i, line in enumerate(self._lines)}
+        for pen, group in zip(self._pens, self._groups, strict=True):
+            for line in group:
+                widths[index[id(line)]] = pen.widthF()
+        return widths.reshape(self.shape_in_out)
+
+    def hit(self, point: QPointF, tolerance: float) -> tuple[int, int] | None:
+        """The (input, unit) anchor pair of the line nearest ``point`` within ``tolerance``."""
+        p = np.array([point.x(), point.y()])
+        a, b = self._segments[:, :2], self._segments[:, 2:]
+        ab = b - a
+        t = np.clip(np.einsum("ij,ij->i", p - a, ab) / np.einsum("ij,ij->i", ab, ab), 0, 1)
+        distance = np.linalg.norm(a + t[:, None] * ab - p, axis=1)
+        best = int(np.argmin(distance))
+        if distance[best] > tolerance or not 0.08 < t[best] < 0.92:
+            return None
+        return divmod(best, self.shape_in_out[1])
+
+    def line_midpoint(self, i: int, j: int, t: float = 0.5) -> QPointF:
+        """A point on the line from anchor ``i`` to unit ``j`` (tests aim clicks with it)."""
+        return self._lines[i * self.shape_in_out[1] + j].pointAt(t)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        for pen, group in zip(self._pens, self._groups, strict=True):
+            painter.setPen(pen)
+            painter.drawLines(group)
+
+
+class NeuronItem(QGraphicsItem):
+    """One neuron: a circle, its output heatmap when known, and its bias as a small square
+    at the lower left (dense layers only)."""
+
+    BIAS_SIZE = 9.0
+
+    def __init__(self, column: Column, unit: int, label: str = "") -> None:
+        super().__init__()
+        self.column = column
+        self.unit = unit
+        self.label = label
+        self.bias: float | None = None
+        self.bias_scale = 1.0
+        self.image: QImage | None = None
+        self.setPos(column.x, column.neuron_y(unit))
+        self.setAcceptHoverEvents(False)
+
+    @property
+    def dense_index(self) -> int | None:
+        return self.column.dense_index
+
+    def boundingRect(self) -> QRectF:
+        r = NEURON_RADIUS + 2
+        return QRectF(-r - self.BIAS_SIZE, -r, 2 * r + self.BIAS_SIZE, 2 * r + 2)
+
+    def bias_rect(self) -> QRectF:
+        s = self.BIAS_SIZE
+        return QRectF(-NEURON_RADIUS - s * 0.6, NEURON_RADIUS - s * 0.9, s, s)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        r = NEURON_RADIUS
+        circle = QRectF(-r, -r, 2 * r, 2 * r)
+        palette = widget.palette() if isinstance(widget, QWidget) else None
+        base = palette.base().color() if palette else QColor("white")
+        text = palette.text().color() if palette else QColor("black")
+        painter.setPen(QPen(text, 1.2))
+        painter.setBrush(QBrush(base))
+        painter.drawEllipse(circle)
+        if self.image is not None:
+            path = QPainterPath()
+            path.addEllipse(circle.adjusted(1, 1, -1, -1))
+            painter.save()
+            painter.setClipPath(path)
+            painter.drawImage(circle, self.image)
+            painter.restore()
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawEllipse(circle)
+        if self.label:
+            painter.setFont(QFont(painter.font().family(), 8))
+            painter.drawText(circle, Qt.AlignmentFlag.AlignCenter, self.label)
+        if self.column.dense_index is not None:
+            fill = NEUTRAL if self.bias is None else weight_colour(self.bias, self.bias_scale)
+            painter.setPen(QPen(text, 0.8))
+            painter.setBrush(QBrush(fill))
+            painter.drawRect(self.bias_rect())
+
+
+class BundleItem(QGraphicsItem):
+    """A collapsed layer (or a wide vector input): a tall rounded block with its size."""
+
+    def __init__(self, column: Column, caption: str) -> None:
+        super().__init__()
+        self.column = column
+        self.caption = caption
+        self.setPos(column.x, 0)
+
+    def boundingRect(self) -> QRectF:
+        w = self.column.width
+        return QRectF(-w / 2, self.column.top, w, self.column.bottom - self.column.top)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        palette = widget.palette() if isinstance(widget, QWidget) else None
+        text = palette.text().color() if palette else QColor("black")
+        rect = self.boundingRect().adjusted(4, 2, -4, -2)
+        painter.setPen(QPen(text, 1.2))
+        painter.setBrush(QBrush(palette.base().color() if palette else QColor("white")))
+        painter.drawRoundedRect(rect, 10, 10)
+        # a hint of many stacked neurons
+        painter.setPen(QPen(NEUTRAL, 1))
+        for k in range(7):
+            y = rect.top() + 18 + k * 9
+            painter.drawEllipse(QPointF(0, y), 3, 3)
+            painter.drawEllipse(QPointF(0, rect.bottom() - 18 - k * 9), 3, 3)
+        painter.setPen(QPen(text))
+        font = QFont(painter.font())
+        font.setBold(True)
+        painter.setFont(font)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, self.caption)
+
+
+class ImageBlockItem(QGraphicsItem):
+    """The image input: stacked colour planes drawn as pixel grids, with the flat size."""
+
+    def __init__(self, column: Column, image_shape: tuple[int, ...]) -> None:
+        super().__init__()
+        self.column = column
+        self.image_shape = tuple(int(s) for s in image_shape)
+        self.setPos(column.x, 0)
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(-60, self.column.top, 120, self.column.bottom - self.column.top)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        palette = widget.palette() if isinstance(widget, QWidget) else None
+        text = palette.text().color() if palette else QColor("black")
+        channels = self.image_shape[2] if len(self.image_shape) > 2 else 1
+        tints = [QColor(220, 80, 80, 90), QColor(80, 170, 90, 90), QColor(80, 120, 220, 90)]
+        side, step = 60.0, 9.0
+        layers = min(channels, 3)
+        left = -(side + step * (layers - 1)) / 2
+        top = -(side + step * (layers - 1)) / 2
+        for c in reversed(range(layers)):
+            square = QRectF(left + step * c, top + step * c, side, side)
+            painter.setBrush(QBrush(tints[c] if channels == 3 else QColor(160, 160, 160, 90)))
+            painter.setPen(QPen(text, 1))
+            painter.drawRect(square)
+            painter.setPen(QPen(QColor(text.red(), text.green(), text.blue(), 60), 0.5))
+            for k in range(1, 8):
+                d = side * k / 8
+                x, y = square.left() + d, square.top() + d
+                painter.drawLine(QLineF(x, square.top(), x, square.bottom()))
+                painter.drawLine(QLineF(square.left(), y, square.right(), y))
+        painter.setPen(QPen(text))
+        shape = "×".join(str(s) for s in self.image_shape)
+        size = int(np.prod(self.image_shape))
+        caption = f"{shape}\n= {size:,}".replace(",", "\u202f")
+        rect = QRectF(-60, -top + 6, 120, 40)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, caption)
+
+
+class DropoutItem(QGraphicsItem):
+    """A dropout layer: a dashed bar through which the connections pass."""
+
+    def __init__(self, column: Column) -> None:
+        super().__init__()
+        self.column = column
+        self.setPos(column.x, 0)
+
+    def boundingRect(self) -> QRectF:
+        w = self.column.width
+        return QRectF(-w / 2, self.column.top, w, self.column.bottom - self.column.top)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        palette = widget.palette() if isinstance(widget, QWidget) else None
+        text = palette.text().color() if palette else QColor("black")
+        pen = QPen(text, 1.2, Qt.PenStyle.DashLine)
+        painter.setPen(pen)
+        painter.setBrush(QBrush(QColor(128, 128, 128, 70)))
+        painter.drawRoundedRect(self.boundingRect().adjusted(2, 0, -2, 0), 6, 6)
+
+
+class ButtonItem(QGraphicsItem):
+    """A small round button ("+", "−") that the view clicks by its ``action`` name."""
+
+    RADIUS = 8.0
+
+    def __init__(self, symbol: str, action: str, spec_index: int, tooltip: str) -> None:
+        super().__init__()
+        self.symbol = symbol
+        self.action = action
+        self.spec_index = spec_index
+        self.setToolTip(tooltip)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+
+    def boundingRect(self) -> QRectF:
+        r = self.RADIUS + 1
+        return QRectF(-r, -r, 2 * r, 2 * r)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        palette = widget.palette() if isinstance(widget, QWidget) else None
+        text = palette.text().color() if palette else QColor("black")
+        painter.setPen(QPen(text, 1))
+        painter.setBrush(QBrush(palette.button().color() if palette else QColor("#eee")))
+        r = self.RADIUS
+        painter.drawEllipse(QRectF(-r, -r, 2 * r, 2 * r))
+        painter.drawLine(QLineF(-4, 0, 4, 0))
+        if self.symbol == "+":
+            painter.drawLine(QLineF(0, -4, 0, 4))
+
+
+class HandleItem(QGraphicsItem):
+    """The grip under a layer: drag it down to add neurons, up to remove them."""
+
+    def __init__(self, spec_index: int) -> None:
+        super().__init__()
+        self.spec_index = spec_index
+        self.setCursor(Qt.CursorShape.SizeVerCursor)
+        self.setToolTip("Drag up or down to remove or add neurons")
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(-16, -5, 32, 10)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QBrush(QColor(128, 128, 128, 160)))
+        painter.drawRoundedRect(QRectF(-14, -3, 28, 6), 3, 3)
+
+
+class LayerFrame(QGraphicsObject):
+    """The column behind a layer's neurons: highlights selection and drag targets."""
+
+    def __init__(self, column: Column) -> None:
+        super().__init__()
+        self.column = column
+        self.selected = False
+        self.state = ""  # "", "dragging", "removing"
+        self.setPos(column.x, 0)
+        self.setZValue(-2)
+
+    def boundingRect(self) -> QRectF:
+        w = self.column.width + (0 if self.column.role == "dropout" else 10)
+        return QRectF(-w / 2, self.column.top - 10, w, self.column.bottom - self.column.top + 20)
+
+    def set_look(self, selected: bool | None = None, state: str | None = None) -> None:
+        if selected is not None:
+            self.selected = selected
+        if state is not None:
+            self.state = state
+        self.update()
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        if not self.selected and not self.state:
+            return
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        palette = widget.palette() if isinstance(widget, QWidget) else None
+        accent = palette.highlight().color() if palette else QColor("#3daee9")
+        if self.state == "removing":
+            accent = QColor("#c0392b")
+        fill = QColor(accent)
+        fill.setAlpha(60 if self.state else 35)
+        painter.setPen(
+            QPen(accent, 1.5, Qt.PenStyle.DashLine if self.state else Qt.PenStyle.SolidLine)
+        )
+        painter.setBrush(QBrush(fill))
+        painter.drawRoundedRect(self.boundingRect().adjusted(1, 1, -1, -1), 12, 12)
+
+
+class PaletteChip(QGraphicsItem):
+    """A layer kind to drag into the network ("Dense" or "Dropout")."""
+
+    def __init__(self, kind: str, title: str, tooltip: str) -> None:
+        super().__init__()
+        self.kind = kind
+        self.title = title
+        self.setToolTip(tooltip)
+        self.setCursor(Qt.CursorShape.OpenHandCursor)
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(0, 0, 86, 28)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        palette = widget.palette() if isinstance(widget, QWidget) else None
+        text = palette.text().color() if palette else QColor("black")
+        painter.setPen(QPen(text, 1))
+        painter.setBrush(QBrush(palette.button().color() if palette else QColor("#eee")))
+        rect = self.boundingRect().adjusted(1, 1, -1, -1)
+        painter.drawRoundedRect(rect, 8, 8)
+        icon = QRectF(8, 7, 14, 14)
+        if self.kind == "dense":
+            painter.drawEllipse(icon)
+        else:
+            painter.setPen(QPen(text, 1, Qt.PenStyle.DashLine))
+            painter.drawRect(icon.adjusted(3, 0, -3, 0))
+            painter.setPen(QPen(text, 1))
+        painter.drawText(rect.adjusted(26, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter, self.title)
+
+
+class TextItem(QGraphicsSimpleTextItem):
+    """Centred text that takes its colour from the view palette when asked."""
+
+    def __init__(self, text: str, bold: bool = False, point_size: float | None = None):
+        super().__init__(text)
+        font = QFont(self.font())
+        font.setBold(bold)
+        if point_size:
+            font.setPointSizeF(point_size)
+        self.setFont(font)
+
+    def centre_at(self, x: float, y: float) -> TextItem:
+        rect = self.boundingRect()
+        self.setPos(x - rect.width() / 2, y - rect.height() / 2)
+        return self
+
+
+class HoverCard(QGraphicsItem):
+    """A card beside a neuron: its formula with current numbers, and its heatmap."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+        self.image: QImage | None = None
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+        self.setZValue(50)
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self._size = QRectF()
+
+    def set_content(self, lines: list[str], image: QImage | None) -> None:
+        self.prepareGeometryChange()
+        self.lines, self.image = lines, image
+        width = max(8 + 7 * max((len(line) for line in lines), default=10), 180)
+        height = 12 + 17 * len(lines) + (110 if image is not None else 0)
+        self._size = QRectF(0, 0, min(width, 460), height)
+        self.update()
+
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+    def boundingRect(self) -> QRectF:
+        return self._size
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        palette = widget.palette() if isinstance(widget, QWidget) else None
+        text = palette.toolTipText().color() if palette else QColor("black")
+        back = palette.toolTipBase().color() if palette else QColor("#ffffe0")
+        painter.setPen(QPen(text, 1))
+        painter.setBrush(QBrush(back))
+        painter.drawRoundedRect(self._size.adjusted(0.5, 0.5, -0.5, -0.5), 6, 6)
+        font = QFont(painter.font())
+        for k, line in enumerate(self.lines):
+            font.setBold(k == 0)
+            painter.setFont(font)
+            painter.drawText(QPointF(8, 20 + 17 * k), line)
+        if self.image is not None:
+            top = 12 + 17 * len(self.lines)
+            painter.drawImage(QRectF(8, top, 100, 100), self.image)
+            painter.setPen(QPen(text, 1))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(QRectF(8, top, 100, 100))

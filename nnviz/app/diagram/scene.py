@@ -1,0 +1,311 @@
+"""The diagram scene: a mirror of one spec, rebuilt whenever the spec changes.
+
+The scene never edits anything. It lays out columns (:mod:`layout`), draws them
+(:mod:`items`) and recolours connections, biases and neuron heatmaps from snapshot weights.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtWidgets import QGraphicsScene
+
+from nnviz.app.diagram import layout
+from nnviz.app.diagram.items import (
+    BundleItem,
+    ButtonItem,
+    ConnectionBlock,
+    DropoutItem,
+    HandleItem,
+    HoverCard,
+    ImageBlockItem,
+    LayerFrame,
+    NeuronItem,
+    PaletteChip,
+    TextItem,
+    heatmap_image,
+)
+from nnviz.app.diagram.layout import NEURON_RADIUS, Column, format_count, format_value
+from nnviz.engine.spec import NetworkSpec
+
+HEADER_GAP = 56.0  # from the top of the tallest column to the layer titles
+PALETTE_GAP = 112.0
+
+
+class NetworkScene(QGraphicsScene):
+    """Items for ``spec``; ``rebuild`` replaces them all, ``set_weights`` only recolours."""
+
+    def __init__(self, spec: NetworkSpec, parent=None) -> None:
+        super().__init__(parent)
+        self.spec = spec
+        self.input_names: list[str] | None = None
+        self.image_shape: tuple[int, ...] | None = None
+        self.weights: list[tuple[np.ndarray, np.ndarray] | None] = []
+        self.grids: list[np.ndarray | None] = []
+        self.columns: list[Column] = []
+        self.rebuild(spec)
+
+    # -- building ------------------------------------------------------------------------
+    def set_input_description(
+        self, names: Sequence[str] | None, image_shape: tuple[int, ...] | None
+    ) -> None:
+        self.input_names = list(names) if names else None
+        self.image_shape = tuple(image_shape) if image_shape else None
+        self.rebuild(self.spec)
+
+    def image_input(self) -> bool:
+        return (
+            self.image_shape is not None and int(np.prod(self.image_shape)) == self.spec.input_dim
+        )
+
+    def rebuild(self, spec: NetworkSpec) -> None:
+        self.spec = spec
+        self.clear()
+        self.columns = layout.columns_for(spec, self.image_input())
+        self.frames: list[LayerFrame] = []
+        self.neurons: dict[tuple[int, int], NeuronItem] = {}
+        self.blocks: list[ConnectionBlock] = []
+        self.buttons: list[ButtonItem] = []
+        self.handles: list[HandleItem] = []
+        self.unit_labels: dict[int, TextItem] = {}
+        counts = layout.layer_param_counts(spec)
+        top = min(c.top for c in self.columns)
+        for k, column in enumerate(self.columns):
+            self.frames.append(self._add(LayerFrame(column)))
+            self._add_column_body(k, column)
+            self._add_labels(column, top, counts)
+        for dense_index, (source, target) in enumerate(layout.dense_links(self.columns)):
+            editable = source.shown > 0 and target.shown > 0
+            self.blocks.append(self._add(ConnectionBlock(dense_index, source, target, editable)))
+        self._add_palette(top)
+        self.card = self._add(HoverCard())
+        self.card.hide()
+        self._keep_matching_weights()
+        self.setSceneRect(self.itemsBoundingRect().adjusted(-40, -30, 40, 30))
+
+    def _add(self, item):
+        self.addItem(item)
+        return item
+
+    def _add_column_body(self, k: int, column: Column) -> None:
+        if column.role == "dropout":
+            self._add(DropoutItem(column))
+        elif column.role == "input" and self.image_input():
+            self._add(ImageBlockItem(column, self.image_shape or ()))
+        elif column.collapsed:
+            noun = "inputs" if column.role == "input" else "units"
+            self._add(BundleItem(column, f"{format_count(column.units)}\n{noun}"))
+        else:
+            names = self.input_names if column.role == "input" else None
+            if names is None or len(names) != column.units:
+                names = [f"x{u + 1}" for u in range(column.units)] if column.role == "input" else []
+            for unit in range(column.shown):
+                neuron = self._add(NeuronItem(column, unit))
+                self.neurons[(k, unit)] = neuron
+                if names:
+                    label = TextItem(names[unit])
+                    rect = label.boundingRect()
+                    label.setPos(
+                        column.x - NEURON_RADIUS - 6 - rect.width(),
+                        neuron.y() - rect.height() / 2,
+                    )
+                    self._add(label)
+
+    def _add_labels(self, column: Column, top: float, counts: list[int]) -> None:
+        x = column.x
+        if column.role == "input":
+            title, subtitle = (
+                "Input",
+                ("image" if self.image_input() else f"{column.units} features"),
+            )
+        elif column.role == "dropout":
+            layer = self.spec.layers[column.spec_index]
+            title, subtitle = "Dropout", f"rate {layer.rate:g}"
+        else:
+            layer = self.spec.layers[column.spec_index]
+            title = "Output" if column.role == "output" else f"Hidden {column.dense_index + 1}"
+            subtitle = layer.activation
+        self._add(TextItem(title, bold=True).centre_at(x, top - HEADER_GAP))
+        self._add(TextItem(subtitle).centre_at(x, top - HEADER_GAP + 18))
+        if column.role == "dropout" or column.role == "input":
+            return
+        bottom = column.bottom
+        units = f"{column.units} unit{'s' if column.units != 1 else ''}"
+        self.unit_labels[column.spec_index] = self._add(TextItem(units).centre_at(x, bottom + 34))
+        params = counts[column.spec_index]
+        self._add(
+            TextItem(
+                f"{format_count(params)} param{'s' if params != 1 else ''}", point_size=8
+            ).centre_at(x, bottom + 54)
+        )
+        if column.movable:
+            handle = self._add(HandleItem(column.spec_index))
+            handle.setPos(x, bottom + 14)
+            self.handles.append(handle)
+            for symbol, action, dx, tip in (
+                ("−", "remove_unit", -46, "Remove a neuron"),
+                ("+", "add_unit", 46, "Add a neuron"),
+            ):
+                button = self._add(ButtonItem(symbol, action, column.spec_index, tip))
+                button.setPos(x + dx, bottom + 34)
+                self.buttons.append(button)
+
+    def _add_palette(self, top: float) -> None:
+        y = top - HEADER_GAP - PALETTE_GAP / 2 - 14
+        x = self.columns[0].x - 40
+        self._add(TextItem("Drag to insert:").centre_at(x - 10, y + 14)).setX(x - 110)
+        self.palette_chips = []
+        for kind, title, tip in (
+            ("dense", "Dense", "Drag between two layers to insert a dense layer"),
+            ("dropout", "Dropout", "Drag between two layers to insert a dropout layer"),
+        ):
+            chip = self._add(PaletteChip(kind, title, tip))
+            chip.setPos(x, y)
+            self.palette_chips.append(chip)
+            x += 100
+        total = sum(layout.layer_param_counts(self.spec))
+        self.total_label = self._add(
+            TextItem(f"Total: {format_count(total)} parameters", bold=True)
+        )
+        self.total_label.setPos(x + 30, y + 14 - self.total_label.boundingRect().height() / 2)
+
+    # -- queries -------------------------------------------------------------------------
+    def column_of_spec(self, spec_index: int) -> int:
+        """Column index of ``spec.layers[spec_index]`` (the input is column 0)."""
+        return spec_index + 1
+
+    def network_rect(self) -> QRectF:
+        """The area of the columns themselves (dropping outside it removes a layer)."""
+        left = self.columns[0].x - layout.COLUMN_WIDTH
+        right = self.columns[-1].x + layout.COLUMN_WIDTH
+        top = min(c.top for c in self.columns) - HEADER_GAP - 12
+        bottom = max(c.bottom for c in self.columns) + 64
+        return QRectF(left, top, right - left, bottom - top)
+
+    def insertion_position(self, x: float, exclude: int | None = None) -> int:
+        """Where in ``spec.layers`` a layer dropped at scene ``x`` goes: before the first
+        layer column to the right of ``x``, never after the output layer. ``exclude`` is
+        the spec index of a layer being moved (positions then count without it)."""
+        layers = [c for c in self.columns[1:] if c.spec_index != exclude]
+        position = sum(1 for c in layers if c.x < x)
+        return max(0, min(position, len(layers) - 1))
+
+    def gap_x(self, position: int, exclude: int | None = None) -> float:
+        """Scene x of the insertion marker for ``position``."""
+        columns = [c for c in self.columns if c.spec_index != exclude or c.role == "input"]
+        left, right = columns[position], columns[position + 1]
+        return (left.x + right.x) / 2
+
+    # -- live values ---------------------------------------------------------------------
+    def _expected_shapes(self) -> list[tuple[int, int]]:
+        return [
+            (fan_in, layer.units)
+            for fan_in, layer in zip(layout.fan_ins(self.spec), self.spec.dense_layers, strict=True)
+        ]
+
+    def set_weights(
+        self,
+        weights: Sequence[tuple[np.ndarray, np.ndarray]] | None,
+        grids: Sequence[np.ndarray | None] | None = None,
+    ) -> None:
+        """Show snapshot weights; layers whose shape no longer matches the spec are left
+        neutral (a snapshot taken before an edit)."""
+        shapes = self._expected_shapes()
+        self.weights = [None] * len(shapes)
+        self.grids = [None] * len(shapes)
+        for d, shape in enumerate(shapes):
+            if weights is not None and d < len(weights) and weights[d] is not None:
+                w, b = weights[d]
+                if np.shape(w) == shape and np.shape(b) == (shape[1],):
+                    self.weights[d] = (np.asarray(w), np.asarray(b))
+            grid = grids[d] if grids is not None and d < len(grids) else None
+            if grid is not None and np.ndim(grid) == 3 and np.shape(grid)[0] == shape[1]:
+                self.grids[d] = np.asarray(grid)
+        self._refresh()
+
+    def _keep_matching_weights(self) -> None:
+        self.set_weights(list(self.weights), list(self.grids))
+
+    def _refresh(self) -> None:
+        for d, block in enumerate(self.blocks):
+            pair = self.weights[d]
+            if pair is None:
+                block.set_values(None, None)
+                continue
+            source, target = self._link(d)
+            value, magnitude = layout.link_values(pair[0], source.shown, target.shown)
+            block.set_values(value, magnitude)
+        for (_, unit), neuron in self.neurons.items():
+            d = neuron.dense_index
+            if d is None:
+                continue
+            pair, grid = self.weights[d], self.grids[d]
+            if pair is None:
+                neuron.bias = None
+            else:
+                b = pair[1]
+                neuron.bias = float(b[unit])
+                neuron.bias_scale = abs(neuron.bias) / (float(np.max(np.abs(b))) or 1.0)
+            neuron.image = heatmap_image(grid[unit]) if grid is not None else None
+            neuron.update()
+
+    def _link(self, dense_index: int) -> tuple[Column, Column]:
+        return layout.dense_links(self.columns)[dense_index]
+
+    def set_weight(self, dense_index: int, name: str, index: tuple[int, ...], value: float):
+        """Show one edited parameter at once (the next snapshot confirms it)."""
+        pair = self.weights[dense_index]
+        if pair is None:
+            return
+        w, b = (np.array(a, dtype=np.float64) for a in pair)
+        (w if name == "W" else b)[index] = value
+        self.weights[dense_index] = (w, b)
+        self._refresh()
+
+    # -- hover card ----------------------------------------------------------------------
+    def card_lines(self, neuron: NeuronItem) -> list[str]:
+        """The formula of ``neuron`` with its current numbers."""
+        column = neuron.column
+        if column.dense_index is None:
+            names = self.input_names or []
+            name = names[neuron.unit] if neuron.unit < len(names) else f"x{neuron.unit + 1}"
+            return [f"Input {neuron.unit + 1}: {name}", "the value of this feature"]
+        d = column.dense_index
+        layer = self.spec.layers[column.spec_index]
+        source, _ = self._link(d)
+        title = "Output" if column.role == "output" else f"Hidden {d + 1}"
+        x = "x" if d == 0 else "a"
+        lines = [
+            f"{title}, neuron {neuron.unit + 1}",
+            f"z = w·{x} + b   (w has {source.units} weights)",
+            f"a = {layer.activation}(z)",
+        ]
+        pair = self.weights[d]
+        if pair is None:
+            lines.append("weights appear when the network is built")
+            return lines
+        w = pair[0][:, neuron.unit]
+        b = float(pair[1][neuron.unit])
+        shown = 4
+        terms = []
+        for i, wi in enumerate(w[:shown]):
+            sign = "−" if wi < 0 and terms else ("+" if terms else "")
+            mag = format_value(abs(wi)) if terms else format_value(wi)
+            terms.append(f"{sign} {mag}·{x}{i + 1}".strip())
+        more = f" + … ({len(w) - shown} more)" if len(w) > shown else ""
+        bias = f" − {format_value(-b)}" if b < 0 else f" + {format_value(b)}"
+        lines.append("z = " + " ".join(terms) + more + bias)
+        lines.append(f"b = {format_value(b)},  |w| mean {format_value(float(np.mean(np.abs(w))))}")
+        return lines
+
+    def show_card(self, neuron: NeuronItem) -> None:
+        grid = self.grids[neuron.dense_index] if neuron.dense_index is not None else None
+        image = heatmap_image(grid[neuron.unit]) if grid is not None else None
+        self.card.set_content(self.card_lines(neuron), image)
+        self.card.setPos(neuron.pos() + QPointF(NEURON_RADIUS + 8, NEURON_RADIUS))
+        self.card.show()
+
+    def hide_card(self) -> None:
+        self.card.hide()

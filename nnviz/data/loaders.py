@@ -136,8 +136,11 @@ def _labels(where: str, y: np.ndarray, m: int, n_classes: int | None) -> np.ndar
         raise DatasetError(f"{where}: labels must be whole numbers 0..k-1, found {y[:5]}")
     labels = y.astype(np.int64)
     high = n_classes if n_classes is not None else max(int(labels.max()) + 1, 2)
-    if labels.min() < 0 or labels.max() >= high or high > MAX_CLASSES:
-        found = np.unique(labels)
+    found = np.unique(labels)
+    # Without class names, k is inferred from the labels, so a missing class means the
+    # labels are numbered some other way (e.g. 1..k or -1/1).
+    gaps = n_classes is None and found.size != high
+    if labels.min() < 0 or labels.max() >= high or high > MAX_CLASSES or gaps:
         raise DatasetError(
             f"{where}: labels must be 0..{min(high, MAX_CLASSES) - 1}, found {found[:10].tolist()}"
             f"{' ...' if found.size > 10 else ''}; renumber the classes from 0"
@@ -311,7 +314,12 @@ def load_csv(path: str | os.PathLike[str], label_column: str | int | None = None
     if not rows:
         raise DatasetError(f"{where}: the file is empty; expected rows of numbers and a label")
     header: list[str] | None = None
-    if any(_number(cell) is None for cell in rows[0][1]):
+    first = rows[0][1]
+    second = rows[1][1] if len(rows) > 1 else [""] * len(first)
+    # A header has text where the data below has numbers (or text everywhere).
+    if all(_number(cell) is None for cell in first) or any(
+        _number(a) is None and _number(b) is not None for a, b in zip(first, second, strict=False)
+    ):
         header = [cell.strip() for cell in rows[0][1]]
         rows = rows[1:]
     if not rows:

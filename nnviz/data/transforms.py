@@ -65,7 +65,7 @@ def split(
 
     Data that ships already split passes its test set as ``test_set``: it is kept as it
     is (``test`` is ignored) and validation is carved from ``dataset``. Each class keeps
-    its share in every split (to within one sample).
+    its share in every split (to within one sample in validation and test).
     """
     check_fractions(validation, 0.0 if test_set is not None else test)
     if test_set is not None:
@@ -78,16 +78,18 @@ def split(
             f"{dataset.name}: {m} samples are too few for validation={validation}, test={test}"
         )
     rng = np.random.Generator(np.random.PCG64(seed))
-    # Rank the samples of each class in random order at evenly spaced positions in [0, 1);
-    # taking a prefix of all samples sorted by position takes every class proportionally.
-    position = np.empty(m)
-    for label in range(dataset.n_classes):
-        members = np.flatnonzero(dataset.y == label)
-        position[rng.permutation(members)] = (np.arange(members.size) + 0.5) / max(members.size, 1)
-    order = np.lexsort((rng.random(m), position))
-    test_idx = np.sort(order[:n_test])
-    val_idx = np.sort(order[n_test : n_test + n_val])
-    train_idx = np.sort(order[n_test + n_val :])
+    members = [rng.permutation(np.flatnonzero(dataset.y == c)) for c in range(dataset.n_classes)]
+    sizes = np.array([len(idx) for idx in members])
+    n_test_c = _allocate(sizes, n_test, sizes, rng)
+    n_val_c = _allocate(sizes, n_val, sizes - n_test_c, rng)
+    test_parts, val_parts, train_parts = [], [], []
+    for idx, t, v in zip(members, n_test_c, n_val_c, strict=True):
+        test_parts.append(idx[:t])
+        val_parts.append(idx[t : t + v])
+        train_parts.append(idx[t + v :])
+    test_idx, val_idx, train_idx = (
+        np.sort(np.concatenate(parts)) for parts in (test_parts, val_parts, train_parts)
+    )
     return Splits(
         train=dataset.subset(train_idx, f"{dataset.name} (train)"),
         validation=dataset.subset(val_idx, f"{dataset.name} (validation)") if n_val else None,
@@ -95,6 +97,22 @@ def split(
         if test_set is not None
         else (dataset.subset(test_idx, f"{dataset.name} (test)") if n_test else None),
     )
+
+
+def _allocate(
+    sizes: np.ndarray, total: int, capacity: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Split ``total`` samples among classes in proportion to ``sizes`` (largest remainder,
+    random ties), taking no more than ``capacity`` from any class."""
+    quota = sizes * total / max(int(sizes.sum()), 1)
+    counts = np.minimum(np.floor(quota).astype(np.int64), capacity)
+    # Classes with the largest remainders (random among equals) get the samples left over.
+    order = np.lexsort((rng.random(len(sizes)), -(quota - counts)))
+    while counts.sum() < total:
+        for c in order:
+            if counts.sum() < total and counts[c] < capacity[c]:
+                counts[c] += 1
+    return counts
 
 
 def _count(m: int, fraction: float) -> int:

@@ -52,6 +52,29 @@ class Registry(Generic[T]):
     def get(self, name: str) -> T:
         return self._entries[self.canonical(name)]
 
+    def resolve(self, identifier: str | T, instance_type: type | tuple[type, ...]) -> T:
+        """``identifier`` looked up by name, or returned as is when it is already an entry
+        object (an instance of ``instance_type``); ValueError naming the kind otherwise."""
+        if isinstance(identifier, instance_type):
+            return identifier  # type: ignore[return-value]
+        if isinstance(identifier, str):
+            return self.get(identifier)
+        raise ValueError(
+            f"{self.kind} must be a name ({', '.join(self.names())}) or an object, "
+            f"got {identifier!r}"
+        )
+
+    def name_of(self, entry: object) -> str:
+        """The registered name of ``entry`` (or of its class, for instances of a registered
+        class); ValueError if it is not registered."""
+        for key, value in self._entries.items():
+            if value is entry or (isinstance(value, type) and type(entry) is value):
+                return key
+        name = getattr(entry, "name", None)
+        if isinstance(name, str) and name in self:
+            return self.canonical(name)
+        raise ValueError(f"{entry!r} is not a registered {self.kind}")
+
     def names(self) -> list[str]:
         """Registered names in registration order (the order the GUI lists them)."""
         return list(self._entries)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
@@ -229,9 +229,13 @@ class NetworkSpec:
         )
         if not isinstance(self.optimizer.options, Mapping):
             raise SpecError("optimizer.options", "expected a mapping of setting names to values")
+        optimizer_class = OPTIMIZERS.get(self.optimizer.name)
+        _reject_unknown("optimizer.options", self.optimizer.options, optimizer_class.option_names())
+        _check_options("optimizer.options", optimizer_class, self.optimizer.options)
         _check_name("schedule.name", self.schedule.name, SCHEDULES)
         if not isinstance(self.schedule.options, Mapping):
             raise SpecError("schedule.options", "expected a mapping of setting names to values")
+        _check_options("schedule.options", SCHEDULES.get(self.schedule.name), self.schedule.options)
         if self.clipnorm is not None:
             _check_float("clipnorm", self.clipnorm, 0.0, 1e9, low_open=True)
         if self.batch_size is not None:
@@ -246,10 +250,18 @@ def _plain(layer: LayerSpec) -> dict[str, Any]:
     return {f.name: getattr(layer, f.name) for f in fields(layer)}
 
 
-def _reject_unknown(where: str, data: Mapping[str, Any], known: set[str]) -> None:
-    unknown = sorted(set(data) - known)
+def _reject_unknown(where: str, data: Mapping[str, Any], known: Collection[str]) -> None:
+    unknown = sorted(set(data) - set(known))
     if unknown:
         raise SpecError(where, f"unknown field(s) {unknown}; known fields are {sorted(known)}")
+
+
+def _check_options(where: str, cls: Any, options: Mapping[str, Any]) -> None:
+    """Build ``cls(**options)`` to check the settings; its complaint names the setting."""
+    try:
+        cls(**options)
+    except (TypeError, ValueError) as exc:
+        raise SpecError(where, str(exc)) from exc
 
 
 def _check_int(name: str, value: Any, low: int, high: int) -> None:

@@ -1,0 +1,262 @@
+"""Activation functions g(z), each with its derivative g'(z).
+
+``forward`` and ``derivative`` are elementwise and accept any float array (the app plots
+them); integer input is promoted to float64, float32 stays float32. ``backward(da, z, a)``
+turns the gradient with respect to the activation into the gradient with respect to the
+pre-activation; it reuses ``a = g(z)`` where that is cheaper, and carries softmax's full
+Jacobian. At a kink the derivative follows Keras and PyTorch: relu'(0) = 0.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from nnviz.engine.registry import Registry
+
+ACTIVATIONS: Registry[Activation] = Registry("activation")
+
+
+def as_float(z: object) -> np.ndarray:
+    """``z`` as a float array: float32/float64 kept, anything else becomes float64."""
+    z = np.asarray(z)
+    return z if z.dtype.kind == "f" else z.astype(np.float64)
+
+
+class Activation:
+    """Base class. ``output_range`` is the range of g (for plots and histogram bins);
+    ``saturates`` marks functions whose gradient vanishes in both tails (sigmoid, tanh),
+    ``rectifier`` those whose units can die (relu)."""
+
+    name = "activation"
+    output_range: tuple[float, float] = (-math.inf, math.inf)
+    saturates = False
+    rectifier = False
+
+    def forward(self, z: np.ndarray) -> np.ndarray:
+        """g(z), elementwise (softmax: along the last axis)."""
+        return self._forward(as_float(z))
+
+    def derivative(self, z: np.ndarray) -> np.ndarray:
+        """g'(z), elementwise (softmax: the diagonal of its Jacobian)."""
+        return self._derivative(as_float(z))
+
+    def backward(self, da: np.ndarray, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        """dL/dz from dL/da, given z and a = g(z) of the same forward pass."""
+        return da * self._derivative(z)
+
+    def _forward(self, z: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _derivative(self, z: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    # 1 / (1 + e^-z) = exp(-log(1 + e^-z)); logaddexp never overflows.
+    return np.exp(-np.logaddexp(0, -z))
+
+
+class Sigmoid(Activation):
+    """σ(z) = 1 / (1 + e^-z), computed without overflow; σ'(z) = σ(z)(1 - σ(z))."""
+
+    name = "sigmoid"
+    output_range = (0.0, 1.0)
+    saturates = True
+
+    def _forward(self, z: np.ndarray) -> np.ndarray:
+        return _sigmoid(z)
+
+    def _derivative(self, z: np.ndarray) -> np.ndarray:
+        s = _sigmoid(z)
+        return s * (1 - s)
+
+    def backward(self, da: np.ndarray, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return da * (a * (1 - a))
+
+
+class Tanh(Activation):
+    """tanh(z); tanh'(z) = 1 - tanh(z)²."""
+
+    name = "tanh"
+    output_range = (-1.0, 1.0)
+    saturates = True
+
+    def _forward(self, z: np.ndarray) -> np.ndarray:
+        return np.tanh(z)
+
+    def _derivative(self, z: np.ndarray) -> np.ndarray:
+        t = np.tanh(z)
+        return 1 - t * t
+
+    def backward(self, da: np.ndarray, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        d = np.multiply(a, a)
+        np.subtract(1, d, out=d)
+        d *= da
+        return d
+
+
+class ReLU(Activation):
+    """max(0, z); derivative 1 for z > 0, else 0 (also at z = 0)."""
+
+    name = "relu"
+    output_range = (0.0, math.inf)
+    rectifier = True
+
+    def _forward(self, z: np.ndarray) -> np.ndarray:
+        return np.maximum(z, 0)
+
+    def _derivative(self, z: np.ndarray) -> np.ndarray:
+        return (z > 0).astype(z.dtype)
+
+    def backward(self, da: np.ndarray, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return da * (z > 0)
+
+
+class LeakyReLU(Activation):
+    """z for z > 0, else alpha·z; derivative 1 or alpha (alpha at z = 0, as in PyTorch)."""
+
+    name = "leaky_relu"
+
+    def __init__(self, alpha: float = 0.01) -> None:
+        if not 0 <= alpha < 1:
+            raise ValueError(f"leaky_relu alpha must be in [0, 1), got {alpha}")
+        self.alpha = float(alpha)
+
+    def _forward(self, z: np.ndarray) -> np.ndarray:
+        return np.where(z > 0, z, self.alpha * z)
+
+    def _derivative(self, z: np.ndarray) -> np.ndarray:
+        one, alpha = z.dtype.type(1), z.dtype.type(self.alpha)
+        return np.where(z > 0, one, alpha)
+
+    def __repr__(self) -> str:
+        return f"LeakyReLU(alpha={self.alpha})"
+
+
+class ELU(Activation):
+    """z for z > 0, else alpha·(e^z - 1); derivative 1 or alpha·e^z."""
+
+    name = "elu"
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        if not alpha > 0:
+            raise ValueError(f"elu alpha must be positive, got {alpha}")
+        self.alpha = float(alpha)
+        self.output_range = (-self.alpha, math.inf)
+
+    def _forward(self, z: np.ndarray) -> np.ndarray:
+        return np.where(z > 0, z, self.alpha * np.expm1(np.minimum(z, 0)))
+
+    def _derivative(self, z: np.ndarray) -> np.ndarray:
+        return np.where(z > 0, z.dtype.type(1), self.alpha * np.exp(np.minimum(z, 0)))
+
+    def __repr__(self) -> str:
+        return f"ELU(alpha={self.alpha})"
+
+
+class Softplus(Activation):
+    """log(1 + e^z), without overflow; derivative σ(z)."""
+
+    name = "softplus"
+    output_range = (0.0, math.inf)
+
+    def _forward(self, z: np.ndarray) -> np.ndarray:
+        return np.logaddexp(0, z)
+
+    def _derivative(self, z: np.ndarray) -> np.ndarray:
+        return _sigmoid(z)
+
+
+class Swish(Activation):
+    """z·σ(z) (SiLU); derivative σ(z)·(1 + z·(1 - σ(z)))."""
+
+    name = "swish"
+    output_range = (-0.2784645427610738, math.inf)
+
+    def _forward(self, z: np.ndarray) -> np.ndarray:
+        return z * _sigmoid(z)
+
+    def _derivative(self, z: np.ndarray) -> np.ndarray:
+        s = _sigmoid(z)
+        return s * (1 + z * (1 - s))
+
+
+_GELU_C = math.sqrt(2 / math.pi)
+_GELU_K = 0.044715
+
+
+class GELU(Activation):
+    """GELU in its tanh form (PyTorch ``approximate="tanh"``, Keras ``approximate=True``):
+    0.5·z·(1 + tanh(c·(z + 0.044715·z³))), c = √(2/π); NumPy has no erf for the exact form."""
+
+    name = "gelu"
+    output_range = (-0.17, math.inf)
+
+    def _forward(self, z: np.ndarray) -> np.ndarray:
+        t = np.tanh(_GELU_C * (z + _GELU_K * z**3))
+        return 0.5 * z * (1 + t)
+
+    def _derivative(self, z: np.ndarray) -> np.ndarray:
+        t = np.tanh(_GELU_C * (z + _GELU_K * z**3))
+        return 0.5 * (1 + t) + 0.5 * z * (1 - t * t) * _GELU_C * (1 + 3 * _GELU_K * z * z)
+
+
+class Linear(Activation):
+    """g(z) = z; derivative 1."""
+
+    name = "linear"
+
+    def _forward(self, z: np.ndarray) -> np.ndarray:
+        return z
+
+    def _derivative(self, z: np.ndarray) -> np.ndarray:
+        return np.ones_like(z)
+
+    def backward(self, da: np.ndarray, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return da
+
+
+class Softmax(Activation):
+    """e^z / Σ e^z along the last axis (shifted by the maximum, so it never overflows).
+    ``derivative`` is the Jacobian's diagonal s(1 - s); ``backward`` applies the full
+    Jacobian: dz = s ⊙ (da - Σ da ⊙ s)."""
+
+    name = "softmax"
+    output_range = (0.0, 1.0)
+    saturates = True
+
+    def _forward(self, z: np.ndarray) -> np.ndarray:
+        if z.ndim == 0:
+            return np.ones_like(z)
+        e = np.exp(z - z.max(axis=-1, keepdims=True))
+        e /= e.sum(axis=-1, keepdims=True)
+        return e
+
+    def _derivative(self, z: np.ndarray) -> np.ndarray:
+        s = self._forward(z)
+        return s * (1 - s)
+
+    def backward(self, da: np.ndarray, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return a * (da - (da * a).sum(axis=-1, keepdims=True))
+
+
+ACTIVATIONS.add("sigmoid", Sigmoid(), "logistic")
+ACTIVATIONS.add("tanh", Tanh())
+ACTIVATIONS.add("relu", ReLU())
+ACTIVATIONS.add("leaky_relu", LeakyReLU())
+ACTIVATIONS.add("elu", ELU())
+ACTIVATIONS.add("softplus", Softplus())
+ACTIVATIONS.add("swish", Swish(), "silu")
+ACTIVATIONS.add("gelu", GELU())
+ACTIVATIONS.add("linear", Linear(), "identity", "none")
+ACTIVATIONS.add("softmax", Softmax())
+
+
+def get(identifier: str | Activation) -> Activation:
+    """An activation by registry name, or the given :class:`Activation` itself."""
+    return ACTIVATIONS.resolve(identifier, Activation)

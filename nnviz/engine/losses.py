@@ -1,0 +1,154 @@
+"""Loss functions, averaged over the batch (and, as in Keras, over the outputs).
+
+A loss gives its value ``__call__(y, p)`` and its gradient with respect to the network's
+output ``gradient(y, p)`` (already divided by the batch size). When the output activation
+is the loss's natural partner (sigmoid for binary cross-entropy, softmax for categorical
+cross-entropy) the model uses ``from_logits(y, z, a)`` instead, which computes the loss from
+the pre-activation z — exact even where σ(z) rounds to 0 or 1 — and the short gradient
+dL/dz = (a - y) / n.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nnviz.engine.registry import Registry
+
+LOSSES: Registry[Loss] = Registry("loss")
+
+EPSILON = 1e-7  # Keras' clip for probabilities given to cross-entropy
+
+
+class Loss:
+    name = "loss"
+    #: the output activation whose z the loss can use directly, or None
+    logits_activation: str | None = None
+
+    def prepare_targets(self, y: object, n_outputs: int, dtype: np.dtype) -> np.ndarray:
+        """Targets as a ``(n_samples, n_outputs)`` array of ``dtype``; ValueError when they
+        cannot match the output layer."""
+        y = np.asarray(y)
+        if y.ndim == 1 and n_outputs == 1:
+            y = y.reshape(-1, 1)
+        if y.ndim != 2 or y.shape[1] != n_outputs:
+            raise ValueError(
+                f"the targets have shape {y.shape} but the output layer has {n_outputs} "
+                f"unit(s); give one row of {n_outputs} value(s) per sample"
+            )
+        if y.dtype.kind not in "biuf":
+            raise ValueError(f"the targets must be numbers, got dtype {y.dtype}")
+        return np.asarray(y, dtype=dtype)
+
+    def __call__(self, y: np.ndarray, p: np.ndarray) -> float:
+        raise NotImplementedError
+
+    def gradient(self, y: np.ndarray, p: np.ndarray) -> np.ndarray:
+        """dL/dp, shape of ``p``."""
+        raise NotImplementedError
+
+    def from_logits(self, y: np.ndarray, z: np.ndarray, a: np.ndarray) -> tuple[float, np.ndarray]:
+        """(loss, dL/dz) from the output layer's z and a = g(z)."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class BinaryCrossentropy(Loss):
+    """L = -mean(y·log p + (1 - y)·log(1 - p)). Probabilities are clipped to
+    [1e-7, 1 - 1e-7] (so p = 0 or 1 gives a large finite loss, not inf); with a sigmoid
+    output it is computed from the logits: L = mean(log(1 + e^z) - y·z)."""
+
+    name = "binary_crossentropy"
+    logits_activation = "sigmoid"
+
+    def prepare_targets(self, y: object, n_outputs: int, dtype: np.dtype) -> np.ndarray:
+        y = super().prepare_targets(y, n_outputs, dtype)
+        if y.size and (y.min() < 0 or y.max() > 1):
+            raise ValueError(
+                "binary cross-entropy needs targets between 0 and 1 (class labels 0/1), "
+                f"got values from {y.min()} to {y.max()}"
+            )
+        return y
+
+    def __call__(self, y: np.ndarray, p: np.ndarray) -> float:
+        p = np.clip(p, EPSILON, 1 - EPSILON)
+        return float(-np.mean(y * np.log(p) + (1 - y) * np.log1p(-p)))
+
+    def gradient(self, y: np.ndarray, p: np.ndarray) -> np.ndarray:
+        inside = (p > EPSILON) & (p < 1 - EPSILON)
+        pc = np.clip(p, EPSILON, 1 - EPSILON)
+        return np.where(inside, (pc - y) / (pc * (1 - pc)), 0) / p.size
+
+    def from_logits(self, y: np.ndarray, z: np.ndarray, a: np.ndarray) -> tuple[float, np.ndarray]:
+        loss = np.logaddexp(0, z)
+        loss -= y * z
+        dz = np.subtract(a, y)
+        dz *= 1.0 / y.size
+        return float(loss.mean()), dz
+
+
+class CategoricalCrossentropy(Loss):
+    """L = -mean over samples of Σ_k y_k·log p_k. Targets may be one-hot rows or integer
+    class ids (0..k-1). With a softmax output it is computed from the logits through
+    log-softmax, and dL/dz = (softmax(z) - y) / n."""
+
+    name = "categorical_crossentropy"
+    logits_activation = "softmax"
+
+    def prepare_targets(self, y: object, n_outputs: int, dtype: np.dtype) -> np.ndarray:
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1 and n_outputs > 1:
+            y = y[:, 0]
+        if y.ndim == 1:
+            if y.dtype.kind == "f" and not np.array_equal(y, np.round(y)):
+                raise ValueError("class ids must be whole numbers 0..k-1")
+            ids = y.astype(np.int64)
+            if ids.size and (ids.min() < 0 or ids.max() >= n_outputs):
+                raise ValueError(
+                    f"class ids must be from 0 to {n_outputs - 1} (the output layer has "
+                    f"{n_outputs} units), got {ids.min()} to {ids.max()}"
+                )
+            one_hot = np.zeros((ids.size, n_outputs), dtype=dtype)
+            one_hot[np.arange(ids.size), ids] = 1
+            return one_hot
+        return super().prepare_targets(y, n_outputs, dtype)
+
+    def __call__(self, y: np.ndarray, p: np.ndarray) -> float:
+        p = np.clip(p, EPSILON, 1 - EPSILON)
+        return float(-np.sum(y * np.log(p)) / p.shape[0])
+
+    def gradient(self, y: np.ndarray, p: np.ndarray) -> np.ndarray:
+        inside = (p > EPSILON) & (p < 1 - EPSILON)
+        return np.where(inside, -y / np.clip(p, EPSILON, 1 - EPSILON), 0) / p.shape[0]
+
+    def from_logits(self, y: np.ndarray, z: np.ndarray, a: np.ndarray) -> tuple[float, np.ndarray]:
+        shifted = z - z.max(axis=-1, keepdims=True)
+        log_softmax = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+        loss = -float(np.sum(y * log_softmax)) / z.shape[0]
+        dz = np.subtract(a, y)
+        dz *= 1.0 / z.shape[0]
+        return loss, dz
+
+
+class MeanSquaredError(Loss):
+    """L = mean((p - y)²); dL/dp = 2(p - y) / (n·k)."""
+
+    name = "mse"
+
+    def __call__(self, y: np.ndarray, p: np.ndarray) -> float:
+        d = p - y
+        return float(np.mean(d * d))
+
+    def gradient(self, y: np.ndarray, p: np.ndarray) -> np.ndarray:
+        return (p - y) * (2.0 / p.size)
+
+
+LOSSES.add("binary_crossentropy", BinaryCrossentropy(), "bce", "log_loss")
+LOSSES.add("categorical_crossentropy", CategoricalCrossentropy(), "cce", "crossentropy")
+LOSSES.add("mse", MeanSquaredError(), "mean_squared_error")
+
+
+def get(identifier: str | Loss) -> Loss:
+    """A loss by registry name, or the given :class:`Loss` itself."""
+    return LOSSES.resolve(identifier, Loss)

@@ -1,0 +1,372 @@
+"""Optimizers: Keras' argument names and defaults, PyTorch's ``torch.optim`` update rules.
+
+A model keeps all its parameters in one flat vector (each layer's W and b are views into
+it) and its gradients in another, so an optimizer updates the whole network with a few
+whole-vector NumPy calls. Its state (velocities, moments) lives here, in flat vectors laid
+out like the parameters (``state``). ``learning_rate`` is a plain attribute: set it at any
+time and the next update uses it. In the formulas below g is the gradient, p a parameter,
+t the update count starting at 1, and lr the learning rate after the schedule.
+
+Common options: ``weight_decay`` adds wd·p to g (PyTorch's coupled L2; AdamW decouples
+it); ``clipnorm`` rescales the gradient vector to at most this global norm before the
+update (Keras' ``global_clipnorm``: the parameters form one vector here).
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from typing import Any
+
+import numpy as np
+
+from nnviz.engine import schedules as schedules_module
+from nnviz.engine.registry import Registry
+from nnviz.engine.schedules import Schedule
+
+OPTIMIZERS: Registry[type[Optimizer]] = Registry("optimizer")
+
+_BASE_OPTIONS = ("learning_rate", "clipnorm", "schedule")
+
+
+def _check(name: str, value: Any, low: float, high: float = math.inf) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be from {low} to {high}, got {value}")
+    return float(value)
+
+
+class Optimizer:
+    """Base class: ``apply(params, grads)`` updates the flat parameter vector in place."""
+
+    name = "optimizer"
+    #: names of the per-parameter state vectors
+    slots: tuple[str, ...] = ()
+
+    def __init__(
+        self,
+        learning_rate: float = 0.001,
+        weight_decay: float | None = None,
+        clipnorm: float | None = None,
+        schedule: str | Schedule | None = None,
+    ) -> None:
+        self.learning_rate = learning_rate
+        self.weight_decay = _check("weight_decay", weight_decay or 0.0, 0.0)
+        self.clipnorm = None if clipnorm is None else _check("clipnorm", clipnorm, 1e-12)
+        self.schedule = schedules_module.get(schedule)
+        self.iterations = 0
+        self.state: dict[str, np.ndarray] = {}
+        self._tmp: np.ndarray | None = None
+
+    @property
+    def learning_rate(self) -> float:
+        return self._learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value: float) -> None:
+        self._learning_rate = _check("learning_rate", value, 0.0)
+
+    @property
+    def current_learning_rate(self) -> float:
+        """The learning rate the next update uses (after the schedule)."""
+        return self.schedule(self._learning_rate, self.iterations)
+
+    @classmethod
+    def option_names(cls) -> tuple[str, ...]:
+        """The settings a spec's ``optimizer.options`` may hold for this optimizer."""
+        params = inspect.signature(cls.__init__).parameters
+        return tuple(n for n in params if n != "self" and n not in _BASE_OPTIONS)
+
+    def get_config(self) -> dict[str, Any]:
+        """The Keras-named settings except ``learning_rate``, ``clipnorm`` and the schedule."""
+        return {name: getattr(self, name) for name in self.option_names()}
+
+    def build(self, size: int, dtype: np.dtype) -> None:
+        """Allocate fresh state for ``size`` parameters (done on the first update)."""
+        self.state = {
+            slot: np.full(size, self.initial_state_value(slot), dtype=dtype) for slot in self.slots
+        }
+        self._tmp = np.empty(size, dtype=dtype)
+
+    def reset(self) -> None:
+        """Forget the state (moments, velocities); the update count is kept."""
+        for slot, vector in self.state.items():
+            vector.fill(self.initial_state_value(slot))
+
+    def initial_state_value(self, slot: str) -> float:
+        """The value a state vector starts from (0 except Adagrad's accumulator)."""
+        return 0.0
+
+    def apply(self, params: np.ndarray, grads: np.ndarray) -> None:
+        """One update of ``params`` from ``grads`` (both flat). ``grads`` may be modified
+        (clipping, weight decay)."""
+        tmp = self._tmp
+        if tmp is None or tmp.shape != params.shape or tmp.dtype != params.dtype:
+            self.build(params.size, params.dtype)
+            tmp = self._tmp
+        lr = self.schedule(self._learning_rate, self.iterations)
+        if self.clipnorm is not None:
+            norm = math.sqrt(float(np.dot(grads, grads)))
+            if norm > self.clipnorm:
+                grads *= self.clipnorm / norm
+        self.iterations += 1
+        self._update(params, grads, lr, self.iterations, tmp)
+
+    def _update(self, p: np.ndarray, g: np.ndarray, lr: float, t: int, tmp: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def _add_weight_decay(self, p: np.ndarray, g: np.ndarray, tmp: np.ndarray) -> None:
+        if self.weight_decay:
+            np.multiply(p, self.weight_decay, out=tmp)
+            g += tmp
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}(learning_rate={self._learning_rate!r}, {args})"
+
+
+@OPTIMIZERS.register("sgd", "gradient_descent")
+class SGD(Optimizer):
+    """Stochastic gradient descent (``torch.optim.SGD``, dampening 0)::
+
+    g ← g + wd·p
+    b ← μ·b + g                  (b = g on the first update, as b starts at 0)
+    g ← g + μ·b if nesterov else b   (μ = 0: plain g)
+    p ← p - lr·g
+    """
+
+    name = "sgd"
+    slots = ("momentum",)
+
+    def __init__(
+        self,
+        learning_rate: float = 0.01,
+        momentum: float = 0.0,
+        nesterov: bool = False,
+        weight_decay: float | None = None,
+        clipnorm: float | None = None,
+        schedule: str | Schedule | None = None,
+    ) -> None:
+        super().__init__(learning_rate, weight_decay, clipnorm, schedule)
+        self.momentum = _check("momentum", momentum, 0.0, 1.0)
+        self.nesterov = bool(nesterov)
+        if self.nesterov and self.momentum == 0:
+            raise ValueError("Nesterov momentum needs momentum > 0")
+
+    def _update(self, p, g, lr, t, tmp) -> None:
+        self._add_weight_decay(p, g, tmp)
+        if self.momentum:
+            b = self.state["momentum"]
+            b *= self.momentum
+            b += g
+            if self.nesterov:
+                np.multiply(b, self.momentum, out=tmp)
+                tmp += g
+                tmp *= lr
+            else:
+                np.multiply(b, lr, out=tmp)
+        else:
+            np.multiply(g, lr, out=tmp)
+        p -= tmp
+
+
+@OPTIMIZERS.register("adagrad")
+class Adagrad(Optimizer):
+    """Adagrad (``torch.optim.Adagrad``, no lr decay)::
+
+    g ← g + wd·p
+    s ← s + g²                   (s starts at initial_accumulator_value)
+    p ← p - lr·g / (√s + ε)
+    """
+
+    name = "adagrad"
+    slots = ("accumulator",)
+
+    def __init__(
+        self,
+        learning_rate: float = 0.001,
+        initial_accumulator_value: float = 0.1,
+        epsilon: float = 1e-7,
+        weight_decay: float | None = None,
+        clipnorm: float | None = None,
+        schedule: str | Schedule | None = None,
+    ) -> None:
+        super().__init__(learning_rate, weight_decay, clipnorm, schedule)
+        self.initial_accumulator_value = _check(
+            "initial_accumulator_value", initial_accumulator_value, 0.0
+        )
+        self.epsilon = _check("epsilon", epsilon, 0.0)
+
+    def initial_state_value(self, slot: str) -> float:
+        return self.initial_accumulator_value
+
+    def _update(self, p, g, lr, t, tmp) -> None:
+        self._add_weight_decay(p, g, tmp)
+        s = self.state["accumulator"]
+        np.multiply(g, g, out=tmp)
+        s += tmp
+        np.sqrt(s, out=tmp)
+        tmp += self.epsilon
+        np.divide(g, tmp, out=tmp)
+        tmp *= lr
+        p -= tmp
+
+
+@OPTIMIZERS.register("rmsprop")
+class RMSprop(Optimizer):
+    """RMSprop (``torch.optim.RMSprop``), α = rho::
+
+    g ← g + wd·p
+    v ← α·v + (1 - α)·g²
+    v' ← v - ḡ² with ḡ ← α·ḡ + (1 - α)·g   if centered, else v' = v
+    b ← μ·b + g / (√v' + ε); p ← p - lr·b   if momentum μ > 0
+    p ← p - lr·g / (√v' + ε)                  otherwise
+    """
+
+    name = "rmsprop"
+    slots = ("velocity", "average_gradient", "momentum")
+
+    def __init__(
+        self,
+        learning_rate: float = 0.001,
+        rho: float = 0.9,
+        momentum: float = 0.0,
+        epsilon: float = 1e-7,
+        centered: bool = False,
+        weight_decay: float | None = None,
+        clipnorm: float | None = None,
+        schedule: str | Schedule | None = None,
+    ) -> None:
+        super().__init__(learning_rate, weight_decay, clipnorm, schedule)
+        self.rho = _check("rho", rho, 0.0, 1.0)
+        self.momentum = _check("momentum", momentum, 0.0, 1.0)
+        self.epsilon = _check("epsilon", epsilon, 0.0)
+        self.centered = bool(centered)
+
+    def _update(self, p, g, lr, t, tmp) -> None:
+        self._add_weight_decay(p, g, tmp)
+        rho = self.rho
+        v = self.state["velocity"]
+        np.multiply(g, g, out=tmp)
+        tmp -= v
+        tmp *= 1 - rho
+        v += tmp
+        if self.centered:
+            avg = self.state["average_gradient"]
+            np.subtract(g, avg, out=tmp)
+            tmp *= 1 - rho
+            avg += tmp
+            np.multiply(avg, avg, out=tmp)
+            np.subtract(v, tmp, out=tmp)
+            np.sqrt(tmp, out=tmp)
+        else:
+            np.sqrt(v, out=tmp)
+        tmp += self.epsilon
+        np.divide(g, tmp, out=tmp)
+        if self.momentum:
+            b = self.state["momentum"]
+            b *= self.momentum
+            b += tmp
+            np.multiply(b, lr, out=tmp)
+        else:
+            tmp *= lr
+        p -= tmp
+
+
+@OPTIMIZERS.register("adam")
+class Adam(Optimizer):
+    """Adam (``torch.optim.Adam``)::
+
+    g ← g + wd·p
+    m ← β₁·m + (1 - β₁)·g
+    v ← β₂·v + (1 - β₂)·g²
+    v̂ ← max(v̂, v) if amsgrad, else v
+    p ← p - (lr / (1 - β₁ᵗ)) · m / (√v̂ / √(1 - β₂ᵗ) + ε)
+    """
+
+    name = "adam"
+    slots = ("m", "v", "v_max")
+
+    def __init__(
+        self,
+        learning_rate: float = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        amsgrad: bool = False,
+        weight_decay: float | None = None,
+        clipnorm: float | None = None,
+        schedule: str | Schedule | None = None,
+    ) -> None:
+        super().__init__(learning_rate, weight_decay, clipnorm, schedule)
+        self.beta_1 = _check("beta_1", beta_1, 0.0, 1.0 - 1e-12)
+        self.beta_2 = _check("beta_2", beta_2, 0.0, 1.0 - 1e-12)
+        self.epsilon = _check("epsilon", epsilon, 0.0)
+        self.amsgrad = bool(amsgrad)
+
+    def _update(self, p, g, lr, t, tmp) -> None:
+        self._add_weight_decay(p, g, tmp)
+        self._adam(p, g, lr, t, tmp)
+
+    def _adam(self, p, g, lr, t, tmp) -> None:
+        m, v = self.state["m"], self.state["v"]
+        np.subtract(g, m, out=tmp)
+        tmp *= 1 - self.beta_1
+        m += tmp
+        np.multiply(g, g, out=tmp)
+        tmp -= v
+        tmp *= 1 - self.beta_2
+        v += tmp
+        if self.amsgrad:
+            v_max = self.state["v_max"]
+            np.maximum(v_max, v, out=v_max)
+            v = v_max
+        np.sqrt(v, out=tmp)
+        tmp *= 1.0 / math.sqrt(1 - self.beta_2**t)
+        tmp += self.epsilon
+        np.divide(m, tmp, out=tmp)
+        tmp *= lr / (1 - self.beta_1**t)
+        p -= tmp
+
+
+@OPTIMIZERS.register("adamw")
+class AdamW(Adam):
+    """AdamW (``torch.optim.AdamW``): decoupled weight decay, then Adam without it::
+
+    p ← p - lr·wd·p
+    (then the Adam update above, with g unchanged)
+    """
+
+    name = "adamw"
+
+    def __init__(
+        self,
+        learning_rate: float = 0.001,
+        weight_decay: float = 0.004,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        amsgrad: bool = False,
+        clipnorm: float | None = None,
+        schedule: str | Schedule | None = None,
+    ) -> None:
+        super().__init__(
+            learning_rate, beta_1, beta_2, epsilon, amsgrad, weight_decay, clipnorm, schedule
+        )
+
+    def _update(self, p, g, lr, t, tmp) -> None:
+        if self.weight_decay:
+            p *= 1 - lr * self.weight_decay
+        self._adam(p, g, lr, t, tmp)
+
+
+def get(identifier: str | Optimizer, **options: Any) -> Optimizer:
+    """An optimizer instance: by registry name (built with ``options``), or itself."""
+    if isinstance(identifier, Optimizer):
+        return identifier
+    cls = OPTIMIZERS.resolve(identifier, ())
+    try:
+        return cls(**options)
+    except TypeError as exc:
+        raise ValueError(f"bad options for optimizer {identifier!r}: {exc}") from exc

@@ -1,0 +1,54 @@
+"""Weight penalties on a layer's kernel, with Keras' definitions:
+penalty = l1·Σ|W| + l2·ΣW², gradient l1·sign(W) + 2·l2·W (sign(0) = 0). Biases are not
+penalized. The penalty is added to the reported loss, as Keras does."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class L1L2:
+    """An L1 and/or L2 penalty on a kernel."""
+
+    l1: float = 0.0
+    l2: float = 0.0
+
+    def __post_init__(self) -> None:
+        for name in ("l1", "l2"):
+            value = getattr(self, name)
+            if not (isinstance(value, int | float) and value >= 0 and np.isfinite(value)):
+                raise ValueError(f"regularizer {name} must be a number >= 0, got {value!r}")
+
+    @property
+    def active(self) -> bool:
+        return self.l1 > 0 or self.l2 > 0
+
+    def penalty(self, w: np.ndarray) -> float:
+        total = 0.0
+        if self.l1:
+            total += self.l1 * float(np.abs(w).sum())
+        if self.l2:
+            total += self.l2 * float(np.vdot(w, w))
+        return total
+
+    def add_gradient(self, w: np.ndarray, dw: np.ndarray) -> None:
+        """dw += d(penalty)/dw, in place."""
+        if self.l2:
+            dw += (2.0 * self.l2) * w
+        if self.l1:
+            dw += self.l1 * np.sign(w)
+
+
+def l1(value: float = 0.01) -> L1L2:
+    return L1L2(l1=value)
+
+
+def l2(value: float = 0.01) -> L1L2:
+    return L1L2(l2=value)
+
+
+def l1_l2(l1: float = 0.01, l2: float = 0.01) -> L1L2:
+    return L1L2(l1=l1, l2=l2)

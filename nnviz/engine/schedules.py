@@ -1,0 +1,132 @@
+"""Learning-rate schedules: ``schedule(learning_rate, step) -> effective learning rate``.
+
+Unlike Keras, a schedule does not own the initial rate: it scales the optimizer's
+``learning_rate``, which therefore stays a plain number the user can change mid-run.
+``step`` counts optimizer updates done so far (0 on the first update), as in Keras.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from nnviz.engine.registry import Registry
+
+SCHEDULES: Registry[type[Schedule]] = Registry("schedule")
+
+
+class Schedule:
+    name = "schedule"
+
+    def __call__(self, learning_rate: float, step: int) -> float:
+        raise NotImplementedError
+
+    def get_config(self) -> dict[str, Any]:
+        """Settings as keyword arguments (the spec's ``schedule.options``)."""
+        return {}
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.get_config() == self.get_config()
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _positive(name: str, value: float) -> float:
+    if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a positive number, got {value!r}")
+    return value
+
+
+@SCHEDULES.register("constant")
+class Constant(Schedule):
+    """lr_t = lr."""
+
+    name = "constant"
+
+    def __call__(self, learning_rate: float, step: int) -> float:
+        return learning_rate
+
+
+@SCHEDULES.register("step", "step_decay")
+class StepDecay(Schedule):
+    """lr_t = lr · decay_rate^⌊t / decay_steps⌋ (PyTorch's StepLR, counted in updates)."""
+
+    name = "step"
+
+    def __init__(self, decay_steps: int = 100, decay_rate: float = 0.5) -> None:
+        self.decay_steps = int(_positive("decay_steps", decay_steps))
+        self.decay_rate = _positive("decay_rate", decay_rate)
+
+    def __call__(self, learning_rate: float, step: int) -> float:
+        return learning_rate * self.decay_rate ** (step // self.decay_steps)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"decay_steps": self.decay_steps, "decay_rate": self.decay_rate}
+
+
+@SCHEDULES.register("exponential", "exponential_decay")
+class ExponentialDecay(Schedule):
+    """lr_t = lr · decay_rate^(t / decay_steps) (⌊t / decay_steps⌋ when ``staircase``)."""
+
+    name = "exponential"
+
+    def __init__(
+        self, decay_steps: int = 100, decay_rate: float = 0.96, staircase: bool = False
+    ) -> None:
+        self.decay_steps = int(_positive("decay_steps", decay_steps))
+        self.decay_rate = _positive("decay_rate", decay_rate)
+        self.staircase = bool(staircase)
+
+    def __call__(self, learning_rate: float, step: int) -> float:
+        p = step / self.decay_steps
+        return learning_rate * self.decay_rate ** (math.floor(p) if self.staircase else p)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            "decay_steps": self.decay_steps,
+            "decay_rate": self.decay_rate,
+            "staircase": self.staircase,
+        }
+
+
+@SCHEDULES.register("inverse_time", "inverse_time_decay")
+class InverseTimeDecay(Schedule):
+    """lr_t = lr / (1 + decay_rate · t / decay_steps) (⌊t / decay_steps⌋ when
+    ``staircase``)."""
+
+    name = "inverse_time"
+
+    def __init__(
+        self, decay_steps: int = 100, decay_rate: float = 0.5, staircase: bool = False
+    ) -> None:
+        self.decay_steps = int(_positive("decay_steps", decay_steps))
+        self.decay_rate = _positive("decay_rate", decay_rate)
+        self.staircase = bool(staircase)
+
+    def __call__(self, learning_rate: float, step: int) -> float:
+        p = step / self.decay_steps
+        return learning_rate / (1 + self.decay_rate * (math.floor(p) if self.staircase else p))
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            "decay_steps": self.decay_steps,
+            "decay_rate": self.decay_rate,
+            "staircase": self.staircase,
+        }
+
+
+def get(identifier: str | Schedule | None, **options: Any) -> Schedule:
+    """A schedule instance: by registry name (built with ``options``), or itself."""
+    if identifier is None:
+        return Constant()
+    if isinstance(identifier, Schedule):
+        return identifier
+    cls = SCHEDULES.resolve(identifier, ())
+    try:
+        return cls(**options)
+    except TypeError as exc:
+        raise ValueError(f"bad options for schedule {identifier!r}: {exc}") from exc

@@ -1,0 +1,294 @@
+"""The training loop, one step at a time.
+
+The app's worker calls :meth:`Trainer.train_step` as fast as it can and reads the model
+between steps; :meth:`Sequential.fit` runs the same Trainer epoch by epoch. The data are
+cast to the model's dtype once, when the Trainer is made (and again only if the model's
+dtype, input or output changes through ``apply_spec``).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from nnviz.engine.errors import DivergenceError
+from nnviz.engine.model import Sequential, count_correct
+
+HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """After one step: ``step`` and ``epoch`` count the steps and whole epochs done so far,
+    ``loss`` is the batch's loss before the update, ``epoch_finished`` whether this step
+    ended an epoch."""
+
+    step: int
+    epoch: int
+    loss: float
+    epoch_finished: bool
+
+
+@dataclass
+class History:
+    """Per-epoch metrics (``history["loss"]``, ``"accuracy"``, ``"val_loss"``,
+    ``"val_accuracy"``; the validation lists stay empty without validation data), the
+    epoch numbers, and every step's loss."""
+
+    history: dict[str, list[float]] = field(
+        default_factory=lambda: {key: [] for key in HISTORY_KEYS}
+    )
+    epoch: list[int] = field(default_factory=list)
+    step_loss: list[float] = field(default_factory=list)
+
+    def __getitem__(self, key: str) -> list[float]:
+        return self.history[key]
+
+
+class Callback:
+    """Hooks called by the training loop; override the ones you need. ``model`` and
+    ``trainer`` are set before training starts."""
+
+    model: Sequential | None = None
+    trainer: Trainer | None = None
+
+    def on_train_begin(self, logs: dict[str, float] | None = None) -> None: ...
+
+    def on_train_end(self, logs: dict[str, float] | None = None) -> None: ...
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, float] | None = None) -> None: ...
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None: ...
+
+    def on_batch_end(self, batch: int, logs: dict[str, float] | None = None) -> None: ...
+
+
+class EarlyStopping(Callback):
+    """Stop when ``monitor`` (default ``val_loss``) has not improved by more than
+    ``min_delta`` for ``patience`` epochs; ``restore_best_weights`` puts back the weights
+    of the best epoch when stopping."""
+
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        min_delta: float = 0.0,
+        patience: int = 0,
+        mode: str = "auto",
+        restore_best_weights: bool = False,
+    ) -> None:
+        if mode not in ("auto", "min", "max"):
+            raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
+        if patience < 0:
+            raise ValueError(f"patience must be >= 0, got {patience}")
+        self.monitor = monitor
+        self.min_delta = abs(min_delta)
+        self.patience = patience
+        maximize = mode == "max" or (mode == "auto" and "acc" in monitor)
+        self.sign = -1.0 if maximize else 1.0
+        self.restore_best_weights = restore_best_weights
+        self.on_train_begin()
+
+    def on_train_begin(self, logs: dict[str, float] | None = None) -> None:
+        self.best = math.inf
+        self.best_epoch = -1
+        self.best_weights: list[np.ndarray] | None = None
+        self.wait = 0
+        self.stopped_epoch: int | None = None
+        self._warned = False
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
+        value = (logs or {}).get(self.monitor)
+        if value is None:
+            if not self._warned:
+                warnings.warn(
+                    f"EarlyStopping watches {self.monitor!r}, which the logs do not have "
+                    f"(they have {sorted(logs or {})}); give validation_data to train on",
+                    stacklevel=2,
+                )
+                self._warned = True
+            return
+        score = self.sign * value
+        if score < self.best - self.min_delta:
+            self.best, self.best_epoch, self.wait = score, epoch, 0
+            if self.restore_best_weights:
+                self.best_weights = self.model.get_weights()
+            return
+        self.wait += 1
+        if self.wait > self.patience:
+            self.stopped_epoch = epoch
+            self.model.stop_training = True
+            if self.best_weights is not None:
+                self.model.set_weights(self.best_weights)
+
+
+class Trainer:
+    """Trains ``model`` (built and compiled) on ``x``, ``y``.
+
+    ``batch_size``: samples per step, None for the whole set (full-batch gradient descent).
+    It is stored on the model (``model.batch_size``), read at every step, and may be
+    changed between steps — directly or by ``model.apply_spec``. The last batch of an epoch
+    may be smaller. ``shuffle``: a new seeded order every epoch. ``validation_data``: an
+    ``(x, y)`` pair evaluated at the end of every epoch.
+    """
+
+    def __init__(
+        self,
+        model: Sequential,
+        x: object,
+        y: object,
+        batch_size: int | None = None,
+        shuffle: bool = True,
+        seed: int = 0,
+        validation_data: tuple[object, object] | None = None,
+        callbacks: Sequence[Callback] = (),
+    ) -> None:
+        model._require_compiled()
+        self.model = model
+        self._raw = (x, y)
+        self._raw_val = validation_data
+        self._order: np.ndarray | None = None
+        if validation_data is not None and len(validation_data) != 2:
+            raise ValueError("validation_data must be a pair (x, y)")
+        self._prepare()
+        if len(self._x) == 0:
+            raise ValueError("there are no training samples")
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self._rng = np.random.default_rng(seed)
+        self.callbacks = list(callbacks)
+        self.step = 0
+        self.epoch = 0
+        self.history = History()
+        self._pos = 0
+        self._batch = 0
+        self.last_logs: dict[str, float] = {}
+        self._loss_sum = 0.0
+        self._correct = 0
+        self._seen = 0
+
+    # -- settings -----------------------------------------------------------------------
+    @property
+    def batch_size(self) -> int | None:
+        return self.model.batch_size
+
+    @batch_size.setter
+    def batch_size(self, value: int | None) -> None:
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1
+        ):
+            raise ValueError(f"batch_size must be a whole number >= 1 or None, got {value!r}")
+        self.model.batch_size = None if value is None else int(value)
+
+    @property
+    def n_samples(self) -> int:
+        return len(self._x)
+
+    def _prepare(self) -> None:
+        """Cast the data for the model as it is now."""
+        model = self.model
+        self._x, self._y = model.prepare(*self._raw)
+        self._val = None
+        if self._raw_val is not None:
+            self._val = model.prepare(*self._raw_val)
+        self._version = model.version
+        self._apply_order()
+
+    # -- the loop -----------------------------------------------------------------------
+    def train_step(self) -> StepResult:
+        """One update on the next batch. On divergence the DivergenceError carries the
+        epoch and step; the weights are restored and the same batch comes next."""
+        model = self.model
+        if model.version != self._version:
+            self._prepare()
+        n = len(self._x)
+        if self._pos == 0:
+            self._order_epoch()
+            for callback in self.callbacks:
+                callback.on_epoch_begin(self.epoch)
+        start = self._pos
+        end = n if model.batch_size is None else min(n, start + model.batch_size)
+        xb, yb = self._epoch_x[start:end], self._epoch_y[start:end]
+        try:
+            loss = model.train_step(xb, yb)
+        except DivergenceError as error:
+            raise error.at(self.epoch, self.step + 1) from None
+        self.step += 1
+        self._pos = end
+        self.history.step_loss.append(loss)
+        count = end - start
+        self._loss_sum += loss * count
+        self._correct += count_correct(model.last_output, yb)
+        self._seen += count
+        for callback in self.callbacks:
+            callback.on_batch_end(self._batch, {"loss": loss})
+        self._batch += 1
+        finished = end >= n
+        if finished:
+            self._end_epoch()
+        return StepResult(self.step, self.epoch, loss, finished)
+
+    def _order_epoch(self) -> None:
+        """Draw this epoch's sample order: one shuffled copy of the data, sliced into
+        batches (no copy when not shuffling or with one batch per epoch)."""
+        n = len(self._x)
+        full_batch = self.model.batch_size is None or self.model.batch_size >= n
+        self._order = None if not self.shuffle or full_batch else self._rng.permutation(n)
+        self._apply_order()
+
+    def _apply_order(self) -> None:
+        if self._order is None:
+            self._epoch_x, self._epoch_y = self._x, self._y
+        else:
+            self._epoch_x, self._epoch_y = self._x[self._order], self._y[self._order]
+
+    def _end_epoch(self) -> None:
+        logs = {
+            "loss": self._loss_sum / self._seen,
+            "accuracy": self._correct / self._seen,
+        }
+        if self._val is not None:
+            val_loss, val_correct = self.model.loss_and_correct(*self._val)
+            logs["val_loss"] = val_loss
+            logs["val_accuracy"] = val_correct / max(1, len(self._val[0]))
+        for key, value in logs.items():
+            self.history.history[key].append(value)
+        self.history.epoch.append(self.epoch)
+        finished_epoch = self.epoch
+        self.epoch += 1
+        self._pos = self._batch = self._seen = self._correct = 0
+        self._loss_sum = 0.0
+        self.last_logs = logs
+        for callback in self.callbacks:
+            callback.on_epoch_end(finished_epoch, logs)
+
+    def run_epoch(self) -> dict[str, float]:
+        """Steps until the current epoch ends (or a callback sets ``model.stop_training``);
+        returns the epoch's logs (empty if it was stopped before its end)."""
+        while True:
+            result = self.train_step()
+            if result.epoch_finished:
+                return self.last_logs
+            if self.model.stop_training:
+                return {}
+
+    def fit(self, epochs: int, verbose: int = 0) -> History:
+        """Run ``epochs`` epochs with the callbacks' begin/end hooks; returns the history."""
+        model = self.model
+        model.stop_training = False
+        for callback in self.callbacks:
+            callback.model, callback.trainer = model, self
+            callback.on_train_begin()
+        for _ in range(epochs):
+            logs = self.run_epoch()
+            if verbose and logs:
+                metrics = " - ".join(f"{k}: {v:.4f}" for k, v in logs.items())
+                print(f"Epoch {self.epoch}/{epochs} - {metrics}")
+            if model.stop_training:
+                break
+        for callback in self.callbacks:
+            callback.on_train_end(self.last_logs)
+        return self.history

@@ -71,11 +71,15 @@ class NetworkScene(QGraphicsScene):
         self.handles: list[HandleItem] = []
         self.unit_labels: dict[int, TextItem] = {}
         counts = layout.layer_param_counts(spec)
+        self._column_items: list[list] = []
         top = min(c.top for c in self.columns)
         for k, column in enumerate(self.columns):
+            self._built: list = []
             self.frames.append(self._add(LayerFrame(column)))
             self._add_column_body(k, column)
             self._add_labels(column, top, counts)
+            self._column_items.append(self._built)
+        self._built = []
         for dense_index, (source, target) in enumerate(layout.dense_links(self.columns)):
             editable = source.shown > 0 and target.shown > 0
             self.blocks.append(self._add(ConnectionBlock(dense_index, source, target, editable)))
@@ -87,6 +91,7 @@ class NetworkScene(QGraphicsScene):
 
     def _add(self, item):
         self.addItem(item)
+        self._built.append(item)
         return item
 
     def _add_column_body(self, k: int, column: Column) -> None:
@@ -172,6 +177,10 @@ class NetworkScene(QGraphicsScene):
         self.total_label.setPos(x + 30, y + 14 - self.total_label.boundingRect().height() / 2)
 
     # -- queries -------------------------------------------------------------------------
+    def column_items(self, column_index: int) -> list:
+        """Every item drawn for one column (moved together while it is dragged)."""
+        return list(self._column_items[column_index])
+
     def column_of_spec(self, spec_index: int) -> int:
         """Column index of ``spec.layers[spec_index]`` (the input is column 0)."""
         return spec_index + 1

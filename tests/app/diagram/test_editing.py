@@ -1,0 +1,211 @@
+"""Editing the network by dragging, clicking and typing on the real view."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtTest import QTest
+
+from nnviz.engine.spec import LayerSpec
+
+from .conftest import click, column_pos, drag, to_view
+
+
+def chip(view, kind):
+    return next(c for c in view.diagram.palette_chips if c.kind == kind)
+
+
+def chip_pos(view, kind) -> QPoint:
+    item = chip(view, kind)
+    return to_view(view, item.scenePos() + item.boundingRect().center())
+
+
+def gap_pos(view, left_spec_index: int | None) -> QPoint:
+    """The middle of the gap right of a column (None: the input column)."""
+    scene = view.diagram
+    k = 0 if left_spec_index is None else scene.column_of_spec(left_spec_index)
+    x = (scene.columns[k].x + scene.columns[k + 1].x) / 2
+    return to_view(view, QPointF(x, 0))
+
+
+def assert_undo_redo(view, before, after):
+    stack = view.document.undo_stack
+    QTest.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert view.document.spec == before
+    QTest.keyClick(
+        view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    )
+    assert view.document.spec == after
+    assert stack.index() == stack.count()
+
+
+def test_drop_dense_from_palette_between_two_layers(make_view):
+    view = make_view()
+    before = view.document.spec
+    drag(view, chip_pos(view, "dense"), gap_pos(view, 1))  # between the dropout and hidden 2
+    after = view.document.spec
+    assert after.layers[:2] == before.layers[:2]
+    assert after.layers[3:] == before.layers[2:]
+    # a new dense layer copies its nearest hidden neighbour (hidden 2: 3 relu units)
+    assert after.layers[2] == LayerSpec(units=3, activation="relu")
+    assert view.document.undo_stack.count() == 1  # one entry for the whole drag
+    assert view.selected_spec_index == 2
+    assert_undo_redo(view, before, after)
+
+
+def test_drop_dropout_before_first_layer(make_view):
+    view = make_view()
+    before = view.document.spec
+    drag(view, chip_pos(view, "dropout"), gap_pos(view, None))
+    after = view.document.spec
+    assert after.layers == (LayerSpec(kind="dropout", rate=0.2), *before.layers)
+    assert_undo_redo(view, before, after)
+
+
+def test_drop_outside_the_network_inserts_nothing(make_view):
+    view = make_view()
+    before = view.document.spec
+    start = chip_pos(view, "dense")
+    drag(view, start, start + QPoint(40, 5))
+    assert view.document.spec == before
+    assert view.document.undo_stack.count() == 0
+    assert view.diagram.palette_chips[0].scene() is view.diagram  # no ghost left behind
+    assert sum(1 for i in view.diagram.items() if type(i).__name__ == "PaletteChip") == 2
+
+
+def test_drag_a_layer_to_reorder(make_view):
+    view = make_view()
+    before = view.document.spec
+    # drag the dropout (index 1) past hidden 2 (index 2), before the output
+    end = gap_pos(view, 2)
+    drag(view, column_pos(view, 1), end, steps=8)
+    after = view.document.spec
+    assert after.layers == (before.layers[0], before.layers[2], before.layers[1], before.layers[3])
+    assert view.document.undo_stack.count() == 1
+    assert_undo_redo(view, before, after)
+
+
+def test_drag_a_layer_out_removes_it(make_view):
+    view = make_view()
+    before = view.document.spec
+    start = column_pos(view, 2)
+    drag(view, start, QPoint(start.x(), view.viewport().height() + 60), steps=8)
+    after = view.document.spec
+    assert after.layers == (before.layers[0], before.layers[1], before.layers[3])
+    assert_undo_redo(view, before, after)
+
+
+def test_dragging_the_output_layer_does_nothing(make_view):
+    view = make_view()
+    before = view.document.spec
+    start = column_pos(view, 3)
+    drag(view, start, QPoint(start.x(), view.viewport().height() + 60))
+    assert view.document.spec == before
+
+
+def test_delete_key_removes_the_selected_layer_but_not_the_output(make_view, qtbot):
+    view = make_view()
+    before = view.document.spec
+    click(view, column_pos(view, 0))
+    assert view.selected_spec_index == 0
+    QTest.keyClick(view, Qt.Key.Key_Delete)
+    after = view.document.spec
+    assert after.layers == before.layers[1:]
+    assert_undo_redo(view, before, after)
+    click(view, column_pos(view, 2))  # the output layer
+    with qtbot.waitSignal(view.message) as blocker:
+        QTest.keyClick(view, Qt.Key.Key_Delete)
+    assert "output layer follows the task" in blocker.args[0]
+    assert view.document.spec == after
+
+
+def test_resize_by_dragging_the_handle(make_view):
+    view = make_view()
+    before = view.document.spec
+    handle = next(h for h in view.diagram.handles if h.spec_index == 0)
+    start = to_view(view, handle.scenePos())
+    scale = view.transform().m11()
+    # down by three neuron half-pitches (17 scene units each) → 3 more neurons
+    drag(view, start, start + QPoint(0, round(3 * 17 * scale)), steps=5)
+    after = view.document.spec
+    assert after.layers[0].units == 7
+    assert after.layers[1:] == before.layers[1:]
+    assert view.document.undo_stack.count() == 1
+    assert_undo_redo(view, before, after)
+    handle = next(h for h in view.diagram.handles if h.spec_index == 0)
+    start = to_view(view, handle.scenePos())
+    scale = view.transform().m11()
+    drag(view, start, start - QPoint(0, round(5 * 17 * scale)), steps=5)
+    assert view.document.spec.layers[0].units == 2
+
+
+def test_resize_below_one_neuron_is_refused(make_view, qtbot):
+    view = make_view()
+    before = view.document.spec
+    handle = next(h for h in view.diagram.handles if h.spec_index == 2)
+    start = to_view(view, handle.scenePos())
+    with qtbot.waitSignal(view.message) as blocker:
+        drag(view, start, start - QPoint(0, round(10 * 17 * view.transform().m11())))
+    assert "at least 1 neuron" in blocker.args[0]
+    assert view.document.spec == before
+
+
+def test_plus_and_minus_buttons_and_keys(make_view):
+    view = make_view()
+    before = view.document.spec
+
+    def button(action):
+        item = next(b for b in view.diagram.buttons if b.spec_index == 2 and b.action == action)
+        return to_view(view, item.scenePos())
+
+    click(view, button("add_unit"))
+    click(view, button("add_unit"))
+    assert view.document.spec.layers[2].units == 5
+    click(view, button("remove_unit"))
+    assert view.document.spec.layers[2].units == 4
+    assert view.document.undo_stack.count() == 3
+    QTest.keyClick(view, Qt.Key.Key_Plus)
+    assert view.document.spec.layers[2].units == 5
+    QTest.keyClick(view, Qt.Key.Key_Minus)
+    QTest.keyClick(view, Qt.Key.Key_Minus)
+    assert view.document.spec.layers[2].units == 3
+    for _ in range(7):
+        QTest.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert view.document.spec == before
+
+
+def test_change_activation_and_settings_from_the_layer_menu(make_view):
+    view = make_view()
+    before = view.document.spec
+    menu = view.layer_menu(0)
+    titles = [a.text() for a in menu.actions()]
+    assert titles[:4] == ["Activation", "Initializer", "L1 regularization", "L2 regularization"]
+    activation = menu.actions()[0].menu()
+    relu = next(a for a in activation.actions() if a.text() == "relu")
+    assert next(a for a in activation.actions() if a.isChecked()).text() == "tanh"
+    relu.trigger()
+    after = view.document.spec
+    assert after.layers[0].activation == "relu"
+    assert after.layers[1:] == before.layers[1:]
+    assert_undo_redo(view, before, after)
+    l2 = view.layer_menu(0).actions()[3].menu()
+    next(a for a in l2.actions() if a.text() == "0.001").trigger()
+    assert view.document.spec.layers[0].l2 == 0.001
+    rate = view.layer_menu(1).actions()[0].menu()
+    next(a for a in rate.actions() if a.text() == "0.5").trigger()
+    assert view.document.spec.layers[1].rate == 0.5
+    # the output layer's activation follows the task
+    output_menu = view.layer_menu(3)
+    assert not output_menu.actions()[0].menu().isEnabled()
+    assert "Remove layer (Delete)" not in [a.text() for a in output_menu.actions()]
+
+
+def test_menu_inserts_and_the_hidden_layer_limit_has_a_message(make_view, qtbot):
+    view = make_view()
+    for _ in range(10):  # 2 hidden layers + 10 = the limit of 12
+        actions = view.layer_menu(0).actions()
+        next(a for a in actions if a.text() == "Insert dense layer after").trigger()
+    assert len(view.document.spec.dense_layers) == 13
+    with qtbot.waitSignal(view.message) as blocker:
+        drag(view, chip_pos(view, "dense"), gap_pos(view, 0))
+    assert "at most 12 hidden layers" in blocker.args[0]
+    assert len(view.document.spec.dense_layers) == 13

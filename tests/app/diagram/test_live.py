@@ -1,0 +1,170 @@
+"""Live weights from snapshots, the hover card, and typing a weight or bias."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+
+from nnviz.app.diagram.items import ConnectionBlock
+from nnviz.app.diagram.layout import fan_ins
+from nnviz.app.snapshot import TrainingSnapshot
+from nnviz.engine.spec import LayerSpec, NetworkSpec
+
+from .conftest import click, neuron_pos, to_view, two_d_spec
+
+
+def random_weights(spec: NetworkSpec, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    return tuple(
+        (rng.normal(size=(n_in, layer.units)), rng.normal(size=layer.units))
+        for n_in, layer in zip(fan_ins(spec), spec.dense_layers, strict=True)
+    )
+
+
+def test_snapshot_colours_and_widths_follow_the_weights(make_view):
+    view = make_view()
+    spec = view.document.spec
+    weights = list(random_weights(spec))
+    w = np.array([[0.1, -2.0, 0.5, 1.0], [-0.2, 0.0, 1.9, -1.0]])
+    weights[0] = (w, np.zeros(4))
+    view.show_snapshot(TrainingSnapshot(weights=tuple(weights)))
+    block = view.diagram.blocks[0]
+    assert block.shape_in_out == (2, 4)
+    np.testing.assert_array_equal(block.value, w)
+    widths = block.pen_widths()
+    # thicker for larger |w|, whatever the sign
+    assert widths[0, 1] > widths[1, 3] > widths[0, 2] > widths[1, 0]
+    assert widths[0, 1] == pytest.approx(widths.max())
+    # snapshots without weights (or of another shape) leave the lines neutral
+    view.show_snapshot(SimpleNamespace())
+    assert view.diagram.blocks[0].value is None
+    other = random_weights(NetworkSpec(input_dim=3, layers=spec.layers))
+    view.show_snapshot(TrainingSnapshot(weights=other))
+    assert view.diagram.blocks[0].value is None
+    assert view.diagram.blocks[1].value is not None  # layers of matching shape still shown
+
+
+def test_edits_keep_weights_of_layers_whose_shape_did_not_change(make_view):
+    view = make_view()
+    view.show_snapshot(TrainingSnapshot(weights=random_weights(view.document.spec)))
+    view.resize_layer(2, 5)  # changes the shapes of dense layers 1 and 2
+    values = [block.value for block in view.diagram.blocks]
+    assert values[0] is not None and values[1] is None and values[2] is None
+
+
+def test_a_512_unit_layer_is_one_bundle(make_view):
+    spec = NetworkSpec(
+        input_dim=2, layers=(LayerSpec(units=512), LayerSpec(units=512), LayerSpec(units=1))
+    )
+    view = make_view(spec)
+    scene = view.diagram
+    assert [c.collapsed for c in scene.columns] == [False, True, True, False]
+    assert not any(k[0] in (1, 2) for k in scene.neurons)
+    assert [b.shape_in_out for b in scene.blocks] == [(2, 1), (1, 1), (1, 1)]
+    weights = random_weights(spec)
+    view.show_snapshot(TrainingSnapshot(weights=weights))
+    np.testing.assert_allclose(scene.blocks[1].value, [[weights[1][0].mean()]])
+    items = [i for i in scene.items() if isinstance(i, ConnectionBlock)]
+    assert len(items) == 3
+    assert len(scene.items()) < 80
+    texts = [i.text() for i in scene.items() if hasattr(i, "text") and callable(i.text)]
+    assert "Total: 264\u202f705 parameters" in texts
+
+
+def test_hover_card_shows_the_formula_numbers_and_heatmap(make_view):
+    view = make_view()
+    spec = view.document.spec
+    weights = random_weights(spec)
+    grids = tuple(np.full((layer.units, 5, 5), 0.5, np.float32) for layer in spec.dense_layers)
+    view.show_snapshot(TrainingSnapshot(weights=weights, neuron_grids=grids))
+    QTest.mouseMove(view.viewport(), neuron_pos(view, 2, 1))
+    card = view.diagram.card
+    assert card.isVisible()
+    text = card.text()
+    w, b = weights[1][0][:, 1], weights[1][1][1]
+    assert text.startswith("Hidden 2, neuron 2")
+    assert "a = relu(z)" in text
+    assert f"z = {w[0]:.3g}·a1".replace("-", "−") in text
+    assert f"b = {b:.3g}".replace("-", "−") in text
+    assert "(0 more)" not in text
+    assert card.image is not None and card.image.width() == 5
+    QTest.mouseMove(view.viewport(), QPoint(5, view.viewport().height() - 5))
+    assert not card.isVisible()
+
+
+def test_click_a_weight_and_type_a_value(make_view, qtbot):
+    view = make_view()
+    view.show_snapshot(TrainingSnapshot(weights=random_weights(view.document.spec)))
+    block = view.diagram.blocks[2]  # hidden 2 (3 units) → output (1 unit)
+    click(view, to_view(view, block.line_midpoint(2, 0, 0.4)))
+    editor = view.value_editor
+    assert editor is not None and editor.isVisible()
+    with qtbot.waitSignal(view.parameterEdited) as blocker:
+        editor.clear()
+        QTest.keyClicks(editor, "-1.25")
+        QTest.keyClick(editor, Qt.Key.Key_Return)
+    assert blocker.args == [2, "W", (2, 0), -1.25]
+    assert view.value_editor is None
+    assert view.diagram.weights[2][0][2, 0] == -1.25  # drawn at once, before a snapshot
+
+
+def test_click_a_bias_and_type_a_value(make_view, qtbot):
+    view = make_view()
+    view.show_snapshot(TrainingSnapshot(weights=random_weights(view.document.spec)))
+    neuron = view.diagram.neurons[(1, 3)]  # hidden 1, unit 4
+    bias = to_view(view, neuron.mapToScene(neuron.bias_rect().center()))
+    click(view, bias)
+    assert view.value_editor is not None
+    with qtbot.waitSignal(view.parameterEdited) as blocker:
+        view.value_editor.setText("0,5")  # a decimal comma is read too
+        QTest.keyClick(view.value_editor, Qt.Key.Key_Enter)
+    assert blocker.args == [0, "b", (3,), 0.5]
+
+
+def test_a_typed_value_that_is_not_a_number_is_refused(make_view, qtbot):
+    view = make_view()
+    block = view.diagram.blocks[1]
+    click(view, to_view(view, block.line_midpoint(0, 0, 0.6)))
+    received = []
+    view.parameterEdited.connect(lambda *args: received.append(args))
+    with qtbot.waitSignal(view.message) as blocker:
+        view.value_editor.setText("abc")
+        QTest.keyClick(view.value_editor, Qt.Key.Key_Return)
+    assert "not a number" in blocker.args[0]
+    assert received == []
+    assert view.value_editor is not None  # still open to fix the value
+    QTest.keyClick(view.value_editor, Qt.Key.Key_Escape)
+
+
+def test_weights_of_a_collapsed_layer_are_not_editable(make_view):
+    spec = NetworkSpec(input_dim=2, layers=(LayerSpec(units=64), LayerSpec(units=1)))
+    view = make_view(spec)
+    block = view.diagram.blocks[1]
+    click(view, to_view(view, block.line_midpoint(0, 0, 0.5)))
+    assert view.value_editor is None
+
+
+def test_arrow_keys_walk_the_layers_and_zoom_keys_zoom(make_view):
+    view = make_view(two_d_spec())
+    view.setFocus()
+    QTest.keyClick(view, Qt.Key.Key_Right)
+    assert view.selected_spec_index == -1  # first press selects the input
+    for expected in (0, 1, 2, 3, 3):
+        QTest.keyClick(view, Qt.Key.Key_Right)
+        assert view.selected_spec_index == expected
+    assert view.diagram.frames[4].selected and not view.diagram.frames[3].selected
+    QTest.keyClick(view, Qt.Key.Key_Left)
+    assert view.selected_spec_index == 2
+    scale = view.transform().m11()
+    QTest.keyClick(view, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)
+    assert view.transform().m11() == pytest.approx(scale * 1.2)
+    QTest.keyClick(view, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClick(view, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
+    assert view.transform().m11() == pytest.approx(scale / 1.2)
+    QTest.keyClick(view, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
+    assert view.transform().m11() == pytest.approx(scale)
+    assert view.document.spec == two_d_spec()  # navigation and zoom edit nothing

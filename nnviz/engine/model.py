@@ -28,6 +28,7 @@ from nnviz.engine.regularizers import L1L2
 from nnviz.engine.schedules import SCHEDULES, Schedule
 from nnviz.engine.spec import DTYPES, LayerSpec, NetworkSpec, OptimizerSpec, ScheduleSpec
 from nnviz.engine.stats import LayerStats, layer_stats
+from nnviz.engine.threads import threads_for, use_threads
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,8 @@ class Sequential:
             self._offsets.append(total)
             total += layer.n_params
             n_in = layer.units
+        #: the largest n_in·units (a step's largest product is batch·this multiply-adds)
+        self._widest = max(layer.input_dim * layer.units for layer in self._dense)
         self._params = np.zeros(total, dtype=self.dtype)
         self._grads = np.zeros(total, dtype=self.dtype)
         self._backup = np.zeros(total, dtype=self.dtype)
@@ -268,9 +271,35 @@ class Sequential:
         x, y = self.prepare(x, y)
         return self.train_step(x, y)
 
+    def compute_gradients(self, x: object, y: object) -> tuple[float, list[np.ndarray]]:
+        """(loss, ``[dW1, db1, dW2, db2, ...]``) on this batch, without updating (dropout
+        active, as in training)."""
+        self._require_compiled()
+        x, y = self.prepare(x, y)
+        loss = self._forward_backward(x, y)
+        grads = []
+        for layer in self._dense:
+            grads += [layer.dW.copy(), layer.db.copy()]
+        return loss, grads
+
     def train_step(self, x: np.ndarray, y: np.ndarray) -> float:
         """:meth:`train_on_batch` for data already :meth:`prepare`-d (the Trainer's path).
         Raises :class:`DivergenceError` (weights restored) on a NaN/Inf loss or weight."""
+        use_threads(threads_for(len(x) * self._widest))
+        loss = self._forward_backward(x, y)
+        params = self._params
+        np.copyto(self._backup, params)
+        self.optimizer.apply(params, self._grads)
+        self._stepped = True
+        if not math.isfinite(np.add.reduce(params)):
+            culprit = self._first_nonfinite(lambda d: (d.W, d.b))
+            np.copyto(params, self._backup)
+            self.optimizer.reset()
+            raise self._divergence("the weights", culprit)
+        return loss
+
+    def _forward_backward(self, x: np.ndarray, y: np.ndarray) -> float:
+        """Forward and backward pass: fills the gradient vector, returns the loss."""
         a = x
         rng = self._dropout_rng
         for layer in self.layers:
@@ -294,15 +323,6 @@ class Sequential:
         while grad is not None:
             i -= 1
             grad = layers[i].backward(grad, needs_dx[i])
-        params = self._params
-        np.copyto(self._backup, params)
-        self.optimizer.apply(params, self._grads)
-        self._stepped = True
-        if not math.isfinite(np.add.reduce(params)):
-            culprit = self._first_nonfinite(lambda d: (d.W, d.b))
-            np.copyto(params, self._backup)
-            self.optimizer.reset()
-            raise self._divergence("the weights", culprit)
         return loss
 
     def _first_nonfinite(self, arrays: Callable[[Dense], tuple[np.ndarray | None, ...]]) -> int:
@@ -353,6 +373,7 @@ class Sequential:
     # -- inference ----------------------------------------------------------------------
     def _infer(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(z, a) of the output layer, dropout off."""
+        use_threads(threads_for(len(x) * self._widest))
         z = a = x
         for layer in self._dense:
             z, a = layer.compute(a)

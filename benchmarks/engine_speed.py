@@ -1,0 +1,296 @@
+"""Engine speed: prints figures (issue 2, "Speed"). Run: .venv/bin/python benchmarks/engine_speed.py
+
+(a) The cat network 12288-20-7-5-1 (ReLU, sigmoid), one full-batch gradient-descent
+    iteration on 209 samples, float32 and float64, against the floor of the two layer-1
+    matrix products it cannot avoid (x @ W1 and x.T @ dZ1, timed alone with NumPy in the
+    same run; target <= 1.2x) and against PyTorch eager.
+(b) 2-8-8-1 tanh, batch 10, Adam: time per step; target >= 10x faster than PyTorch eager.
+(c) BLAS threads: a small product and a small-batch step with 1 thread vs all threads,
+    and the count the engine picks.
+
+PyTorch is a benchmark-only yardstick, run in a separate interpreter:
+    python3 -m venv /tmp/torchenv && /tmp/torchenv/bin/pip install torch==2.13.0 numpy
+(or set NNVIZ_TORCH_PYTHON to a Python that has torch). Without it the torch rows are
+skipped. Timings drift on shared machines, so compare the ratios printed in one run.
+On machines that set OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, compare a run with both unset
+(`env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE ...`); the kernel in use is printed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+N_CAT, D_CAT = 209, 12288
+CAT_UNITS = (20, 7, 5, 1)
+SMALL_N, SMALL_BATCH = 1000, 10
+TORCH_PYTHON_DEFAULT = "/tmp/torchenv/bin/python"
+
+
+def timeit(fn: Callable[[], object], repeat: int, number: int) -> tuple[float, float]:
+    """(median, min) seconds per call over ``repeat`` rounds of ``number`` calls."""
+    fn()
+    rounds = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        rounds.append((time.perf_counter() - start) / number)
+    return statistics.median(rounds), min(rounds)
+
+
+def cat_data(np):
+    """The real cat training set when present, else random data of the same shape."""
+    path = Path(__file__).resolve().parents[2] / "shared" / "data" / "catvnoncat"
+    path = path / "train_catvnoncat.h5"
+    if path.is_file():
+        import h5py
+
+        with h5py.File(path, "r") as f:
+            x = f["train_set_x"][:].reshape(N_CAT, -1) / 255.0
+            y = f["train_set_y"][:].astype(float)
+        return x, y, "real cat data"
+    rng = np.random.default_rng(0)
+    return rng.random((N_CAT, D_CAT)), (rng.random(N_CAT) > 0.5) * 1.0, "random data"
+
+
+def spiral(np, n: int = SMALL_N):
+    rng = np.random.default_rng(0)
+    t = rng.uniform(0.25, 3.5 * np.pi, n)
+    label = rng.integers(0, 2, n)
+    r = t / (3.5 * np.pi)
+    angle = t + np.pi * label
+    x = np.c_[r * np.cos(angle), r * np.sin(angle)] + rng.normal(0, 0.02, (n, 2))
+    return x, label.astype(float)
+
+
+# -- PyTorch worker (runs in the torch interpreter; imports nothing from nnviz) -----------
+def torch_worker() -> None:
+    import numpy as np
+    import torch
+
+    torch.manual_seed(0)
+    results = {"torch_version": torch.__version__, "threads": torch.get_num_threads()}
+    data = np.load(sys.argv[sys.argv.index("--torch-worker") + 1])
+    x_np, y_np = data["x"], data["y"]
+    for dtype_name, dtype in (("float32", torch.float32), ("float64", torch.float64)):
+        x = torch.tensor(x_np, dtype=dtype)
+        y = torch.tensor(y_np, dtype=dtype).reshape(-1, 1)
+        sizes = (D_CAT, *CAT_UNITS)
+        layers = []
+        for i in range(len(CAT_UNITS)):
+            layers.append(torch.nn.Linear(sizes[i], sizes[i + 1]).to(dtype))
+            if i < len(CAT_UNITS) - 1:
+                layers.append(torch.nn.ReLU())
+        net = torch.nn.Sequential(*layers)
+        opt = torch.optim.SGD(net.parameters(), lr=0.0075)
+        loss_fn = torch.nn.BCEWithLogitsLoss()
+
+        def step(net=net, opt=opt, x=x, y=y, loss_fn=loss_fn):
+            opt.zero_grad()
+            loss = loss_fn(net(x), y)
+            loss.backward()
+            opt.step()
+
+        results[f"cat_{dtype_name}"] = timeit(step, repeat=7, number=20)
+
+    xs, ys = spiral(np)
+    x = torch.tensor(xs)
+    y = torch.tensor(ys).reshape(-1, 1)
+    net = torch.nn.Sequential(
+        torch.nn.Linear(2, 8),
+        torch.nn.Tanh(),
+        torch.nn.Linear(8, 8),
+        torch.nn.Tanh(),
+        torch.nn.Linear(8, 1),
+    ).double()
+    opt = torch.optim.Adam(net.parameters(), lr=0.01)
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    position = [0]
+
+    def small_step():
+        i = position[0]
+        position[0] = (i + SMALL_BATCH) % SMALL_N
+        opt.zero_grad()
+        loss = loss_fn(net(x[i : i + SMALL_BATCH]), y[i : i + SMALL_BATCH])
+        loss.backward()
+        opt.step()
+
+    results["small_adam"] = timeit(small_step, repeat=7, number=500)
+    print(json.dumps(results))
+
+
+def run_torch(np, x: object, y: object) -> dict | None:
+    """PyTorch's figures from the torch interpreter, given the same cat data."""
+    python = os.environ.get("NNVIZ_TORCH_PYTHON", TORCH_PYTHON_DEFAULT)
+    if not Path(python).exists():
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "cat.npz"
+        np.savez(data, x=x, y=y)
+        done = subprocess.run(
+            [python, __file__, "--torch-worker", str(data)],
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+    if done.returncode != 0:
+        print(f"(PyTorch run failed: {done.stderr.strip().splitlines()[-1:]})")
+        return None
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# -- NumPy / engine side -----------------------------------------------------------------
+def main() -> None:
+    import numpy as np
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from nnviz.engine import Dense, Sequential, Trainer, optimizers
+    from nnviz.engine import threads as engine_threads
+
+    blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
+    print(
+        "NumPy",
+        np.__version__,
+        "| BLAS:",
+        ", ".join(
+            f"{i['internal_api']} {i['version']} kernel={i.get('architecture')} "
+            f"threads={i['num_threads']}"
+            for i in blas
+        ),
+    )
+    for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+        print(f"{var}={os.environ.get(var, '(unset)')}")
+    x_raw, y_raw, source = cat_data(np)
+    print("PyTorch: running in a separate interpreter ...", flush=True)
+    torch = run_torch(np, x_raw, y_raw)
+    if torch is None:
+        print(
+            "PyTorch not found: python3 -m venv /tmp/torchenv && "
+            "/tmp/torchenv/bin/pip install torch==2.13.0 numpy  (or set NNVIZ_TORCH_PYTHON)"
+        )
+    else:
+        print(f"PyTorch {torch['torch_version']}, {torch['threads']} threads")
+
+    # (a) cat network
+    print(f"\n(a) cat network 12288-20-7-5-1, full batch of {N_CAT} ({source}), SGD")
+    print(f"{'dtype':8} {'floor':>9} {'engine':>9} {'ratio':>6} {'numpy':>9} {'torch':>9}")
+    for dtype in ("float32", "float64"):
+        model = Sequential(
+            [Dense(u, activation="relu", kernel_initializer="lecun_normal") for u in CAT_UNITS[:-1]]
+            + [Dense(1, activation="sigmoid", kernel_initializer="lecun_normal")],
+            input_dim=D_CAT,
+            dtype=dtype,
+            seed=1,
+        )
+        model.compile(optimizer=optimizers.SGD(learning_rate=0.0075), loss="binary_crossentropy")
+        trainer = Trainer(model, x_raw, y_raw, batch_size=None, shuffle=False)
+        x = trainer._x
+        w1 = model.dense_layers[0].W.copy()
+        dz1 = np.ones((N_CAT, CAT_UNITS[0]), dtype=dtype)
+        out_z, out_w = np.empty((N_CAT, CAT_UNITS[0]), dtype), np.empty_like(w1)
+
+        def floor(x=x, w1=w1, dz1=dz1, out_z=out_z, out_w=out_w):
+            np.matmul(x, w1, out=out_z)
+            np.matmul(x.T, dz1, out=out_w)
+
+        plain = plain_numpy_step(np, x, trainer._y, dtype)
+        t_floor = timeit(floor, repeat=9, number=20)[0]
+        t_engine = timeit(trainer.train_step, repeat=9, number=20)[0]
+        t_plain = timeit(plain, repeat=9, number=20)[0]
+        t_torch = torch[f"cat_{dtype}"][0] if torch else float("nan")
+        print(
+            f"{dtype:8} {t_floor * 1e3:7.2f}ms {t_engine * 1e3:7.2f}ms "
+            f"{t_engine / t_floor:5.2f}x {t_plain * 1e3:7.2f}ms {t_torch * 1e3:7.2f}ms"
+            + (f"   (torch / engine = {t_torch / t_engine:.2f})" if torch else "")
+        )
+
+    # (b) small network
+    xs, ys = spiral(np)
+    model = Sequential(
+        [Dense(8, activation="tanh"), Dense(8, activation="tanh"), Dense(1, activation="sigmoid")],
+        input_dim=2,
+        seed=0,
+    )
+    model.compile(optimizer=optimizers.Adam(learning_rate=0.01), loss="binary_crossentropy")
+    trainer = Trainer(model, xs, ys, batch_size=SMALL_BATCH, seed=0)
+    t_small = timeit(trainer.train_step, repeat=9, number=2000)[0]
+    print(f"\n(b) 2-8-8-1 tanh, batch {SMALL_BATCH}, Adam, float64 (Trainer.train_step)")
+    line = f"engine {t_small * 1e6:.1f} us/step"
+    if torch:
+        t_torch = torch["small_adam"][0]
+        line += f" | PyTorch eager {t_torch * 1e6:.1f} us/step | {t_torch / t_small:.1f}x faster"
+    print(line)
+
+    # (c) BLAS threads
+    print(
+        f"\n(c) BLAS threads (engine picks 1 below {engine_threads.PARALLEL_MIN_WORK:,}"
+        " multiply-adds per product)"
+    )
+    a = np.random.default_rng(0).random((10000, 8))
+    b = np.random.default_rng(1).random((8, 8))
+    n_max = engine_threads.max_threads()
+    for count in sorted({1, n_max}):
+        with threadpool_limits(limits=count, user_api="blas"):
+            t = timeit(lambda: a @ b, repeat=9, number=50)
+        print(
+            f"(10000x8)@(8x8) with {count} thread(s): median {t[0] * 1e3:.3f} ms, "
+            f"min {t[1] * 1e3:.3f} ms"
+        )
+    big_batch = Trainer(model, np.tile(xs, (10, 1)), np.tile(ys, 10), batch_size=None)
+    policy = engine_threads.PARALLEL_MIN_WORK
+    for label, min_work in (("engine's choice", policy), (f"forced {n_max} threads", 0)):
+        engine_threads.PARALLEL_MIN_WORK = min_work
+        t = timeit(big_batch.train_step, repeat=9, number=20)
+        print(
+            f"2-8-8-1 full batch of 10000, {label}: median {t[0] * 1e3:.3f} ms, "
+            f"min {t[1] * 1e3:.3f} ms"
+        )
+    engine_threads.PARALLEL_MIN_WORK = policy
+    w_cat = N_CAT * D_CAT * CAT_UNITS[0]
+    print(
+        f"engine's choice: cat layer 1 ({w_cat:,} multiply-adds) -> "
+        f"{engine_threads.threads_for(w_cat)} thread(s); 2-8-8-1 batch 10 -> "
+        f"{engine_threads.threads_for(10 * 64)} thread(s)"
+    )
+
+
+def plain_numpy_step(np, x, y, dtype):
+    """A straightforward NumPy version of one cat-network GD iteration, for reference."""
+    rng = np.random.default_rng(2)
+    sizes = (D_CAT, *CAT_UNITS)
+    ws = [
+        (rng.standard_normal((sizes[i], sizes[i + 1])) / np.sqrt(sizes[i])).astype(dtype)
+        for i in range(4)
+    ]
+    bs = [np.zeros(sizes[i + 1], dtype) for i in range(4)]
+    m = len(x)
+
+    def step():
+        acts = [x]
+        for i in range(4):
+            z = acts[-1] @ ws[i] + bs[i]
+            acts.append(np.maximum(z, 0) if i < 3 else 1 / (1 + np.exp(-z)))
+        dz = (acts[-1] - y) / m
+        for i in range(3, -1, -1):
+            dw, db = acts[i].T @ dz, dz.sum(0)
+            if i:
+                dz = (dz @ ws[i].T) * (acts[i] > 0)
+            ws[i] -= 0.0075 * dw
+            bs[i] -= 0.0075 * db
+
+    return step
+
+
+if __name__ == "__main__":
+    if "--torch-worker" in sys.argv:
+        torch_worker()
+    else:
+        main()

@@ -21,8 +21,8 @@ class Dataset:
     ``x`` is float64 ``(m, n)`` for points and tables, or ``(m, h, w, c)`` for images
     (uint8 when the source stores bytes); ``y`` is int64 ``(m,)`` with labels
     ``0..n_classes-1``. ``source`` is a JSON-able description that regenerates or reloads
-    the data (a generator's settings, a file path). The arrays are made read-only, because
-    views keep references to them.
+    the data (a generator's settings, a file path). ``x`` and ``y`` are read-only views,
+    because plots keep references to them.
     """
 
     name: str
@@ -51,6 +51,8 @@ class Dataset:
             )
         if x.ndim == 4 and self.image_shape != tuple(x.shape[1:]):
             raise DatasetError(f"{where}: image_shape {self.image_shape} != {x.shape[1:]}")
+        # Read-only views: the caller's own arrays stay writable.
+        x, y = x.view(), y.view()
         x.setflags(write=False)
         y.setflags(write=False)
         object.__setattr__(self, "x", x)

@@ -43,3 +43,11 @@ def test_json_output(capsys, cat_layout):
     assert (info["cat"]["train"], info["cat"]["test"]) == (10, 6)
     assert info["points"]["spiral"]["classes"] == [2, 5]
     assert info["points"]["circle"]["classes"] == [2, 2]
+
+
+def test_nnviz_datasets_command(capsys, cat_layout):
+    from nnviz.cli import main
+
+    assert main(["datasets", "--data-dir", str(cat_layout)]) == 0
+    out = capsys.readouterr().out
+    assert f"found in {cat_layout}: 10 train and 6 test images, 8x8x3" in out

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from nnviz.data import POINT_BOUNDS, POINT_SETS, DatasetError, make_points, point_bounds
+from nnviz.data import POINT_BOUNDS, POINT_SETS, Dataset, DatasetError, make_points, point_bounds
 from nnviz.data.points import class_counts
 
 NAMES = POINT_SETS.names()
@@ -118,7 +118,26 @@ def test_class_counts_and_bounds():
     assert point_bounds(np.array([[2.0, -3.0]]), margin=0.5) == (-1.5, 2.5, -3.5, 1.5)
 
 
-def test_dataset_arrays_are_read_only():
+def test_dataset_arrays_are_read_only_views():
     data = make_points("moons")
     with pytest.raises(ValueError):
         data.x[0, 0] = 5.0
+    mine = np.zeros((2, 1))
+    Dataset("d", mine, np.array([0, 1]), ("a", "b"))
+    mine[0, 0] = 1.0  # the caller's array is not locked
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "message"),
+    [
+        (np.zeros(3), np.zeros(3, np.int64), r"must be \(m, n\) or \(m, h, w, c\)"),
+        (np.zeros((3, 1)), np.zeros(2, np.int64), "one label per sample"),
+        (np.zeros((2, 1)), np.zeros(2), "labels must be int64"),
+        (np.zeros((2, 1)), np.array([0, 2]), r"labels must be 0\.\.1"),
+    ],
+)
+def test_dataset_checks_its_arrays(x, y, message):
+    with pytest.raises(DatasetError, match=message):
+        Dataset("d", x, y, ("a", "b"))
+    with pytest.raises(DatasetError, match="image_shape"):
+        Dataset("d", np.zeros((1, 2, 2, 3)), np.array([0]), ("a", "b"), image_shape=(2, 2, 1))

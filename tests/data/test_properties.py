@@ -124,3 +124,19 @@ def test_split_partitions_and_stratifies(xy, validation, test, seed):
         if part is not None:
             share = part.n_samples / len(y)
             assert np.all(np.abs(class_balance(part.y, k) - share * total) < tolerance)
+
+
+@given(st.integers(2, 3), st.integers(1, 3), st.integers(1, 6), st.integers(1, 6), st.data())
+def test_image_folder_round_trip(k, per_class, h, w, data):
+    from PIL import Image
+
+    images = data.draw(arrays(np.uint8, (k * per_class, h, w, 3)))
+    with tempfile.TemporaryDirectory() as folder:
+        for i, image in enumerate(images):
+            path = Path(folder) / f"c{i // per_class}" / f"{i % per_class:03d}.png"
+            path.parent.mkdir(exist_ok=True)
+            Image.fromarray(image).save(path)
+        loaded = load_path(folder, size=None)  # PNG is lossless: the pixels come back
+    np.testing.assert_array_equal(loaded.x, images)
+    np.testing.assert_array_equal(loaded.y, np.repeat(np.arange(k), per_class))
+    assert loaded.class_names == tuple(f"c{j}" for j in range(k))

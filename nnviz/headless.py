@@ -47,7 +47,7 @@ def _batch_size(text: str) -> int | None:
     return size
 
 
-def _positive_int(text: str) -> int:
+def _whole_number(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
@@ -112,7 +112,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     net.add_argument("--lr", type=float, default=0.001, help="learning rate (0.001)")
     net.add_argument("--momentum", type=float, help="momentum of sgd or rmsprop (none)")
     net.add_argument("--nesterov", action="store_true", help="sgd: Nesterov momentum")
-    net.add_argument("--epochs", type=_positive_int, default=100, help="passes over the data")
+    net.add_argument("--epochs", type=_whole_number, default=100, help="passes over the data")
     net.add_argument("--batch-size", type=_batch_size, default=32, help="a number or 'full' (32)")
     net.add_argument("--seed", type=int, default=0, help="seeds data, weights and shuffling (0)")
     net.add_argument("--dtype", default="float64", choices=("float64", "float32"))

@@ -161,10 +161,10 @@ def _build(
     labels = _labels(where, y, x.shape[0], len(class_names) if class_names else None)
     k = len(class_names) if class_names else max(int(labels.max()) + 1, 2)
     names = tuple(class_names) if class_names else tuple(f"class {j}" for j in range(k))
-    image_shape = tuple(int(s) for s in x.shape[1:]) if x.ndim == 4 else None
+    image_shape = (int(x.shape[1]), int(x.shape[2]), int(x.shape[3])) if x.ndim == 4 else None
     if feature_names is None:
         feature_names = () if image_shape else tuple(f"x{j + 1}" for j in range(x.shape[1]))
-    return Dataset(name, x, labels, names, tuple(feature_names), image_shape, source)  # type: ignore[arg-type]
+    return Dataset(name, x, labels, names, tuple(feature_names), image_shape, source)
 
 
 # -- HDF5 -------------------------------------------------------------------------------

@@ -79,11 +79,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     data.add_argument("--data", metavar="PATH", help="an HDF5 file, a CSV file or an image folder")
     data.add_argument("--data-dir", metavar="FOLDER", help="the folder holding the cat files")
-    data.add_argument("--n-samples", type=int, default=200, help="points to generate (200)")
-    data.add_argument("--noise", type=float, default=0.1, help="noise of the point sets (0.1)")
-    data.add_argument("--n-classes", type=int, default=2, help="classes (gaussian, spiral: 2-5)")
     data.add_argument(
-        "--features", default="x1,x2", help="2D input features, e.g. x1,x2,x1^2,x1*x2,sin(x1)"
+        "--n-samples", type=int, default=200, metavar="N", help="points to generate (200)"
+    )
+    data.add_argument(
+        "--noise", type=float, default=0.1, metavar="STD", help="noise of the point sets (0.1)"
+    )
+    data.add_argument(
+        "--n-classes", type=int, default=2, metavar="K", help="classes (gaussian, spiral: 2-5)"
+    )
+    data.add_argument(
+        "--features",
+        default="x1,x2",
+        metavar="LIST",
+        help="2D input features, e.g. x1,x2,x1^2,x1*x2,sin(x1)",
     )
     data.add_argument(
         "--normalize",
@@ -91,12 +100,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="METHOD",
         help=f"{', '.join(NORMALIZATIONS.names())} or auto (images /255, files standardize)",
     )
-    data.add_argument("--validation", type=float, default=0.2, help="validation fraction (0.2)")
-    data.add_argument("--test", type=float, default=0.2, help="test fraction (0.2; cat: its own)")
-    data.add_argument("--size", type=_size, default=(64, 64), help="image size HxW (64x64)")
-    data.add_argument("--x-key", help="HDF5: the name of the sample array")
-    data.add_argument("--y-key", help="HDF5: the name of the label vector")
-    data.add_argument("--label-column", help="CSV: the label column's name or index (last)")
+    data.add_argument(
+        "--validation", type=float, default=0.2, metavar="F", help="validation fraction (0.2)"
+    )
+    data.add_argument(
+        "--test", type=float, default=0.2, metavar="F", help="test fraction (0.2; cat: its own)"
+    )
+    data.add_argument(
+        "--size", type=_size, default=(64, 64), metavar="HxW", help="image size HxW (64x64)"
+    )
+    data.add_argument("--x-key", metavar="KEY", help="HDF5: the name of the sample array")
+    data.add_argument("--y-key", metavar="KEY", help="HDF5: the name of the label vector")
+    data.add_argument(
+        "--label-column", metavar="COLUMN", help="CSV: the label column's name or index (last)"
+    )
 
     net = parser.add_argument_group("network and training")
     net.add_argument(
@@ -106,15 +123,38 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="UNITS",
         help=f"hidden layer sizes, e.g. 20,7,5 ({DEFAULT_LAYERS}; 'none' for no hidden layer)",
     )
-    net.add_argument("--activation", default="relu", help="hidden-layer activation (relu)")
-    net.add_argument("--initializer", default=None, help="weight initializer (layer default)")
-    net.add_argument("--optimizer", default="adam", help=f"{', '.join(OPTIMIZERS.names())} (adam)")
-    net.add_argument("--lr", type=float, default=0.001, help="learning rate (0.001)")
-    net.add_argument("--momentum", type=float, help="momentum of sgd or rmsprop (none)")
+    net.add_argument(
+        "--activation", default="relu", metavar="NAME", help="hidden-layer activation (relu)"
+    )
+    net.add_argument(
+        "--initializer", default=None, metavar="NAME", help="weight initializer (layer default)"
+    )
+    net.add_argument(
+        "--optimizer",
+        default="adam",
+        metavar="NAME",
+        help=f"{', '.join(OPTIMIZERS.names())} (adam)",
+    )
+    net.add_argument(
+        "--lr", type=float, default=0.001, metavar="RATE", help="learning rate (0.001)"
+    )
+    net.add_argument(
+        "--momentum", type=float, metavar="M", help="momentum of sgd or rmsprop (none)"
+    )
     net.add_argument("--nesterov", action="store_true", help="sgd: Nesterov momentum")
-    net.add_argument("--epochs", type=_whole_number, default=100, help="passes over the data")
-    net.add_argument("--batch-size", type=_batch_size, default=32, help="a number or 'full' (32)")
-    net.add_argument("--seed", type=int, default=0, help="seeds data, weights and shuffling (0)")
+    net.add_argument(
+        "--epochs", type=_whole_number, default=100, metavar="N", help="passes over the data (100)"
+    )
+    net.add_argument(
+        "--batch-size",
+        type=_batch_size,
+        default=32,
+        metavar="N|full",
+        help="a number or 'full' (32)",
+    )
+    net.add_argument(
+        "--seed", type=int, default=0, metavar="N", help="seeds data, weights and shuffling (0)"
+    )
     net.add_argument("--dtype", default="float64", choices=("float64", "float32"))
     parser.add_argument("--json", action="store_true", help="print the final metrics as JSON")
 

@@ -61,6 +61,7 @@ def test_typing_a_weight_changes_the_models_weight(window, qtbot):
 def test_editing_during_training_keeps_untouched_layers(window, qtbot):
     view = window.diagram
     controller = window.controller
+    controller.set_speed(20.0)  # few steps between the two looks at the weights
     controller.toggle_play()
     qtbot.waitUntil(lambda: controller.snapshots_received >= 3, timeout=TIMEOUT_MS)
     first = model_of(window).dense_layers[0].W.copy()
@@ -76,7 +77,7 @@ def test_editing_during_training_keeps_untouched_layers(window, qtbot):
         lambda: model_of(window).dense_layers[-1].W.shape == (units + 1, 1), timeout=TIMEOUT_MS
     )
     received = controller.snapshots_received
-    qtbot.waitUntil(lambda: controller.snapshots_received >= received + 3, timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: controller.snapshots_received >= received + 2, timeout=TIMEOUT_MS)
     assert controller.is_playing  # training went on
     controller.toggle_play()
     qtbot.waitUntil(lambda: not controller.is_playing, timeout=TIMEOUT_MS)

@@ -37,7 +37,10 @@ class Loss:
             )
         if y.dtype.kind not in "biuf":
             raise ValueError(f"the targets must be numbers, got dtype {y.dtype}")
-        return np.asarray(y, dtype=dtype)
+        y = np.asarray(y, dtype=dtype)
+        if not np.isfinite(y).all():
+            raise ValueError("the targets contain NaN or infinite values")
+        return y
 
     def __call__(self, y: np.ndarray, p: np.ndarray) -> float:
         raise NotImplementedError

@@ -256,6 +256,8 @@ class Sequential:
                 f"layer expects {self._input_dim}"
             )
         x = np.asarray(x, dtype=self.dtype)
+        if not np.isfinite(x).all():
+            raise ValueError("the inputs contain NaN or infinite values; clean the data first")
         if y is None:
             return x, None
         self._require_compiled()
@@ -406,6 +408,7 @@ class Sequential:
         """Every dense layer's z and a for ``x`` (dropout off); training state untouched."""
         self._require_built()
         x, _ = self.prepare(x)
+        use_threads(threads_for(len(x) * self._widest))
         traces, a = [], x
         for number, layer in enumerate(self._dense, start=1):
             z, a = layer.compute(a)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 
 class DivergenceError(ArithmeticError):
-    """The loss or a weight became NaN or infinite. The weights were put back to the last
-    finite state before raising (the optimizer's moments were cleared if they were
-    touched); the history is kept.
+    """The loss or a weight became NaN or infinite. Before raising, the weights were put
+    back to their last finite state before the update that blew up, and the optimizer's
+    moments were cleared; the history is kept.
 
     ``layer``: 1-based number of the dense layer that first produced non-finite values
     (None if none could be named), ``layer_name`` its name; ``epoch`` (0-based epoch of the
@@ -49,7 +49,7 @@ class DivergenceError(ArithmeticError):
             lr = f" (now {self.learning_rate:g}; try {self.learning_rate / 10:g})"
         return (
             f"training diverged{where}: {self.what} became NaN or infinite{culprit}. "
-            f"The weights were restored to the last finite state. "
+            f"The weights were restored to their state before the last update. "
             f"Use a smaller learning rate{lr}, or clip the gradients."
         )
 

@@ -318,7 +318,13 @@ class Sequential:
                 loss += layer.regularizer.penalty(layer.W)
         self.last_output = a
         if not math.isfinite(loss):
-            raise self._divergence("the loss", self._first_nonfinite(lambda d: (d.z, d.a)))
+            # the weights are finite but the last update made them blow the loss up: undo it
+            culprit = self._first_nonfinite(lambda d: (d.z, d.a))
+            if self._stepped:
+                np.copyto(self._params, self._backup)
+                self.optimizer.reset()
+                self._stepped = False
+            raise self._divergence("the loss", culprit)
         layers, needs_dx = self.layers, self._needs_dx
         i = self._output_index
         grad = out.backward_from_z(grad, needs_dx[i])

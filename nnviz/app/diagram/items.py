@@ -9,7 +9,16 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPainterPath, QPen
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QImage,
+    QPainter,
+    QPainterPath,
+    QPen,
+)
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QGraphicsObject,
@@ -447,13 +456,20 @@ class HoverCard(QGraphicsItem):
         self.setZValue(50)
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self._size = QRectF()
+        self.font = QFont()
 
     def set_content(self, lines: list[str], image: QImage | None) -> None:
         self.prepareGeometryChange()
         self.lines, self.image = lines, image
-        width = max(8 + 7 * max((len(line) for line in lines), default=10), 180)
+        bold = QFont(self.font)
+        bold.setBold(True)
+        widths = [
+            QFontMetricsF(bold if k == 0 else self.font).horizontalAdvance(line)
+            for k, line in enumerate(lines)
+        ]
+        width = max(16 + max(widths, default=0.0), 180)
         height = 12 + 17 * len(lines) + (110 if image is not None else 0)
-        self._size = QRectF(0, 0, min(width, 460), height)
+        self._size = QRectF(0, 0, width, height)
         self.update()
 
     def text(self) -> str:
@@ -470,7 +486,7 @@ class HoverCard(QGraphicsItem):
         painter.setPen(QPen(text, 1))
         painter.setBrush(QBrush(back))
         painter.drawRoundedRect(self._size.adjusted(0.5, 0.5, -0.5, -0.5), 6, 6)
-        font = QFont(painter.font())
+        font = QFont(self.font)
         for k, line in enumerate(self.lines):
             font.setBold(k == 0)
             painter.setFont(font)

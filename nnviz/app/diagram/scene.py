@@ -316,5 +316,16 @@ class NetworkScene(QGraphicsScene):
         self.card.setPos(neuron.pos() + QPointF(NEURON_RADIUS + 8, NEURON_RADIUS))
         self.card.show()
 
+    def place_card(self, neuron: NeuronItem, visible: QRectF, scale: float) -> None:
+        """Keep the card inside ``visible`` (the scene area on screen): beside the neuron
+        on the right, or on its left, moved up when it would run off the bottom."""
+        size = self.card.boundingRect()
+        width, height = size.width() / scale, size.height() / scale
+        x = neuron.x() + NEURON_RADIUS + 8
+        if x + width > visible.right():
+            x = max(visible.left(), neuron.x() - NEURON_RADIUS - 8 - width)
+        y = min(neuron.y() + NEURON_RADIUS, visible.bottom() - height)
+        self.card.setPos(x, max(visible.top(), y))
+
     def hide_card(self) -> None:
         self.card.hide()

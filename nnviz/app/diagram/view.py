@@ -320,6 +320,8 @@ class NetworkDiagramView(QGraphicsView):
         for item in self.items(view_pos):
             if isinstance(item, NeuronItem):
                 self.diagram.show_card(item)
+                visible = self.mapToScene(self.viewport().rect()).boundingRect()
+                self.diagram.place_card(item, visible, self.transform().m11())
                 return
         self.diagram.hide_card()
 

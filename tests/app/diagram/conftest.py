@@ -68,3 +68,10 @@ def column_pos(view: NetworkDiagramView, spec_index: int) -> QPoint:
     """A point on a layer's column (between two neurons when it has any)."""
     column = view.diagram.columns[view.diagram.column_of_spec(spec_index)]
     return to_view(view, QPointF(column.x, (column.top + column.bottom) / 2 + 3))
+
+
+def hover(view: NetworkDiagramView, point: QPoint) -> None:
+    """Move the pointer onto ``point`` from one pixel away (QTest drops a move to the
+    position the pointer is already at)."""
+    QTest.mouseMove(view.viewport(), point + QPoint(1, 1))
+    QTest.mouseMove(view.viewport(), point)

@@ -57,7 +57,6 @@ def test_typing_a_weight_changes_the_models_weight(window, qtbot):
     qtbot.waitUntil(lambda: model_of(window).dense_layers[last].W[1, 0] == 2.5, timeout=TIMEOUT_MS)
 
 
-@pytest.mark.slow
 def test_editing_during_training_keeps_untouched_layers(window, qtbot):
     view = window.diagram
     controller = window.controller

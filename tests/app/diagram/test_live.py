@@ -14,7 +14,7 @@ from nnviz.app.diagram.layout import fan_ins
 from nnviz.app.snapshot import TrainingSnapshot
 from nnviz.engine.spec import LayerSpec, NetworkSpec
 
-from .conftest import click, neuron_pos, to_view, two_d_spec
+from .conftest import click, hover, neuron_pos, to_view, two_d_spec
 
 
 def random_weights(spec: NetworkSpec, seed: int = 0):
@@ -81,7 +81,7 @@ def test_hover_card_shows_the_formula_numbers_and_heatmap(make_view):
     weights = random_weights(spec)
     grids = tuple(np.full((layer.units, 5, 5), 0.5, np.float32) for layer in spec.dense_layers)
     view.show_snapshot(TrainingSnapshot(weights=weights, neuron_grids=grids))
-    QTest.mouseMove(view.viewport(), neuron_pos(view, 2, 1))
+    hover(view, neuron_pos(view, 2, 1))
     card = view.diagram.card
     assert card.isVisible()
     text = card.text()
@@ -92,7 +92,7 @@ def test_hover_card_shows_the_formula_numbers_and_heatmap(make_view):
     assert f"b = {b:.3g}".replace("-", "−") in text
     assert "(0 more)" not in text
     assert card.image is not None and card.image.width() == 5
-    QTest.mouseMove(view.viewport(), QPoint(5, view.viewport().height() - 5))
+    hover(view, QPoint(5, view.viewport().height() - 5))
     assert not card.isVisible()
 
 
@@ -168,3 +168,21 @@ def test_arrow_keys_walk_the_layers_and_zoom_keys_zoom(make_view):
     QTest.keyClick(view, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
     assert view.transform().m11() == pytest.approx(scale)
     assert view.document.spec == two_d_spec()  # navigation and zoom edit nothing
+
+
+def test_hover_card_stays_inside_the_view(make_view):
+    view = make_view()
+    view.show_snapshot(TrainingSnapshot(weights=random_weights(view.document.spec)))
+    output = view.diagram.neurons[(4, 0)]  # the output neuron, at the right edge
+    hover(view, to_view(view, output.scenePos()))
+    card = view.diagram.card
+    assert card.isVisible()
+    scale = view.transform().m11()
+    rect = card.boundingRect()
+    top_left = view.mapFromScene(card.pos())
+    assert top_left.x() >= 0 and top_left.y() >= 0
+    assert top_left.x() + rect.width() <= view.viewport().width() + 1
+    assert top_left.y() + rect.height() <= view.viewport().height() + 1
+    assert card.pos().x() + rect.width() / scale < output.x()  # moved to the left side
+    # the widest line fits the card
+    assert rect.width() >= 16 + max(len(line) for line in card.lines) * 4

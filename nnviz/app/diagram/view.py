@@ -43,13 +43,13 @@ ZOOM_STEP = 1.2
 MESSAGE_MS = 5000
 
 
-def _activation_names() -> list[str]:
+def activation_names() -> list[str]:
     from nnviz.engine.activations import ACTIVATIONS
 
     return ACTIVATIONS.names()
 
 
-def _initializer_names() -> list[str]:
+def initializer_names() -> list[str]:
     from nnviz.engine.initializers import INITIALIZERS
 
     return INITIALIZERS.names()
@@ -60,10 +60,12 @@ class NetworkDiagramView(QGraphicsView):
 
     ``parameterEdited(dense_index, "W" | "b", index, value)`` asks the training controller
     to set one parameter (``index`` is ``(input, unit)`` for W, ``(unit,)`` for b).
-    ``message(text)`` carries refusals and hints for the status bar (also shown inline)."""
+    ``message(text)`` carries refusals and hints for the status bar (also shown inline);
+    ``selectionChanged(spec_index)`` follows :attr:`selected_spec_index`."""
 
     parameterEdited = Signal(int, str, object, float)
     message = Signal(str)
+    selectionChanged = Signal(object)
 
     def __init__(self, document: NetworkDocument, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -130,6 +132,7 @@ class NetworkDiagramView(QGraphicsView):
         """Highlight ``spec.layers[spec_index]`` (-1: the input column, None: nothing)."""
         self.selected_spec_index = spec_index
         self._restore_selection()
+        self.selectionChanged.emit(spec_index)
 
     def show_message(self, text: str, transient: bool = False) -> None:
         """Show ``text`` above the diagram for a few seconds; non-transient messages (edit
@@ -150,13 +153,15 @@ class NetworkDiagramView(QGraphicsView):
         make: Callable[[NetworkSpec], NetworkSpec],
         text: str,
         select_spec_index: int | None = None,
+        merge_id: int = -1,
     ) -> bool:
-        """Push ``make(spec)`` as one undoable edit; show the reason when it is refused."""
+        """Push ``make(spec)`` as one undoable edit (``merge_id`` as in ``document.edit``),
+        selecting ``select_spec_index``; show the reason when the edit is refused."""
         try:
             new_spec = make(self.document.spec)
             if select_spec_index is not None:
                 self.selected_spec_index = select_spec_index
-            self.document.edit(new_spec, text)
+            self.document.edit(new_spec, text, merge_id)
         except (edits.EditRefused, SpecError) as exc:
             self.show_message(str(exc))
             return False
@@ -193,6 +198,7 @@ class NetworkDiagramView(QGraphicsView):
         if self.selected_spec_index is not None and self.selected_spec_index >= len(new.layers):
             self.selected_spec_index = len(new.layers) - 1
         self._restore_selection()
+        self.selectionChanged.emit(self.selected_spec_index)
         self._fit_if_auto()
 
     def _restore_selection(self) -> None:
@@ -501,7 +507,7 @@ class NetworkDiagramView(QGraphicsView):
         is_output = spec_index == edits.output_index(spec)
         if layer.is_dense():
             activation = self._choice_menu(
-                menu, "Activation", _activation_names(), layer.activation, spec_index, "activation"
+                menu, "Activation", activation_names(), layer.activation, spec_index, "activation"
             )
             if is_output:
                 activation.setEnabled(False)
@@ -509,7 +515,7 @@ class NetworkDiagramView(QGraphicsView):
             self._choice_menu(
                 menu,
                 "Initializer",
-                _initializer_names(),
+                initializer_names(),
                 layer.initializer,
                 spec_index,
                 "initializer",

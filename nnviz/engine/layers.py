@@ -83,6 +83,16 @@ class Dense(Layer):
         self._activation = activations.get(value)
 
     @property
+    def regularizer(self) -> L1L2:
+        return self._regularizer
+
+    @regularizer.setter
+    def regularizer(self, value: L1L2) -> None:
+        self._regularizer = value
+        #: whether the kernel is penalized (checked on every step)
+        self.regularized = value.active
+
+    @property
     def l1(self) -> float:
         return self.regularizer.l1
 
@@ -103,7 +113,7 @@ class Dense(Layer):
         """(z, a) for ``x``, touching no stored state."""
         z = np.matmul(x, self.W)
         z += self.b
-        return z, self._activation.forward(z)
+        return z, self._activation._forward(z)
 
     def forward(self, x: np.ndarray, training: bool, rng: np.random.Generator) -> np.ndarray:
         z, a = self.compute(x)
@@ -118,8 +128,8 @@ class Dense(Layer):
         """Fill dW, db from dL/dz (shape ``(n_samples, units)``); return dL/dx if asked."""
         np.matmul(self.x.T, dz, out=self.dW)
         np.add.reduce(dz, axis=0, out=self.db)
-        if self.regularizer.active:
-            self.regularizer.add_gradient(self.W, self.dW)
+        if self.regularized:
+            self._regularizer.add_gradient(self.W, self.dW)
         return np.matmul(dz, self.W.T) if need_dx else None
 
     def __repr__(self) -> str:

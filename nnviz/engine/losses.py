@@ -88,7 +88,7 @@ class BinaryCrossentropy(Loss):
         loss -= y * z
         dz = np.subtract(a, y)
         dz *= 1.0 / y.size
-        return float(loss.mean()), dz
+        return float(np.add.reduce(loss, axis=None)) / y.size, dz
 
 
 class CategoricalCrossentropy(Loss):

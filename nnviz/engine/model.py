@@ -314,7 +314,7 @@ class Sequential:
             loss = loss_fn(y, a)
             grad = out.activation.backward(loss_fn.gradient(y, a), out.z, a)
         for layer in self._dense:
-            if layer.regularizer.active:
+            if layer.regularized:
                 loss += layer.regularizer.penalty(layer.W)
         self.last_output = a
         if not math.isfinite(loss):

@@ -322,11 +322,12 @@ class Adam(Optimizer):
             v_max = self.state["v_max"]
             np.maximum(v_max, v, out=v_max)
             v = v_max
+        # m / (√v / √c₂ + ε) = √c₂ · m / (√v + ε·√c₂): one call fewer
+        root_c2 = math.sqrt(1 - self.beta_2**t)
         np.sqrt(v, out=tmp)
-        tmp *= 1.0 / math.sqrt(1 - self.beta_2**t)
-        tmp += self.epsilon
+        tmp += self.epsilon * root_c2
         np.divide(m, tmp, out=tmp)
-        tmp *= lr / (1 - self.beta_1**t)
+        tmp *= lr * root_c2 / (1 - self.beta_1**t)
         p -= tmp
 
 

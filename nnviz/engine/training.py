@@ -12,6 +12,7 @@ import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -21,8 +22,7 @@ from nnviz.engine.model import Sequential, count_correct
 HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
 
 
-@dataclass(frozen=True)
-class StepResult:
+class StepResult(NamedTuple):
     """After one step: ``step`` and ``epoch`` count the steps and whole epochs done so far,
     ``loss`` is the batch's loss before the update, ``epoch_finished`` whether this step
     ended an epoch."""
@@ -167,8 +167,9 @@ class Trainer:
         self._batch = 0
         self.last_logs: dict[str, float] = {}
         self._loss_sum = 0.0
+        self._outputs: list[np.ndarray] = []
+        self._counted = 0
         self._correct = 0
-        self._seen = 0
 
     # -- settings -----------------------------------------------------------------------
     @property
@@ -203,6 +204,7 @@ class Trainer:
         epoch and step; the weights are restored and the same batch comes next."""
         model = self.model
         if model.version != self._version:
+            self._count_correct()
             self._prepare()
         n = len(self._x)
         if self._pos == 0:
@@ -219,10 +221,8 @@ class Trainer:
         self.step += 1
         self._pos = end
         self.history.step_loss.append(loss)
-        count = end - start
-        self._loss_sum += loss * count
-        self._correct += count_correct(model.last_output, yb)
-        self._seen += count
+        self._loss_sum += loss * (end - start)
+        self._outputs.append(model.last_output)
         for callback in self.callbacks:
             callback.on_batch_end(self._batch, {"loss": loss})
         self._batch += 1
@@ -245,10 +245,22 @@ class Trainer:
         else:
             self._epoch_x, self._epoch_y = self._x[self._order], self._y[self._order]
 
+    def _count_correct(self) -> None:
+        """Add the correct predictions of the outputs kept since the last count (counted
+        once per epoch, not per step: fewer NumPy calls on the step path)."""
+        if not self._outputs:
+            return
+        a = self._outputs[0] if len(self._outputs) == 1 else np.concatenate(self._outputs)
+        y = self._epoch_y[self._counted : self._counted + len(a)]
+        self._correct += count_correct(a, y)
+        self._counted += len(a)
+        self._outputs.clear()
+
     def _end_epoch(self) -> None:
+        self._count_correct()
         logs = {
-            "loss": self._loss_sum / self._seen,
-            "accuracy": self._correct / self._seen,
+            "loss": self._loss_sum / self._counted,
+            "accuracy": self._correct / self._counted,
         }
         if self._val is not None:
             val_loss, val_correct = self.model.loss_and_correct(*self._val)
@@ -259,7 +271,7 @@ class Trainer:
         self.history.epoch.append(self.epoch)
         finished_epoch = self.epoch
         self.epoch += 1
-        self._pos = self._batch = self._seen = self._correct = 0
+        self._pos = self._batch = self._counted = self._correct = 0
         self._loss_sum = 0.0
         self.last_logs = logs
         for callback in self.callbacks:

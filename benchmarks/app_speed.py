@@ -1,0 +1,132 @@
+"""How the live app trains compared with headless training, and how responsive it stays.
+
+Measured in one run, with the main window open (offscreen) and a 2-8-8-1 tanh network
+training on the spiral (Adam, batch 16):
+  * steps per second in the app against the same training headless (target >= 80%),
+  * lateness of a 10 ms GUI timer during training (target p99 <= 20 ms),
+  * frames actually drawn per second (target >= 30).
+
+    .venv/bin/python benchmarks/app_speed.py [--seconds 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("NNVIZ_SETTINGS_ORG", "nnviz-benchmark")
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+
+def headless_steps_per_second(seconds: float) -> float:
+    from nnviz.app.main_window import default_spec, initial_data_config
+    from nnviz.data import prepare
+    from nnviz.engine import Sequential, Trainer
+
+    config = initial_data_config("spiral", None)
+    data = prepare(config)
+    spec = default_spec(config).for_task(data.input_dim, data.n_classes)
+    model = Sequential.from_config(spec)
+    trainer = Trainer(
+        model,
+        data.x_train,
+        data.y_train,
+        batch_size=spec.batch_size,
+        seed=spec.seed,
+        validation_data=(data.x_val, data.y_val),
+    )
+    with threadpool_limits(limits=1, user_api="blas"):
+        start = time.perf_counter()
+        steps = 0
+        while time.perf_counter() - start < seconds:
+            for _ in range(100):
+                trainer.train_step()
+            steps += 100
+        return steps / (time.perf_counter() - start)
+
+
+def app_figures(seconds: float) -> dict[str, float]:
+    from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from nnviz.app.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication([])
+    window = MainWindow("spiral", restore_layout=False)
+    window.resize(1600, 1000)
+    window.show()
+    app.processEvents()
+
+    lateness: list[float] = []
+    clock = QElapsedTimer()
+    last = [0.0]
+
+    def tick() -> None:
+        now = clock.nsecsElapsed() / 1e6
+        lateness.append(now - last[0] - 10.0)
+        last[0] = now
+
+    timer = QTimer()
+    timer.setTimerType(timer.timerType().PreciseTimer)
+    timer.setInterval(10)
+    timer.timeout.connect(tick)
+
+    # Let the first snapshot build every view before measuring.
+    window.controller.step_batch()
+    loop = QEventLoop()
+    QTimer.singleShot(500, loop.quit)
+    loop.exec()
+    steps_before = window.controller.latest.step
+    frames_before = window.frames_drawn
+    window.controller.play()
+    clock.start()
+    timer.start()
+    start = time.perf_counter()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+    timer.stop()
+    elapsed = time.perf_counter() - start
+    window.controller.pause()
+    steps = window.controller.latest.step - steps_before
+    frames = window.frames_drawn - frames_before
+    window.close()
+    # A timer that never fired during the run was late by the whole run.
+    late = np.array(lateness[1:] or [elapsed * 1000.0])
+    return {
+        "steps_per_second": steps / elapsed,
+        "frames_per_second": frames / elapsed,
+        "timer_late_p50_ms": float(np.percentile(late, 50)),
+        "timer_late_p99_ms": float(np.percentile(late, 99)),
+        "timer_late_max_ms": float(late.max()),
+        "elapsed_s": elapsed,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=8.0)
+    args = parser.parse_args()
+    headless = headless_steps_per_second(args.seconds / 2)
+    figures = app_figures(args.seconds)
+    ratio = figures["steps_per_second"] / headless
+    print(f"headless training:          {headless:10,.0f} steps/s")
+    print(
+        f"in the app:                 {figures['steps_per_second']:10,.0f} steps/s "
+        f"({100 * ratio:.0f}% of headless; target >= 80%)"
+    )
+    print(
+        f"10 ms GUI timer lateness:   p50 {figures['timer_late_p50_ms']:.1f} ms, "
+        f"p99 {figures['timer_late_p99_ms']:.1f} ms (target <= 20), "
+        f"max {figures['timer_late_max_ms']:.1f} ms"
+    )
+    print(f"frames drawn:               {figures['frames_per_second']:10.1f} /s (target >= 30)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

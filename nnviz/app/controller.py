@@ -1,0 +1,204 @@
+"""The training controller: owns the one worker and its thread, in the GUI thread.
+
+Worker signals connect to this object's slots (it lives in the GUI thread), never to
+lambdas, which would run in the worker's thread. Commands go to the worker's thread-safe
+methods. Stopping sets the worker's flag, quits the thread and waits for it, so nothing
+hangs and no ``QThread`` is destroyed while running.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from PySide6.QtCore import QAbstractEventDispatcher, QObject, QThread, Signal, Slot
+
+from nnviz.app.document import NetworkDocument
+from nnviz.app.session import TrainingSession
+from nnviz.app.snapshot import TrainingSnapshot
+from nnviz.app.worker import TrainingWorker
+from nnviz.data import PreparedData
+from nnviz.engine.spec import NetworkSpec
+
+STOP_TIMEOUT_MS = 5000
+# How long one thread may hold the interpreter lock while another waits for it (Python's
+# default is 5 ms). Every redraw takes and releases the lock many times; with the worker
+# training flat out, 5 ms per hand-over made redraws and timers late by hundreds of ms.
+GIL_SWITCH_INTERVAL_S = 0.001
+
+
+class TrainingController(QObject):
+    """Starts, drives and stops training on a worker thread for ``document``'s network.
+
+    Signals: ``snapshotReady(TrainingSnapshot)``, ``message(str)`` (status bar),
+    ``failed(str)`` (errors to show), ``playingChanged(bool)``.
+    """
+
+    snapshotReady = Signal(object)
+    message = Signal(str)
+    failed = Signal(str)
+    playingChanged = Signal(bool)
+
+    def __init__(self, document: NetworkDocument, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.worker: TrainingWorker | None = None
+        self.training_thread: QThread | None = None
+        self.data: PreparedData | None = None
+        self.latest: TrainingSnapshot | None = None
+        self.snapshots_received = 0
+        self._playing = False
+        self._run_options = (0, 0)
+        self._speed: float | None = None
+        self._focus_layer = 0
+        document.specChanged.connect(self._on_spec_changed)
+        sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_INTERVAL_S))
+        dispatcher = QAbstractEventDispatcher.instance()
+        if dispatcher is not None:
+            dispatcher.awake.connect(self._on_gui_awake)
+            dispatcher.aboutToBlock.connect(self._on_gui_idle)
+
+    # -- lifecycle ----------------------------------------------------------------------
+    @property
+    def session(self) -> TrainingSession | None:
+        return self.worker.session if self.worker is not None else None
+
+    @property
+    def is_playing(self) -> bool:
+        return self._playing
+
+    @property
+    def is_running(self) -> bool:
+        return self.training_thread is not None and self.training_thread.isRunning()
+
+    def start(self, data: PreparedData) -> None:
+        """(Re)start training from fresh weights on ``data`` with the document's spec."""
+        self.stop()
+        self.data = data
+        session = TrainingSession(self.document.spec, data)
+        worker = TrainingWorker(session)
+        thread = QThread()
+        thread.setObjectName("nnviz-training")
+        worker.moveToThread(thread)
+        worker.snapshotAvailable.connect(self._on_snapshot_available)
+        worker.message.connect(self._on_message)
+        worker.failed.connect(self._on_failed)
+        worker.playingChanged.connect(self._on_playing_changed)
+        thread.started.connect(worker.run)
+        self.worker, self.training_thread = worker, thread
+        self.latest = None
+        worker.set_run_options(*self._run_options)
+        worker.set_speed(self._speed)
+        worker.set_focus_layer(self._focus_layer)
+        thread.start()
+
+    def stop(self) -> bool:
+        """Stop the worker and its thread; True when it ended within the timeout."""
+        worker, thread = self.worker, self.training_thread
+        if worker is None or thread is None:
+            return True
+        worker.stop()
+        thread.quit()
+        finished = thread.wait(STOP_TIMEOUT_MS)
+        for signal, slot in (
+            (worker.snapshotAvailable, self._on_snapshot_available),
+            (worker.message, self._on_message),
+            (worker.failed, self._on_failed),
+            (worker.playingChanged, self._on_playing_changed),
+        ):
+            signal.disconnect(slot)
+        self.worker, self.training_thread = None, None
+        self._on_playing_changed(False)
+        return bool(finished)
+
+    # -- commands -----------------------------------------------------------------------
+    def play(self) -> None:
+        if self.worker:
+            self.worker.play()
+
+    def pause(self) -> None:
+        if self.worker:
+            self.worker.pause()
+
+    def toggle_play(self) -> None:
+        if self._playing:
+            self.pause()
+        else:
+            self.play()
+
+    def step_batch(self) -> None:
+        if self.worker:
+            self.worker.step_batch()
+
+    def step_epoch(self) -> None:
+        if self.worker:
+            self.worker.step_epoch()
+
+    def reset(self) -> None:
+        if self.worker:
+            self.worker.reset(same_initial=False)
+
+    def reset_to_initial(self) -> None:
+        if self.worker:
+            self.worker.reset(same_initial=True)
+
+    @Slot(int, str, object, float)
+    def set_parameter(self, layer_index: int, kind: str, index: Any, value: float) -> None:
+        """A weight or bias typed in the diagram: applied between two steps."""
+        if self.worker:
+            self.worker.set_parameter(layer_index, kind, index, value)
+
+    def set_run_options(self, epochs: int, patience: int) -> None:
+        self._run_options = (int(epochs), int(patience))
+        if self.worker:
+            self.worker.set_run_options(*self._run_options)
+
+    def set_speed(self, max_steps_per_second: float | None) -> None:
+        self._speed = max_steps_per_second
+        if self.worker:
+            self.worker.set_speed(max_steps_per_second)
+
+    def set_focus_layer(self, index: int) -> None:
+        self._focus_layer = int(index)
+        if self.worker:
+            self.worker.set_focus_layer(self._focus_layer)
+
+    # -- slots (GUI thread) ---------------------------------------------------------------
+    @Slot()
+    def _on_gui_awake(self) -> None:
+        if self.worker is not None:
+            self.worker.set_gui_busy(True)
+
+    @Slot()
+    def _on_gui_idle(self) -> None:
+        if self.worker is not None:
+            self.worker.set_gui_busy(False)
+
+    @Slot(object, object)
+    def _on_spec_changed(self, _old: NetworkSpec, new: NetworkSpec) -> None:
+        if self.worker:
+            self.worker.set_spec(new)
+
+    @Slot()
+    def _on_snapshot_available(self) -> None:
+        worker = self.worker
+        snapshot = worker.take_snapshot() if worker else None
+        if snapshot is None:
+            return
+        self.latest = snapshot
+        self.snapshots_received += 1
+        self.snapshotReady.emit(snapshot)
+
+    @Slot(str)
+    def _on_message(self, text: str) -> None:
+        self.message.emit(text)
+
+    @Slot(str)
+    def _on_failed(self, text: str) -> None:
+        self.failed.emit(text)
+
+    @Slot(bool)
+    def _on_playing_changed(self, playing: bool) -> None:
+        if playing != self._playing:
+            self._playing = playing
+            self.playingChanged.emit(playing)

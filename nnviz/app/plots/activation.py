@@ -1,0 +1,130 @@
+"""An activation function and its derivative, over the chosen layer's pre-activations.
+
+The histogram under the curves shows where the layer's inputs z actually fall, so sigmoid
+tails (derivative near 0) and dead ReLUs (all z < 0) are visible while training runs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from nnviz.app.plots.style import DERIVATIVE_COLOR, TRAIN_COLOR
+from nnviz.app.snapshot import TrainingSnapshot
+from nnviz.engine.activations import ACTIVATIONS
+from nnviz.engine.spec import NetworkSpec
+
+DEFAULT_SPAN = 6.0
+CURVE_POINTS = 401
+
+
+def activation_curves(name: str, span: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """z on [-span, span] with g(z) and g'(z) from the engine's activation registry.
+
+    Softmax mixes a whole row, so it is drawn as the sigmoid of one logit against zero
+    (which is what it is for two classes)."""
+    z = np.linspace(-span, span, CURVE_POINTS)
+    key = "sigmoid" if name == "softmax" else name
+    activation = ACTIVATIONS.get(key)
+    column = z[:, None]
+    value = np.asarray(activation.forward(column)).reshape(-1)
+    slope = np.asarray(activation.derivative(column)).reshape(-1)
+    return z, value, slope
+
+
+class ActivationView(QWidget):
+    """Curves of g and g' for the chosen dense layer, and its pre-activation histogram."""
+
+    layerChosen = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.layer_combo = QComboBox()
+        self.layer_combo.setToolTip(
+            "Which layer's activation function and pre-activation values to show."
+        )
+        self.layer_combo.currentIndexChanged.connect(self._on_layer_chosen)
+        self.saturation_label = QLabel("")
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Layer:"))
+        top.addWidget(self.layer_combo)
+        top.addStretch(1)
+        top.addWidget(self.saturation_label)
+
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.curve_plot = self.graphics.addPlot(row=0, col=0)
+        self.curve_plot.addLegend(offset=(10, 10))
+        self.function_curve = self.curve_plot.plot(pen=pg.mkPen(TRAIN_COLOR, width=2), name="g(z)")
+        self.derivative_curve = self.curve_plot.plot(
+            pen=pg.mkPen(DERIVATIVE_COLOR, width=2, style=pg.QtCore.Qt.PenStyle.DashLine),
+            name="g'(z)",
+        )
+        self.hist_plot = self.graphics.addPlot(row=1, col=0)
+        self.hist_plot.setLabel("bottom", "pre-activation z")
+        self.hist_plot.setLabel("left", "count")
+        self.hist_plot.setXLink(self.curve_plot)
+        self.hist_plot.setMaximumHeight(140)
+        self.histogram = self.hist_plot.plot(
+            stepMode="center", fillLevel=0, brush=(120, 120, 120, 110), pen=pg.mkPen("#777777")
+        )
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(top)
+        layout.addWidget(self.graphics, 1)
+        self._activations: list[str] = []
+        self._drawn: tuple[str, float] | None = None
+
+    @property
+    def focus_layer(self) -> int:
+        return max(self.layer_combo.currentIndex(), 0)
+
+    def set_spec(self, spec: NetworkSpec) -> None:
+        """List the dense layers of ``spec`` (keeping the chosen one when it still exists)."""
+        dense = spec.dense_layers
+        self._activations = [layer.activation for layer in dense]
+        current = self.focus_layer
+        self.layer_combo.blockSignals(True)
+        self.layer_combo.clear()
+        for i, layer in enumerate(dense):
+            role = "output" if i == len(dense) - 1 else f"hidden {i + 1}"
+            self.layer_combo.addItem(f"{role}: {layer.activation} ({layer.units})")
+        self.layer_combo.setCurrentIndex(min(current, len(dense) - 1))
+        self.layer_combo.blockSignals(False)
+        self._drawn = None
+        self._draw_curves(DEFAULT_SPAN)
+
+    def _on_layer_chosen(self, index: int) -> None:
+        if index >= 0:
+            self._drawn = None
+            self._draw_curves(DEFAULT_SPAN)
+            self.layerChosen.emit(index)
+
+    def _draw_curves(self, span: float) -> None:
+        if not self._activations:
+            return
+        name = self._activations[self.focus_layer]
+        if self._drawn == (name, span):
+            return
+        z, value, slope = activation_curves(name, span)
+        self.function_curve.setData(z, value)
+        self.derivative_curve.setData(z, slope)
+        self.curve_plot.setTitle(f"{name} and its derivative")
+        self._drawn = (name, span)
+
+    def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
+        hist = snapshot.preactivation_hist
+        if hist is None or snapshot.focus_layer != self.focus_layer:
+            return
+        self.histogram.setData(hist.edges, hist.counts)
+        reach = float(max(abs(hist.edges[0]), abs(hist.edges[-1]), DEFAULT_SPAN))
+        self._draw_curves(float(np.ceil(reach)))
+        if snapshot.layer_stats and self.focus_layer < len(snapshot.layer_stats):
+            stats = snapshot.layer_stats[self.focus_layer]
+            parts = []
+            for label in ("saturated", "dead"):
+                value = getattr(stats, label, None)
+                if value is not None:
+                    parts.append(f"{label}: {100 * float(value):.0f}%")
+            self.saturation_label.setText("   ".join(parts))

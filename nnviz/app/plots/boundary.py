@@ -1,0 +1,177 @@
+"""2D data: the decision boundary over the input plane and one small heatmap per neuron."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from nnviz.app.plots.style import class_color, diverging_colormap, diverging_lut
+from nnviz.app.snapshot import Boundary, TrainingSnapshot
+
+MAX_NEURONS_SHOWN = 12
+
+
+def boundary_image(boundary: Boundary, discretize: bool) -> np.ndarray:
+    """What the boundary heatmap draws: P(class 1) for two classes (thresholded at 0.5
+    when ``discretize``), or an RGB float image mixing class colours by probability."""
+    grid = boundary.grid
+    if grid.ndim == 2:
+        return (grid > 0.5).astype(np.float32) if discretize else grid
+    k = grid.shape[-1]
+    if discretize:
+        grid = np.eye(k, dtype=np.float32)[np.argmax(grid, axis=-1)]
+    colors = np.array([class_color(i).getRgbF()[:3] for i in range(k)], dtype=np.float32)
+    rgb = grid @ colors
+    confidence = grid.max(axis=-1, keepdims=True)
+    # Uncertain regions fade to white, so the boundary itself shows.
+    return (255.0 * (1.0 - (1.0 - rgb) * confidence)).astype(np.float32)
+
+
+def _rect(bounds: tuple[float, float, float, float]) -> QRectF:
+    x0, x1, y0, y1 = bounds
+    return QRectF(x0, y0, x1 - x0, y1 - y0)
+
+
+class BoundaryView(QWidget):
+    """The network's output over the input plane, with the training points on top."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.discretize_check = QCheckBox("Discretize output")
+        self.discretize_check.setToolTip(
+            "Colour each point of the plane by the predicted class instead of the probability."
+        )
+        self.test_check = QCheckBox("Show test points")
+        self.test_check.setToolTip(
+            "Also draw the held-out test points (hollow), which the network never trains on."
+        )
+        self.discretize_check.toggled.connect(self._redraw)
+        self.test_check.toggled.connect(self._on_test_toggled)
+        top = QHBoxLayout()
+        top.addWidget(self.discretize_check)
+        top.addWidget(self.test_check)
+        top.addStretch(1)
+
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.plot = self.graphics.addPlot(title="Decision boundary")
+        self.plot.setAspectLocked(True)
+        self.plot.setLabel("bottom", "x1")
+        self.plot.setLabel("left", "x2")
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setLookupTable(diverging_lut())
+        self.image.setLevels((0.0, 1.0))
+        self.plot.addItem(self.image)
+        self.color_bar = pg.ColorBarItem(
+            values=(0.0, 1.0),
+            colorMap=diverging_colormap(),
+            interactive=False,
+            label="P(class 1)",
+            colorMapMenu=False,
+        )
+        self.color_bar.setImageItem(self.image, insert_in=self.plot)
+        self.train_points = pg.ScatterPlotItem(size=7, pen=pg.mkPen("#222222", width=0.8))
+        self.test_points = pg.ScatterPlotItem(size=8, symbol="t", brush=None)
+        self.test_points.setVisible(False)
+        self.plot.addItem(self.train_points)
+        self.plot.addItem(self.test_points)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(top)
+        layout.addWidget(self.graphics, 1)
+        self._boundary: Boundary | None = None
+
+    def set_points(
+        self, train_xy: np.ndarray, train_y: np.ndarray, test_xy: np.ndarray, test_y: np.ndarray
+    ) -> None:
+        """The raw (x1, x2) coordinates and class labels of the points to draw."""
+        self.train_points.setData(
+            x=train_xy[:, 0],
+            y=train_xy[:, 1],
+            brush=[pg.mkBrush(class_color(int(c))) for c in train_y],
+        )
+        self.test_points.setData(
+            x=test_xy[:, 0],
+            y=test_xy[:, 1],
+            brush=None,
+            pen=[pg.mkPen(class_color(int(c)), width=2) for c in test_y],
+        )
+        self._boundary = None
+        self.image.clear()
+
+    def _on_test_toggled(self, on: bool) -> None:
+        self.test_points.setVisible(on)
+
+    def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
+        if snapshot.boundary is None:
+            return
+        self._boundary = snapshot.boundary
+        self._redraw()
+
+    def _redraw(self) -> None:
+        boundary = self._boundary
+        if boundary is None:
+            return
+        image = boundary_image(boundary, self.discretize_check.isChecked())
+        if image.ndim == 2:
+            self.image.setLookupTable(diverging_lut())
+            self.image.setImage(image, levels=(0.0, 1.0), autoLevels=False)
+            self.color_bar.setVisible(True)
+        else:
+            self.image.setLookupTable(None)
+            self.image.setImage(image, levels=(0.0, 255.0), autoLevels=False)
+            self.color_bar.setVisible(False)
+        self.image.setRect(_rect(boundary.bounds))
+
+
+class NeuronGridView(QWidget):
+    """One small heatmap per hidden neuron: what it responds to over the input plane
+    (orange negative, white zero, purple positive)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.note = QLabel("")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.graphics, 1)
+        layout.addWidget(self.note)
+        self.images: list[list[pg.ImageItem]] = []
+        self._shape: tuple[int, ...] = ()
+        self._lut = diverging_lut()
+
+    def _build(self, shape: tuple[int, ...]) -> None:
+        self.graphics.clear()
+        self.images = []
+        hidden = shape[:-1]
+        for row, units in enumerate(hidden):
+            self.graphics.addLabel(f"layer {row + 1}", row=row, col=0)
+            items = []
+            for col in range(min(units, MAX_NEURONS_SHOWN)):
+                box = self.graphics.addViewBox(row=row, col=col + 1, lockAspect=True)
+                box.setMouseEnabled(False, False)
+                box.setMenuEnabled(False)
+                image = pg.ImageItem(axisOrder="row-major")
+                image.setLookupTable(self._lut)
+                box.addItem(image)
+                items.append(image)
+            self.images.append(items)
+        hidden_more = [u for u in hidden if u > MAX_NEURONS_SHOWN]
+        self.note.setText(
+            f"Showing the first {MAX_NEURONS_SHOWN} neurons of each layer." if hidden_more else ""
+        )
+        self._shape = shape
+
+    def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
+        if snapshot.neuron_grids is None:
+            return
+        grids = snapshot.neuron_grids
+        shape = tuple(g.shape[0] for g in grids)
+        if shape != self._shape:
+            self._build(shape)
+        for items, grid in zip(self.images, grids, strict=False):
+            for unit, image in enumerate(items):
+                values = grid[unit]
+                reach = float(np.abs(values).max()) or 1.0
+                image.setImage(values, levels=(-reach, reach), autoLevels=False)

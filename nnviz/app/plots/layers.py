@@ -1,0 +1,75 @@
+"""Per-layer activation distributions and gradient norms over time.
+
+The lesson on vanishing and exploding gradients: with sigmoid and a deep stack the early
+layers' gradient norms fall by orders of magnitude; with large initial weights they grow.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from nnviz.app.plots.style import class_color
+from nnviz.app.snapshot import TrainingSnapshot
+
+
+class LayerStatsView(QWidget):
+    """Left: the distribution of each dense layer's activations now. Right: each layer's
+    gradient norm against the training step, on a log axis."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.distribution_plot = self.graphics.addPlot(title="Activation distribution per layer")
+        self.distribution_plot.setLabel("bottom", "activation")
+        self.distribution_plot.setLabel("left", "share of values")
+        self.gradient_plot = self.graphics.addPlot(title="Gradient norm per layer")
+        self.gradient_plot.setLabel("bottom", "step")
+        self.gradient_plot.setLogMode(y=True)
+        for plot in (self.distribution_plot, self.gradient_plot):
+            plot.addLegend(offset=(-10, 10))
+        self.distribution_curves: list[pg.PlotDataItem] = []
+        self.gradient_curves: list[pg.PlotDataItem] = []
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.graphics)
+
+    def _ensure_layers(self, count: int) -> None:
+        if len(self.distribution_curves) == count:
+            return
+        for plot, curves in (
+            (self.distribution_plot, self.distribution_curves),
+            (self.gradient_plot, self.gradient_curves),
+        ):
+            for item in curves:
+                plot.removeItem(item)
+            curves.clear()
+            plot.legend.clear()
+            for i in range(count):
+                name = "output" if i == count - 1 else f"layer {i + 1}"
+                item = plot.plot(pen=pg.mkPen(class_color(i + 1), width=2), name=name)
+                item.setClipToView(True)
+                item.setDownsampling(auto=True, method="peak")
+                curves.append(item)
+
+    def clear(self) -> None:
+        for item in (*self.distribution_curves, *self.gradient_curves):
+            item.setData([], [])
+
+    def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
+        count = len(snapshot.activation_hists) or snapshot.grad_norms.shape[1]
+        if count == 0:
+            return
+        self._ensure_layers(count)
+        for item, hist in zip(self.distribution_curves, snapshot.activation_hists, strict=False):
+            total = max(float(hist.counts.sum()), 1.0)
+            centers = 0.5 * (hist.edges[:-1] + hist.edges[1:])
+            item.setData(centers, hist.counts / total)
+        norms = snapshot.grad_norms
+        if norms.ndim == 2 and norms.shape[1] == count and len(norms):
+            steps = snapshot.grad_norm_steps
+            for i, item in enumerate(self.gradient_curves):
+                column = norms[:, i]
+                # A log axis cannot show 0: floor at a tiny value (a dead layer stays visible).
+                item.setData(steps, np.maximum(column, 1e-12))

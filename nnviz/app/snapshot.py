@@ -1,0 +1,126 @@
+"""Immutable snapshots of training, made in the worker thread and drawn by the views.
+
+A snapshot holds copies (weights, grids) or read-only views of history buffers that are
+never written again where the view looks (:class:`GrowingBuffer` only appends, and
+``clear`` allocates a new array), so the GUI thread can read it while the worker trains on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
+
+
+class GrowingBuffer:
+    """An append-only float buffer that doubles its capacity when full.
+
+    ``view()`` returns a read-only view of the filled rows; later appends never touch
+    those rows, and ``clear()`` starts a fresh array, so handed-out views stay valid.
+    """
+
+    def __init__(self, width: int | None = None, capacity: int = 1024) -> None:
+        self._width = width
+        self._capacity = capacity
+        self.clear()
+
+    def clear(self) -> None:
+        shape = (self._capacity,) if self._width is None else (self._capacity, self._width)
+        self._data = np.full(shape, np.nan, dtype=np.float64)
+        self._size = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    def append(self, value: float | np.ndarray) -> None:
+        if self._size == len(self._data):
+            grown = np.full((2 * len(self._data), *self._data.shape[1:]), np.nan)
+            grown[: self._size] = self._data[: self._size]
+            self._data = grown
+        self._data[self._size] = value
+        self._size += 1
+
+    def view(self) -> np.ndarray:
+        out = self._data[: self._size]
+        out.flags.writeable = False
+        return out
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """The model's output over the input plane.
+
+    ``grid`` is float32, row-major with rows along x2: shape ``(g, g)`` holding P(class 1)
+    for two classes, or ``(g, g, k)`` class probabilities for k classes. ``bounds`` is
+    ``(x1_min, x1_max, x2_min, x2_max)`` in the raw (un-normalized) input coordinates."""
+
+    grid: np.ndarray
+    bounds: tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class Histogram:
+    """Counts per bin; ``edges`` has one more entry than ``counts``."""
+
+    counts: np.ndarray
+    edges: np.ndarray
+
+
+@dataclass(frozen=True)
+class TrainingSnapshot:
+    """Everything the views need to draw one moment of training.
+
+    ``epoch`` counts completed epochs; ``history`` holds per-epoch arrays named in
+    :data:`HISTORY_KEYS` (NaN where there is no validation split). ``step_losses`` is the
+    loss of every step, ``smoothed_losses`` its exponential moving average. ``weights`` is
+    a copy of ``(W, b)`` per dense layer. ``grad_norms`` has one row per recorded step
+    (``grad_norm_steps``) and one column per dense layer. ``neuron_grids`` (2D data) holds
+    per dense layer a float32 ``(units, g, g)`` array of each neuron's output over the
+    plane of ``boundary.bounds``. ``preactivation_hist`` is the pre-activation histogram
+    of dense layer ``focus_layer`` on training samples. Image data: ``test_probabilities``
+    (n_test,) or (n_test, k), ``test_predictions`` and ``confusion`` (true x predicted).
+    """
+
+    step: int = 0
+    epoch: int = 0
+    batch_in_epoch: int = 0
+    batches_per_epoch: int = 1
+    epochs_target: int = 0
+    steps_per_second: float = 0.0
+    playing: bool = False
+    learning_rate: float = 0.0
+    history: Mapping[str, np.ndarray] = field(default_factory=dict)
+    step_losses: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    smoothed_losses: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    weights: tuple[tuple[np.ndarray, np.ndarray], ...] = ()
+    layer_stats: tuple[Mapping[str, Any], ...] = ()
+    grad_norms: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    grad_norm_steps: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    activation_hists: tuple[Histogram, ...] = ()
+    focus_layer: int = 0
+    activation: str = "linear"
+    preactivation_hist: Histogram | None = None
+    boundary: Boundary | None = None
+    neuron_grids: tuple[np.ndarray, ...] | None = None
+    test_probabilities: np.ndarray | None = None
+    test_predictions: np.ndarray | None = None
+    confusion: np.ndarray | None = None
+
+    @property
+    def progress(self) -> float:
+        """Fraction of the epoch target done (0 when training runs until stopped)."""
+        if self.epochs_target <= 0:
+            return 0.0
+        done = self.epoch + self.batch_in_epoch / max(self.batches_per_epoch, 1)
+        return min(done / self.epochs_target, 1.0)
+
+
+def readonly(array: np.ndarray) -> np.ndarray:
+    """A read-only copy of ``array`` (C-contiguous)."""
+    out = np.array(array, copy=True, order="C")
+    out.flags.writeable = False
+    return out

@@ -1,0 +1,307 @@
+"""The training worker: runs a :class:`TrainingSession` on its own ``QThread``.
+
+The worker's loop blocks its thread's event loop, so commands do not arrive as queued slot
+calls: the GUI thread calls the plain methods below (``play``, ``pause``, ``set_spec``...),
+which put a command on a thread-safe queue and wake the loop; the loop applies them between
+two steps. Snapshots go the other way, latest wins: the worker keeps only the newest one
+and emits ``snapshotAvailable`` only when the GUI has taken the previous one, at most
+:data:`PUBLISH_RATE_HZ` times a second.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal, Slot
+from threadpoolctl import threadpool_limits
+
+from nnviz.app.session import TrainingSession
+from nnviz.app.snapshot import TrainingSnapshot
+from nnviz.engine import DivergenceError
+from nnviz.engine.spec import NetworkSpec
+
+PUBLISH_RATE_HZ = 30.0
+IDLE_WAIT_S = 0.05
+# Longest the worker waits for a busy GUI thread before it takes a step anyway.
+MAX_YIELD_S = 0.1
+# Below this many multiply-adds per step, one BLAS thread is faster (no thread hand-off).
+SMALL_NETWORK_FLOPS = 2_000_000
+
+
+class TrainingWorker(QObject):
+    """Trains while playing; applies commands between steps; never touches a widget.
+
+    Signals: ``snapshotAvailable()`` (call :meth:`take_snapshot`), ``message(str)`` for
+    the status bar, ``failed(str)`` for errors the user must act on, ``playingChanged``.
+    """
+
+    snapshotAvailable = Signal()
+    message = Signal(str)
+    failed = Signal(str)
+    playingChanged = Signal(bool)
+
+    def __init__(self, session: TrainingSession) -> None:
+        super().__init__()
+        self.session = session
+        self._commands: queue.SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...]]] = (
+            queue.SimpleQueue()
+        )
+        self._wake = threading.Event()
+        self._gui_idle = threading.Event()
+        self._gui_idle.set()
+        self._lock = threading.Lock()
+        self._latest: TrainingSnapshot | None = None
+        self._notified = False
+        self._stopping = False
+        self._playing = False
+        self._steps_left = 0
+        self._epochs_target = 0
+        self._max_rate: float | None = None
+        self._focus_layer = 0
+        self._publish_now = True
+        self._rate_steps = 0
+        self._rate_since = time.monotonic()
+        self._steps_per_second = 0.0
+
+    # -- commands: safe to call from any thread -----------------------------------------
+    def _send(self, function: Callable[..., Any], *args: Any) -> None:
+        self._commands.put((function, args))
+        self._wake.set()
+
+    def play(self) -> None:
+        self._send(self._set_playing, True)
+
+    def pause(self) -> None:
+        self._send(self._set_playing, False)
+
+    def step_batch(self) -> None:
+        """Train exactly one mini-batch, then pause."""
+        self._send(self._queue_steps, 1)
+
+    def step_epoch(self) -> None:
+        """Train to the end of the current epoch (a whole epoch from its start), then pause."""
+        self._send(self._queue_epoch)
+
+    def reset(self, same_initial: bool = False) -> None:
+        """New random weights, or (``same_initial``) the weights training started from."""
+        self._send(self._reset, same_initial)
+
+    def set_spec(self, spec: NetworkSpec) -> None:
+        self._send(self._apply_spec, spec)
+
+    def set_parameter(self, layer_index: int, kind: str, index: Any, value: float) -> None:
+        """Set one weight (``kind="W"``, ``index=(row, col)``) or bias (``"b"``, unit)."""
+        self._send(self._set_parameter, layer_index, kind, index, value)
+
+    def set_run_options(self, epochs: int, patience: int) -> None:
+        """Stop after ``epochs`` (0: run until paused); early stopping after ``patience``
+        epochs without a better validation loss (0: off)."""
+        self._send(self._set_run_options, epochs, patience)
+
+    def set_speed(self, max_steps_per_second: float | None) -> None:
+        """Slow training down to watch it (``None``: as fast as possible)."""
+        self._send(self._set_speed, max_steps_per_second)
+
+    def set_focus_layer(self, index: int) -> None:
+        """Which dense layer's pre-activations the snapshots' histogram shows."""
+        self._send(self._set_focus_layer, index)
+
+    def stop(self) -> None:
+        """Make :meth:`run` return after the current step (called before quitting the thread)."""
+        self._stopping = True
+        self._gui_idle.set()
+        self._wake.set()
+
+    def set_gui_busy(self, busy: bool) -> None:
+        """The GUI thread is handling events (``True``) or about to sleep (``False``).
+
+        Python threads share one interpreter lock: a worker training flat out would hand
+        it to the GUI thread only every switch interval, so every redraw and timer would
+        wait for it many times over. Instead the worker pauses between two steps while the
+        GUI thread is busy (at most :data:`MAX_YIELD_S`), and trains while it sleeps."""
+        if busy:
+            self._gui_idle.clear()
+        else:
+            self._gui_idle.set()
+
+    def take_snapshot(self) -> TrainingSnapshot | None:
+        """The newest snapshot not taken yet (``None`` if there is none)."""
+        with self._lock:
+            snapshot, self._latest = self._latest, None
+            self._notified = False
+        return snapshot
+
+    # -- the loop (worker thread) --------------------------------------------------------
+    @Slot()
+    def run(self) -> None:
+        limit = 1 if self.session.flops_per_step() < SMALL_NETWORK_FLOPS else None
+        with threadpool_limits(limits=limit, user_api="blas") if limit else _nothing():
+            self._loop()
+
+    def _loop(self) -> None:
+        next_publish = 0.0
+        next_step = 0.0
+        while not self._stopping:
+            self._drain_commands()
+            if self._stopping:
+                break
+            if not self._gui_idle.is_set():
+                self._gui_idle.wait(MAX_YIELD_S)
+            now = time.monotonic()
+            if self._playing or self._steps_left:
+                if self._max_rate and now < next_step:
+                    self._wake.wait(min(next_step - now, IDLE_WAIT_S))
+                    self._wake.clear()
+                else:
+                    next_step = now + 1.0 / self._max_rate if self._max_rate else 0.0
+                    self._train_one_step()
+            else:
+                self._wake.wait(IDLE_WAIT_S)
+                self._wake.clear()
+            now = time.monotonic()
+            self._measure_rate(now)
+            if self._publish_now or (now >= next_publish and (self._playing or self._steps_left)):
+                self._publish()
+                next_publish = now + 1.0 / PUBLISH_RATE_HZ
+
+    def _drain_commands(self) -> None:
+        while True:
+            try:
+                function, args = self._commands.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                function(*args)
+            except Exception as exc:  # a bad command must not kill the loop
+                self.failed.emit(f"{exc}")
+            self._publish_now = True
+
+    def _train_one_step(self) -> None:
+        session = self.session
+        try:
+            session.step()
+        except DivergenceError as exc:
+            self._stop_on_error(divergence_message(exc))
+            return
+        except Exception as exc:
+            self._stop_on_error(f"Training stopped: {exc}")
+            return
+        self._rate_steps += 1
+        if self._steps_left:
+            self._steps_left -= 1
+            if not self._steps_left and not self._playing:
+                self._publish_now = True
+        if session.batch_in_epoch == 0:
+            self._on_epoch_end()
+
+    def _stop_on_error(self, text: str) -> None:
+        self._set_playing(False)
+        self._steps_left = 0
+        self._publish_now = True
+        self.failed.emit(text)
+
+    def _on_epoch_end(self) -> None:
+        session = self.session
+        stop_request = session.take_stop_request()
+        if self._epochs_target and session.epoch >= self._epochs_target:
+            self._finish(f"Finished {session.epoch} epochs.")
+        elif stop_request:
+            self._finish(stop_request)
+
+    def _finish(self, text: str) -> None:
+        self._steps_left = 0
+        self._set_playing(False)
+        self._publish_now = True
+        self.message.emit(text)
+
+    def _measure_rate(self, now: float) -> None:
+        elapsed = now - self._rate_since
+        if elapsed >= 0.5:
+            self._steps_per_second = self._rate_steps / elapsed
+            self._rate_steps = 0
+            self._rate_since = now
+        if not (self._playing or self._steps_left) and self._rate_steps == 0:
+            self._steps_per_second = 0.0
+
+    def _publish(self) -> None:
+        self._publish_now = False
+        snapshot = self.session.snapshot(
+            playing=self._playing,
+            steps_per_second=self._steps_per_second,
+            focus_layer=self._focus_layer,
+            epochs_target=self._epochs_target,
+        )
+        with self._lock:
+            self._latest = snapshot
+            notify = not self._notified
+            self._notified = True
+        if notify:
+            self.snapshotAvailable.emit()
+
+    # -- command bodies (worker thread) -------------------------------------------------
+    def _set_playing(self, playing: bool) -> None:
+        if playing and self._epochs_target and self.session.epoch >= self._epochs_target:
+            self._epochs_target = 0  # pressing Play after the target trains on until paused
+        if playing != self._playing:
+            self._playing = playing
+            self._rate_steps = 0
+            self._rate_since = time.monotonic()
+            self.playingChanged.emit(playing)
+        if not playing:
+            self._steps_left = 0
+
+    def _queue_steps(self, count: int) -> None:
+        self._set_playing(False)
+        self._steps_left = count
+
+    def _queue_epoch(self) -> None:
+        self._set_playing(False)
+        session = self.session
+        self._steps_left = session.batches_per_epoch - session.batch_in_epoch
+
+    def _reset(self, same_initial: bool) -> None:
+        self._set_playing(False)
+        self.session.reset(same_initial=same_initial)
+        self.message.emit(
+            "Reset to the same initial weights; history cleared."
+            if same_initial
+            else "Reset: new random weights; history cleared."
+        )
+
+    def _apply_spec(self, spec: NetworkSpec) -> None:
+        for text in self.session.apply_spec(spec):
+            self.message.emit(text)
+
+    def _set_parameter(self, layer_index: int, kind: str, index: Any, value: float) -> None:
+        self.session.set_parameter(layer_index, kind, index, value)
+
+    def _set_run_options(self, epochs: int, patience: int) -> None:
+        self._epochs_target = max(int(epochs), 0)
+        self.session.set_patience(max(int(patience), 0))
+
+    def _set_speed(self, max_steps_per_second: float | None) -> None:
+        self._max_rate = max_steps_per_second if max_steps_per_second else None
+
+    def _set_focus_layer(self, index: int) -> None:
+        self._focus_layer = max(int(index), 0)
+
+
+def divergence_message(exc: DivergenceError) -> str:
+    """What to tell the learner when the loss became NaN/Inf."""
+    epoch = "" if exc.epoch is None else f" at epoch {exc.epoch + 1}"
+    rate = "" if exc.learning_rate is None else f" (it is {exc.learning_rate:g})"
+    culprit = "" if exc.layer is None else f" Layer {exc.layer} blew up first."
+    return (
+        f"The loss diverged{epoch} — lower the learning rate{rate}. Training is paused and "
+        f"the weights are back to their last finite values.{culprit}"
+    )
+
+
+@contextlib.contextmanager
+def _nothing():  # type: ignore[no-untyped-def]
+    yield

@@ -1,0 +1,46 @@
+"""Fixtures for the app tests: a main-window factory that always stops training, and a
+guard that no QThread outlives its test (a running QThread at exit aborts pytest)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from nnviz.app.main_window import MainWindow
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Window layouts go to a temporary folder, never to the user's settings."""
+    folder = tmp_path_factory.mktemp("settings")
+    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(fmt, QSettings.Scope.UserScope, str(folder))
+    yield
+
+
+@pytest.fixture
+def make_window(qtbot: Any) -> Iterator[Callable[..., MainWindow]]:
+    """``make_window(dataset="spiral", **kwargs)`` opens a MainWindow; teardown stops its
+    training thread (flag, quit, wait) and closes it."""
+    windows: list[MainWindow] = []
+
+    def factory(dataset: str = "spiral", **kwargs: Any) -> MainWindow:
+        kwargs.setdefault("restore_layout", False)
+        window = MainWindow(dataset, **kwargs)
+        qtbot.addWidget(window)
+        window.resize(1400, 900)
+        window.show()
+        windows.append(window)
+        return window
+
+    yield factory
+    for window in windows:
+        thread = window.controller.training_thread
+        window.controller.stop()
+        if thread is not None:
+            thread.quit()
+            assert thread.wait(5000), "the training thread did not stop"
+        window.close()

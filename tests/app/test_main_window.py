@@ -1,0 +1,344 @@
+"""The real main window, driven like a user: Play, Pause, single steps, resets, live
+hyperparameter changes, divergence, closing mid-training, the cat images."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from nnviz.app.main_window import MainWindow
+from nnviz.data import DataConfig
+from nnviz.engine.spec import LayerSpec
+
+TIMEOUT_MS = 10_000
+
+
+def latest(window: MainWindow):
+    snapshot = window.controller.latest
+    assert snapshot is not None
+    return snapshot
+
+
+def points(item) -> int:
+    """How many points a plot item holds."""
+    x, _ = item.getData()
+    return 0 if x is None else len(x)
+
+
+def click(qtbot, window: MainWindow, name: str) -> None:
+    qtbot.mouseClick(window.training_panel.buttons[name], Qt.MouseButton.LeftButton)
+
+
+def wait_paused(qtbot, window: MainWindow) -> None:
+    qtbot.waitUntil(
+        lambda: (
+            window.controller.latest is not None
+            and not window.controller.latest.playing
+            and not window.controller.is_playing
+        ),
+        timeout=TIMEOUT_MS,
+    )
+
+
+def test_play_trains_and_fills_the_curves_then_pause_stops(qtbot, make_window):
+    window = make_window()
+    click(qtbot, window, "play")
+    qtbot.waitUntil(lambda: window.controller.is_playing, timeout=TIMEOUT_MS)
+    qtbot.waitUntil(
+        lambda: window.controller.latest is not None and latest(window).epoch >= 3,
+        timeout=TIMEOUT_MS,
+    )
+    assert window.play_action.isChecked() and window.play_action.text() == "Pause"
+    qtbot.waitUntil(lambda: points(window.curves.train_loss_curve) >= 2, timeout=TIMEOUT_MS)
+    x, y = window.curves.train_loss_curve.getData()
+    assert np.all(np.diff(x) == 1) and np.all(np.isfinite(y)) and np.all(y > 0)
+    assert points(window.curves.step_loss_curve) > 0
+    assert int(window.training_panel.epoch_label.text().split()[0]) >= 3
+
+    click(qtbot, window, "play")  # the same button pauses
+    wait_paused(qtbot, window)
+    assert window.play_action.text() == "Play"
+    step = window.controller.session.step_count
+    qtbot.wait(300)
+    assert window.controller.session.step_count == step
+    assert latest(window).step == step
+
+
+def test_space_toggles_play(qtbot, make_window):
+    window = make_window()
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    window.diagram.setFocus()
+    qtbot.keyClick(window.diagram, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: window.controller.is_playing, timeout=TIMEOUT_MS)
+    qtbot.keyClick(window.diagram, Qt.Key.Key_Space)
+    wait_paused(qtbot, window)
+
+
+def test_step_batch_advances_exactly_one_step(qtbot, make_window):
+    window = make_window()
+    qtbot.waitUntil(lambda: window.controller.latest is not None, timeout=TIMEOUT_MS)
+    assert latest(window).step == 0
+    for expected in (1, 2):
+        click(qtbot, window, "step_batch")
+        qtbot.waitUntil(lambda e=expected: latest(window).step == e, timeout=TIMEOUT_MS)
+    qtbot.wait(200)
+    assert window.controller.session.step_count == 2
+    assert window.training_panel.step_label.text() == "2"
+    assert not window.controller.is_playing
+
+
+def test_step_epoch_trains_to_the_end_of_the_epoch(qtbot, make_window):
+    window = make_window()
+    qtbot.waitUntil(lambda: window.controller.latest is not None, timeout=TIMEOUT_MS)
+    click(qtbot, window, "step_batch")
+    click(qtbot, window, "step_epoch")
+    qtbot.waitUntil(lambda: latest(window).epoch == 1, timeout=TIMEOUT_MS)
+    qtbot.wait(200)
+    snapshot = latest(window)
+    assert snapshot.step == snapshot.batches_per_epoch
+    assert snapshot.batch_in_epoch == 0
+    assert len(snapshot.history["loss"]) == 1
+
+
+def test_reset_clears_history_and_draws_new_weights(qtbot, make_window):
+    window = make_window()
+    qtbot.waitUntil(lambda: window.controller.latest is not None, timeout=TIMEOUT_MS)
+    first_weights = latest(window).weights[0][0].copy()
+    click(qtbot, window, "step_epoch")
+    qtbot.waitUntil(lambda: latest(window).epoch == 1, timeout=TIMEOUT_MS)
+    click(qtbot, window, "reset")
+    qtbot.waitUntil(lambda: latest(window).step == 0, timeout=TIMEOUT_MS)
+    snapshot = latest(window)
+    assert len(snapshot.history["loss"]) == 0 and len(snapshot.step_losses) == 0
+    assert not np.allclose(snapshot.weights[0][0], first_weights)
+    assert points(window.curves.train_loss_curve) == 0
+
+    initial = snapshot.weights[0][0].copy()
+    click(qtbot, window, "step_epoch")
+    qtbot.waitUntil(lambda: latest(window).epoch == 1, timeout=TIMEOUT_MS)
+    assert not np.allclose(latest(window).weights[0][0], initial)
+    click(qtbot, window, "reset_initial")
+    qtbot.waitUntil(lambda: latest(window).step == 0, timeout=TIMEOUT_MS)
+    np.testing.assert_array_equal(latest(window).weights[0][0], initial)
+
+
+def test_learning_rate_change_mid_run_is_used_by_the_next_step(qtbot, make_window):
+    window = make_window()
+    click(qtbot, window, "play")
+    qtbot.waitUntil(
+        lambda: window.controller.latest is not None and latest(window).step > 50,
+        timeout=TIMEOUT_MS,
+    )
+    model = window.controller.session.model
+    step_before = window.controller.session.step_count
+    window.hyperparameters.lr_spin.setValue(0.0042)
+    assert window.document.spec.optimizer.learning_rate == pytest.approx(0.0042)
+    qtbot.waitUntil(
+        lambda: latest(window).learning_rate == pytest.approx(0.0042), timeout=TIMEOUT_MS
+    )
+    # Same model object (not reset), its optimizer now steps with the new rate.
+    assert window.controller.session.model is model
+    assert model.optimizer.learning_rate == pytest.approx(0.0042)
+    assert latest(window).step > step_before
+    click(qtbot, window, "play")
+    wait_paused(qtbot, window)
+    # One undo entry for the edit, and undo restores the old rate in the engine too.
+    window.undo_action.trigger()
+    assert window.document.spec.optimizer.learning_rate == pytest.approx(0.01)
+    click(qtbot, window, "step_batch")
+    qtbot.waitUntil(
+        lambda: model.optimizer.learning_rate == pytest.approx(0.01), timeout=TIMEOUT_MS
+    )
+
+
+def test_diverging_settings_pause_and_explain(qtbot, make_window):
+    window = make_window()
+    config = replace(
+        window.data.config, features=("x1", "x2", "x1^2", "x2^2", "x1*x2"), normalization="none"
+    )
+    assert window.set_data_config(config)
+    spec = window.document.spec
+    leaky = [
+        replace(la, activation="leaky_relu") if i < 2 else la for i, la in enumerate(spec.layers)
+    ]
+    window.document.edit(spec.with_layers(leaky), "leaky")
+    window.hyperparameters.optimizer_combo.setCurrentText("sgd")
+    window.hyperparameters.lr_spin.setValue(10.0)
+    assert window.document.spec.optimizer.learning_rate == 10.0
+    click(qtbot, window, "play")
+    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=TIMEOUT_MS)
+    text = window.banner.label.text()
+    assert "diverged at epoch" in text and "lower the learning rate" in text
+    wait_paused(qtbot, window)
+    step = window.controller.session.step_count
+    qtbot.wait(200)
+    assert window.controller.session.step_count == step
+    for W, b in latest(window).weights:
+        assert np.all(np.isfinite(W)) and np.all(np.isfinite(b))
+
+
+def test_closing_mid_training_returns_promptly(qtbot, make_window):
+    window = make_window()
+    click(qtbot, window, "play")
+    qtbot.waitUntil(
+        lambda: window.controller.latest is not None and latest(window).step > 10,
+        timeout=TIMEOUT_MS,
+    )
+    thread = window.controller.training_thread
+    start = time.perf_counter()
+    window.close()
+    assert time.perf_counter() - start < 1.0
+    assert thread is not None and thread.isFinished()
+    assert window.controller.worker is None
+
+
+def test_switching_data_restarts_training_and_bad_data_keeps_everything(
+    qtbot, make_window, tmp_path
+):
+    window = make_window()
+    click(qtbot, window, "step_epoch")
+    qtbot.waitUntil(
+        lambda: window.controller.latest is not None and latest(window).epoch == 1,
+        timeout=TIMEOUT_MS,
+    )
+    old_thread = window.controller.training_thread
+    circle = window.dataset_panel.source_combo.findData("circle")
+    window.dataset_panel.source_combo.setCurrentIndex(circle)
+    qtbot.waitUntil(lambda: window.data.config.name == "circle", timeout=TIMEOUT_MS)
+    assert old_thread.isFinished()
+    qtbot.waitUntil(lambda: window.controller.latest is not None, timeout=TIMEOUT_MS)
+    assert latest(window).step == 0
+    assert "reset" in window.statusBar().currentMessage()
+
+    before = window.data
+    spec_before = window.document.spec
+    ok = window.set_data_config(DataConfig(kind="cat", path=str(tmp_path)))
+    assert not ok
+    assert window.banner.isVisible()
+    assert "train_catvnoncat.h5" in window.banner.label.text()
+    assert window.data is before and window.document.spec == spec_before
+    assert window.controller.is_running
+
+
+def test_weight_typed_in_the_diagram_reaches_the_model(qtbot, make_window):
+    window = make_window()
+    qtbot.waitUntil(lambda: window.controller.latest is not None, timeout=TIMEOUT_MS)
+    window.diagram.parameterEdited.emit(1, "W", (2, 3), 0.625)
+    window.diagram.parameterEdited.emit(0, "b", (4,), -1.5)
+    qtbot.waitUntil(
+        lambda: (
+            latest(window).weights[1][0][2, 3] == 0.625 and latest(window).weights[0][1][4] == -1.5
+        ),
+        timeout=TIMEOUT_MS,
+    )
+    assert window.controller.session.model.dense_layers[1].W[2, 3] == 0.625
+    assert latest(window).weights[0][1][4] == -1.5
+
+
+def test_network_edit_during_training_keeps_untouched_layers(qtbot, make_window):
+    window = make_window()
+    click(qtbot, window, "step_epoch")
+    qtbot.waitUntil(
+        lambda: window.controller.latest is not None and latest(window).epoch == 1,
+        timeout=TIMEOUT_MS,
+    )
+    first = latest(window).weights[0][0].copy()
+    spec = window.document.spec
+    layers = list(spec.layers)
+    layers[1] = replace(layers[1], units=5)
+    window.document.edit(spec.with_layers(layers), "resize")
+    click(qtbot, window, "step_batch")
+    qtbot.waitUntil(lambda: latest(window).weights[1][0].shape == (8, 5), timeout=TIMEOUT_MS)
+    assert latest(window).weights[0][0].shape == first.shape
+    assert len(latest(window).history["loss"]) == 1  # history kept, not reset
+
+
+def test_epoch_target_stops_and_shows_progress(qtbot, make_window):
+    window = make_window()
+    window.hyperparameters.epochs_spin.setValue(2)
+    click(qtbot, window, "play")
+    qtbot.waitUntil(
+        lambda: (
+            window.controller.latest is not None
+            and latest(window).epoch == 2
+            and not latest(window).playing
+        ),
+        timeout=TIMEOUT_MS,
+    )
+    assert window.training_panel.progress.isVisible()
+    assert window.training_panel.progress.value() == 1000
+    assert "Finished 2 epochs" in window.statusBar().currentMessage()
+
+
+def test_layout_is_saved_and_restored(qtbot, make_window):
+    window = make_window(restore_layout=True)
+    window.hyperparameters_dock = window.hyper_dock
+    window.layers_dock.hide()
+    window.close()
+    again = make_window(restore_layout=True)
+    assert not again.layers_dock.isVisible()
+    assert again.curves_dock.isVisible()
+
+
+def test_undo_redo_actions_are_in_the_edit_menu(make_window):
+    window = make_window()
+    actions = window.edit_menu.actions()
+    assert window.undo_action in actions and window.redo_action in actions
+    assert window.undo_action.shortcut().toString() == "Ctrl+Z"
+    assert window.redo_action.shortcut().toString() == "Ctrl+Shift+Z"
+    training = {a.text(): a.shortcut().toString() for a in window.training_menu.actions()}
+    assert training["Play"] == "Space"
+    assert training["Step batch"] and training["Step epoch"] and training["Reset"]
+
+
+def test_cat_images_train_and_the_gallery_shows_predictions(qtbot, make_window, cat_data_dir):
+    window = make_window("cat", data_dir=cat_data_dir)
+    assert window.data.input_dim == 64 * 64 * 3
+    assert window.gallery_dock.isVisible() and not window.boundary_dock.isVisible()
+    assert len(window.gallery.tiles) == 50
+    click(qtbot, window, "step_epoch")
+    qtbot.waitUntil(
+        lambda: window.controller.latest is not None and latest(window).epoch == 1,
+        timeout=TIMEOUT_MS,
+    )
+    snapshot = latest(window)
+    assert snapshot.test_probabilities.shape == (50,)
+    qtbot.waitUntil(lambda: window.gallery.tiles[0].correct is not None, timeout=TIMEOUT_MS)
+    marks = 0
+    for tile, p, predicted, label in zip(
+        window.gallery.tiles,
+        snapshot.test_probabilities,
+        snapshot.test_predictions,
+        window.data.y_test,
+        strict=True,
+    ):
+        text = tile.caption.text()
+        assert text.startswith("✓" if predicted == label else "✗")
+        confidence = p if predicted == 1 else 1 - p
+        assert f"{confidence:.2f}" in text
+        marks += tile.correct
+    assert marks == int(np.sum(snapshot.test_predictions == window.data.y_test))
+    assert window.confusion.counts().sum() == 50
+    np.testing.assert_array_equal(window.confusion.counts(), snapshot.confusion)
+
+
+def test_layers_are_listed_for_the_activation_plot(qtbot, make_window):
+    window = make_window()
+    combo = window.activation_view.layer_combo
+    assert combo.count() == 3
+    combo.setCurrentIndex(1)
+    click(qtbot, window, "step_batch")
+    qtbot.waitUntil(
+        lambda: window.controller.latest is not None and latest(window).focus_layer == 1,
+        timeout=TIMEOUT_MS,
+    )
+    edges, counts = window.activation_view.histogram.getData()
+    hist = latest(window).preactivation_hist
+    np.testing.assert_array_equal(counts, hist.counts)
+    np.testing.assert_array_equal(edges, hist.edges)
+    assert window.document.spec.layers[1] == LayerSpec(units=8, activation="tanh")

@@ -104,3 +104,13 @@ def test_set_layer_options():
     assert edits.set_layer_options(spec, 2, initializer="he_normal").layers[2].initializer == (
         "he_normal"
     )
+
+
+def test_link_values_of_huge_layers_are_sampled_estimates():
+    rng = np.random.default_rng(3)
+    w = rng.normal(0.5, 2.0, size=(1024, 1024))
+    value, magnitude = layout.link_values(w, 0, 0)
+    assert value[0, 0] == pytest.approx(w.mean(), abs=0.05)
+    assert magnitude[0, 0] == pytest.approx(np.sqrt(np.mean(w**2)), rel=0.02)
+    value, magnitude = layout.link_values(w[:, :8], 0, 8)  # bundle into 8 drawn neurons
+    np.testing.assert_allclose(value, w[:, :8].mean(axis=0, keepdims=True))

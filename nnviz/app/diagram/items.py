@@ -439,6 +439,12 @@ class TextItem(QGraphicsSimpleTextItem):
             font.setPointSizeF(point_size)
         self.setFont(font)
 
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        # follow the view's palette, so text stays readable in dark themes
+        if isinstance(widget, QWidget):
+            self.setBrush(widget.palette().text())
+        super().paint(painter, option, widget)
+
     def centre_at(self, x: float, y: float) -> TextItem:
         rect = self.boundingRect()
         self.setPos(x - rect.width() / 2, y - rect.height() / 2)

@@ -6,15 +6,17 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 from nnviz.app.diagram.items import ConnectionBlock
 from nnviz.app.diagram.layout import fan_ins
 from nnviz.app.snapshot import TrainingSnapshot
 from nnviz.engine.spec import LayerSpec, NetworkSpec
 
-from .conftest import click, hover, neuron_pos, to_view, two_d_spec
+from .conftest import click, drag, hover, neuron_pos, to_view, two_d_spec
 
 
 def random_weights(spec: NetworkSpec, seed: int = 0):
@@ -67,7 +69,9 @@ def test_a_512_unit_layer_is_one_bundle(make_view):
     assert [b.shape_in_out for b in scene.blocks] == [(2, 1), (1, 1), (1, 1)]
     weights = random_weights(spec)
     view.show_snapshot(TrainingSnapshot(weights=weights))
-    np.testing.assert_allclose(scene.blocks[1].value, [[weights[1][0].mean()]])
+    # a bundle-to-bundle connection shows the (sampled) mean and RMS weight
+    assert scene.blocks[1].value[0, 0] == pytest.approx(weights[1][0].mean(), abs=0.01)
+    assert scene.blocks[1].magnitude[0, 0] == pytest.approx(1.0, abs=0.02)
     items = [i for i in scene.items() if isinstance(i, ConnectionBlock)]
     assert len(items) == 3
     assert len(scene.items()) < 80
@@ -186,3 +190,34 @@ def test_hover_card_stays_inside_the_view(make_view):
     assert card.pos().x() + rect.width() / scale < output.x()  # moved to the left side
     # the widest line fits the card
     assert rect.width() >= 16 + max(len(line) for line in card.lines) * 4
+
+
+def test_wheel_zooms_and_dragging_the_background_pans(make_view, qtbot):
+    view = make_view()
+    scale = view.transform().m11()
+    centre = QPoint(view.viewport().width() // 2, view.viewport().height() // 2)
+    for _ in range(3):
+        wheel = QWheelEvent(
+            QPointF(centre),
+            QPointF(view.viewport().mapToGlobal(centre)),
+            QPoint(0, 0),
+            QPoint(0, 120),
+            Qt.MouseButton.NoButton,
+            Qt.KeyboardModifier.NoModifier,
+            Qt.ScrollPhase.NoScrollPhase,
+            False,
+        )
+        QApplication.sendEvent(view.viewport(), wheel)
+    assert view.transform().m11() == pytest.approx(scale * 1.2**3)
+    # a press on empty background pans instead of editing
+    size = view.viewport().size()
+    empty = next(
+        point
+        for x in range(5, size.width() // 2, 10)
+        for y in range(5, size.height(), 10)
+        if view.target_at(point := QPoint(x, y)) == ("", None)
+    )
+    before = view.horizontalScrollBar().value()
+    drag(view, empty, empty + QPoint(150, 0))
+    assert view.horizontalScrollBar().value() < before
+    assert view.document.undo_stack.count() == 0

@@ -30,6 +30,15 @@ from nnviz.app.diagram.items import (
 from nnviz.app.diagram.layout import NEURON_RADIUS, Column, format_count, format_value
 from nnviz.engine.spec import NetworkSpec
 
+HINT = (
+    "Drag a layer sideways to reorder it, out of the diagram to remove it · drag the grip\n"
+    "under a layer to resize · click a line or a bias square to type a value · right-click\n"
+    "a layer for its settings"
+)
+FRAME_TIP = (
+    "Drag sideways to move this layer, out of the diagram to remove it (or press Delete); "
+    "right-click for its settings"
+)
 HEADER_GAP = 56.0  # from the top of the tallest column to the layer titles
 PALETTE_GAP = 112.0
 
@@ -75,7 +84,10 @@ class NetworkScene(QGraphicsScene):
         top = min(c.top for c in self.columns)
         for k, column in enumerate(self.columns):
             self._built: list = []
-            self.frames.append(self._add(LayerFrame(column)))
+            frame = self._add(LayerFrame(column))
+            if column.movable:
+                frame.setToolTip(FRAME_TIP)
+            self.frames.append(frame)
             self._add_column_body(k, column)
             self._add_labels(column, top, counts)
             self._column_items.append(self._built)
@@ -84,6 +96,7 @@ class NetworkScene(QGraphicsScene):
             editable = source.shown > 0 and target.shown > 0
             self.blocks.append(self._add(ConnectionBlock(dense_index, source, target, editable)))
         self._add_palette(top)
+        self._add_hint()
         self.card = self._add(HoverCard())
         self.card.hide()
         self._keep_matching_weights()
@@ -175,6 +188,13 @@ class NetworkScene(QGraphicsScene):
             TextItem(f"Total: {format_count(total)} parameters", bold=True)
         )
         self.total_label.setPos(x + 30, y + 14 - self.total_label.boundingRect().height() / 2)
+
+    def _add_hint(self) -> None:
+        bottom = max(c.bottom for c in self.columns) + 100
+        centre = (self.columns[0].x + self.columns[-1].x) / 2
+        hint = TextItem(HINT, point_size=8)
+        hint.setOpacity(0.6)
+        self.hint = self._add(hint.centre_at(centre, bottom))
 
     # -- queries -------------------------------------------------------------------------
     def column_items(self, column_index: int) -> list:

@@ -194,6 +194,7 @@ class NetworkDiagramView(QGraphicsView):
     # -- mirroring the document ----------------------------------------------------------
     def _on_spec_changed(self, old: NetworkSpec, new: NetworkSpec) -> None:
         self._cancel_interaction()
+        self._close_editor()
         self.diagram.rebuild(new)
         if self.selected_spec_index is not None and self.selected_spec_index >= len(new.layers):
             self.selected_spec_index = len(new.layers) - 1

@@ -65,7 +65,7 @@ def neuron_pos(view: NetworkDiagramView, spec_index: int, unit: int) -> QPoint:
 
 
 def column_pos(view: NetworkDiagramView, spec_index: int) -> QPoint:
-    """A point on a layer's column (between two neurons when it has any)."""
+    """A point on a layer's column (between two neurons when it has any); -1: the input."""
     column = view.diagram.columns[view.diagram.column_of_spec(spec_index)]
     return to_view(view, QPointF(column.x, (column.top + column.bottom) / 2 + 3))
 

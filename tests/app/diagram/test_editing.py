@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 
-from nnviz.engine.spec import LayerSpec
+from nnviz.engine.spec import LayerSpec, NetworkSpec
 
 from .conftest import click, column_pos, drag, to_view
 
@@ -209,3 +209,52 @@ def test_menu_inserts_and_the_hidden_layer_limit_has_a_message(make_view, qtbot)
         drag(view, chip_pos(view, "dense"), gap_pos(view, 0))
     assert "at most 12 hidden layers" in blocker.args[0]
     assert len(view.document.spec.dense_layers) == 13
+
+
+def test_escape_cancels_a_drag(make_view):
+    view = make_view()
+    before = view.document.spec
+    start = column_pos(view, 0)
+    items = view.diagram.column_items(1)
+    origins = [item.pos() for item in items]
+    viewport = view.viewport()
+    QTest.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    for dx in (10, 60, 200):
+        QTest.mouseMove(viewport, start + QPoint(dx, 0))
+    assert view.diagram.column_items(1)[0].pos() != origins[0]  # the layer follows the pointer
+    QTest.keyClick(view, Qt.Key.Key_Escape)
+    assert [item.pos() for item in items] == origins
+    QTest.mouseRelease(
+        viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start + QPoint(200, 0)
+    )
+    assert view.document.spec == before
+    assert view.document.undo_stack.count() == 0
+
+
+def test_the_input_layer_cannot_be_dragged_or_deleted(make_view, qtbot):
+    view = make_view()
+    before = view.document.spec
+    start = column_pos(view, -1)
+    drag(view, start, QPoint(start.x(), view.viewport().height() + 50))
+    assert view.document.spec == before
+    assert view.selected_spec_index == -1
+    with qtbot.waitSignal(view.message) as blocker:
+        QTest.keyClick(view, Qt.Key.Key_Delete)
+    assert "input layer follows the dataset" in blocker.args[0]
+    assert view.document.spec == before
+
+
+def test_insert_into_a_network_with_only_an_output_layer(make_view):
+    view = make_view(NetworkSpec(layers=(LayerSpec(units=1, activation="sigmoid"),)))
+    drag(view, chip_pos(view, "dense"), gap_pos(view, None))
+    assert view.document.spec.layers[0] == LayerSpec(units=8, activation="tanh")
+    assert len(view.document.spec.layers) == 2
+
+
+def test_an_open_value_editor_closes_when_the_network_changes(make_view):
+    view = make_view()
+    block = view.diagram.blocks[2]
+    click(view, to_view(view, block.line_midpoint(1, 0, 0.5)))
+    assert view.value_editor is not None
+    view.resize_layer(2, 5)
+    assert view.value_editor is None

@@ -10,7 +10,7 @@ from PySide6.QtTest import QTest
 
 from nnviz.engine import Sequential
 
-from .conftest import click, to_view
+from .conftest import click, column_pos, to_view
 
 TIMEOUT_MS = 5000
 
@@ -95,3 +95,16 @@ def test_editing_during_training_keeps_untouched_layers(window, qtbot):
     with qtbot.waitSignal(controller.snapshotReady, timeout=TIMEOUT_MS):
         controller.step_batch()
     assert all(block.value is not None for block in view.diagram.blocks)
+
+
+def test_keys_in_the_window_delete_undo_and_navigate(window, qtbot):
+    view = window.diagram
+    before = view.document.spec
+    view.setFocus()
+    click(view, column_pos(view, 0))
+    QTest.keyClick(view, Qt.Key.Key_Delete)
+    assert len(view.document.spec.layers) == len(before.layers) - 1
+    QTest.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # the Edit menu's
+    assert view.document.spec == before
+    QTest.keyClick(view, Qt.Key.Key_Right)
+    assert view.selected_spec_index == 1

@@ -13,7 +13,7 @@ from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsLineItem
 
 from nnviz.app.diagram import edits
-from nnviz.app.diagram.items import PaletteChip
+from nnviz.app.diagram.items import HandleItem, PaletteChip
 from nnviz.app.diagram.layout import COLLAPSE_ABOVE, NEURON_PITCH
 
 if TYPE_CHECKING:
@@ -163,12 +163,14 @@ class ResizeMode(Mode):
     """Dragging a layer's handle: down adds neurons, up removes them (one neuron per
     neuron spacing; big layers step faster). The size is previewed under the layer."""
 
-    def __init__(self, view: NetworkDiagramView, spec_index: int, pos: QPointF) -> None:
+    def __init__(self, view: NetworkDiagramView, handle: HandleItem, pos: QPointF) -> None:
         super().__init__(view)
-        self.spec_index = spec_index
+        self.spec_index = handle.spec_index
+        self.handle = handle
+        self.handle_y = handle.y()
         self.start = pos
-        self.units = view.document.spec.layers[spec_index].units
-        self.label = self.scene.unit_labels[spec_index]
+        self.units = view.document.spec.layers[self.spec_index].units
+        self.label = self.scene.unit_labels[self.spec_index]
         self.label_text = self.label.text()
         self.step = 1 if self.units <= COLLAPSE_ABOVE else max(1, self.units // 16)
 
@@ -178,6 +180,7 @@ class ResizeMode(Mode):
 
     def move(self, pos: QPointF, inside: bool) -> None:
         units = self.target_units(pos)
+        self.handle.setY(self.handle_y + pos.y() - self.start.y())
         self.label.setText(f"→ {units} units")
 
     def finish(self, pos: QPointF, inside: bool) -> None:
@@ -188,3 +191,4 @@ class ResizeMode(Mode):
 
     def cancel(self) -> None:
         self.label.setText(self.label_text)
+        self.handle.setY(self.handle_y)

@@ -347,5 +347,20 @@ class NetworkScene(QGraphicsScene):
         y = min(neuron.y() + NEURON_RADIUS, visible.bottom() - height)
         self.card.setPos(x, max(visible.top(), y))
 
+    def show_weight_card(self, dense_index: int, i: int, j: int, at: QPointF) -> None:
+        """A small card for the connection from input/neuron ``i`` to unit ``j``."""
+        source, _ = self._link(dense_index)
+        names = self.input_names or []
+        if source.role != "input":
+            name = f"a{i + 1}"
+        else:
+            name = names[i] if len(names) == source.units else f"x{i + 1}"
+        label = f"weight {name} → neuron {j + 1} of layer {dense_index + 1}"
+        pair = self.weights[dense_index]
+        value = "not known yet" if pair is None else format_value(float(pair[0][i, j]))
+        self.card.set_content([label, f"= {value}   (click to type a new value)"], None)
+        self.card.setPos(at + QPointF(6, 6))
+        self.card.show()
+
     def hide_card(self) -> None:
         self.card.hide()

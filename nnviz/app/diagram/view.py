@@ -262,7 +262,7 @@ class NetworkDiagramView(QGraphicsView):
         if kind == "button":
             self._press_button(target)
         elif kind == "handle":
-            self._mode = modes.ResizeMode(self, target.spec_index, scene_pos)
+            self._mode = modes.ResizeMode(self, target, scene_pos)
         elif kind == "chip":
             self._mode = modes.InsertMode(self, target, scene_pos)
         elif kind in ("bias", "layer", "weight"):
@@ -330,6 +330,11 @@ class NetworkDiagramView(QGraphicsView):
                 visible = self.mapToScene(self.viewport().rect()).boundingRect()
                 self.diagram.place_card(item, visible, self.transform().m11())
                 return
+        kind, target = self.target_at(view_pos)
+        if kind == "weight":
+            block, i, j = target
+            self.diagram.show_weight_card(block.dense_index, i, j, self.mapToScene(view_pos))
+            return
         self.diagram.hide_card()
 
     def leaveEvent(self, event: QEvent) -> None:

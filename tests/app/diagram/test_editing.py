@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 
@@ -258,3 +259,19 @@ def test_an_open_value_editor_closes_when_the_network_changes(make_view):
     assert view.value_editor is not None
     view.resize_layer(2, 5)
     assert view.value_editor is None
+
+
+def test_the_resize_grip_follows_the_pointer_and_previews_the_size(make_view):
+    view = make_view()
+    handle = next(h for h in view.diagram.handles if h.spec_index == 0)
+    y0 = handle.y()
+    start = to_view(view, handle.scenePos())
+    viewport = view.viewport()
+    QTest.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    end = start + QPoint(0, round(2 * 17 * view.transform().m11()))
+    QTest.mouseMove(viewport, start + QPoint(0, 3))
+    QTest.mouseMove(viewport, end)
+    assert handle.y() == pytest.approx(y0 + 34, abs=1.5)
+    assert view.diagram.unit_labels[0].text() == "→ 6 units"
+    QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, end)
+    assert view.document.spec.layers[0].units == 6

@@ -221,3 +221,14 @@ def test_wheel_zooms_and_dragging_the_background_pans(make_view, qtbot):
     drag(view, empty, empty + QPoint(150, 0))
     assert view.horizontalScrollBar().value() < before
     assert view.document.undo_stack.count() == 0
+
+
+def test_hovering_a_connection_shows_its_weight(make_view):
+    view = make_view()
+    view.set_input_description(["x1", "x1²"], None)
+    weights = random_weights(view.document.spec)
+    view.show_snapshot(TrainingSnapshot(weights=weights))
+    hover(view, to_view(view, view.diagram.blocks[0].line_midpoint(1, 2, 0.5)))
+    lines = view.diagram.card.lines
+    assert lines[0] == "weight x1² → neuron 3 of layer 1"
+    assert lines[1].startswith("= " + f"{weights[0][0][1, 2]:.3g}".replace("-", "−"))

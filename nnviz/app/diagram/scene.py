@@ -28,6 +28,7 @@ from nnviz.app.diagram.items import (
     heatmap_image,
 )
 from nnviz.app.diagram.layout import NEURON_RADIUS, Column, format_count, format_value
+from nnviz.data.features import FEATURES
 from nnviz.engine.spec import NetworkSpec
 
 HINT = (
@@ -43,6 +44,17 @@ HEADER_GAP = 56.0  # from the top of the tallest column to the layer titles
 PALETTE_GAP = 112.0
 
 
+def input_feature_grid(name: str, bounds: tuple[float, ...], size: int = 24) -> np.ndarray | None:
+    """Feature ``name`` over the plane, rows along x2 like the snapshot's neuron grids
+    (None when ``name`` is not a known 2D feature)."""
+    if name not in FEATURES:
+        return None
+    x1 = np.linspace(bounds[0], bounds[1], size)
+    x2 = np.linspace(bounds[2], bounds[3], size)
+    a, b = np.meshgrid(x1, x2)
+    return np.asarray(FEATURES.get(name).compute(a, b), dtype=np.float32)
+
+
 class NetworkScene(QGraphicsScene):
     """Items for ``spec``; ``rebuild`` replaces them all, ``set_weights`` only recolours."""
 
@@ -53,6 +65,7 @@ class NetworkScene(QGraphicsScene):
         self.image_shape: tuple[int, ...] | None = None
         self.weights: list[tuple[np.ndarray, np.ndarray] | None] = []
         self.grids: list[np.ndarray | None] = []
+        self.plane_bounds: tuple[float, ...] | None = None
         self.columns: list[Column] = []
         self.rebuild(spec)
 
@@ -256,6 +269,26 @@ class NetworkScene(QGraphicsScene):
 
     def _keep_matching_weights(self) -> None:
         self.set_weights(list(self.weights), list(self.grids))
+        self._show_input_plane()
+
+    def set_input_plane(self, bounds: tuple[float, float, float, float] | None) -> None:
+        """Draw each 2D input feature (x1, x1², sin(x2)...) over the plane ``bounds``
+        (x1_min, x1_max, x2_min, x2_max) inside its input neuron, as the hidden neurons'
+        heatmaps are drawn. Recomputed only when the bounds change."""
+        bounds = None if bounds is None else tuple(float(v) for v in bounds)
+        if bounds != self.plane_bounds:
+            self.plane_bounds = bounds
+            self._show_input_plane()
+
+    def _show_input_plane(self) -> None:
+        names = self.input_names or []
+        inputs = [n for (k, _), n in self.neurons.items() if k == 0]
+        for neuron in inputs:
+            neuron.image = None
+            if self.plane_bounds is not None and len(names) == len(inputs):
+                grid = input_feature_grid(names[neuron.unit], self.plane_bounds)
+                neuron.image = None if grid is None else heatmap_image(grid)
+            neuron.update()
 
     def _refresh(self) -> None:
         for d, block in enumerate(self.blocks):

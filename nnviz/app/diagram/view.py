@@ -103,6 +103,8 @@ class NetworkDiagramView(QGraphicsView):
         weights = getattr(snapshot, "weights", None)
         grids = getattr(snapshot, "neuron_grids", None)
         self.diagram.set_weights(weights or None, grids)
+        boundary = getattr(snapshot, "boundary", None)
+        self.diagram.set_input_plane(getattr(boundary, "bounds", None) if grids else None)
 
     def set_input_description(
         self, names: Sequence[str] | None, image_shape: tuple[int, ...] | None

@@ -232,3 +232,24 @@ def test_hovering_a_connection_shows_its_weight(make_view):
     lines = view.diagram.card.lines
     assert lines[0] == "weight x1² → neuron 3 of layer 1"
     assert lines[1].startswith("= " + f"{weights[0][0][1, 2]:.3g}".replace("-", "−"))
+
+
+def test_input_neurons_draw_their_feature_over_the_plane(make_view):
+    from nnviz.app.snapshot import Boundary
+
+    view = make_view(NetworkSpec(input_dim=2, layers=(LayerSpec(units=1),)))
+    view.set_input_description(["x1", "x1²"], None)
+    grids = (np.zeros((1, 5, 5), np.float32),)
+    boundary = Boundary(np.zeros((5, 5), np.float32), (-2.0, 2.0, -1.0, 1.0))
+    view.show_snapshot(TrainingSnapshot(neuron_grids=grids, boundary=boundary))
+    x1, x1_squared = (view.diagram.neurons[(0, u)].image for u in (0, 1))
+    assert x1 is not None and x1_squared is not None
+    left, right = x1.pixelColor(0, 10), x1.pixelColor(x1.width() - 1, 10)
+    assert left.blue() > left.red() and right.red() > right.blue()  # negative → blue
+    left, right = x1_squared.pixelColor(0, 10), x1_squared.pixelColor(x1.width() - 1, 10)
+    assert left.red() > left.blue() and right.red() > right.blue()  # x1² ≥ 0 everywhere
+    # kept across an edit (the scene is rebuilt), cleared when a snapshot has no plane
+    view.document.edit(view.document.spec.with_layer(0, initializer="he_normal"), "init")
+    assert view.diagram.neurons[(0, 0)].image is not None
+    view.show_snapshot(TrainingSnapshot())
+    assert view.diagram.neurons[(0, 0)].image is None

@@ -26,6 +26,9 @@ from nnviz.engine import DivergenceError
 from nnviz.engine.spec import NetworkSpec
 
 PUBLISH_RATE_HZ = 30.0
+# A snapshot of a big network (the cat images) costs milliseconds: publish less often then,
+# so that making snapshots takes at most this share of the worker's time.
+MAX_SNAPSHOT_SHARE = 0.15
 IDLE_WAIT_S = 0.05
 # Longest the worker waits for a busy GUI thread before it takes a step anyway.
 MAX_YIELD_S = 0.1
@@ -166,8 +169,8 @@ class TrainingWorker(QObject):
             now = time.monotonic()
             self._measure_rate(now)
             if self._publish_now or (now >= next_publish and (self._playing or self._steps_left)):
-                self._publish()
-                next_publish = now + 1.0 / PUBLISH_RATE_HZ
+                cost = self._publish()
+                next_publish = now + max(1.0 / PUBLISH_RATE_HZ, cost / MAX_SNAPSHOT_SHARE)
 
     def _drain_commands(self) -> None:
         while True:
@@ -228,8 +231,10 @@ class TrainingWorker(QObject):
         if not (self._playing or self._steps_left) and self._rate_steps == 0:
             self._steps_per_second = 0.0
 
-    def _publish(self) -> None:
+    def _publish(self) -> float:
+        """Make and offer a snapshot; returns how long making it took (seconds)."""
         self._publish_now = False
+        start = time.perf_counter()
         snapshot = self.session.snapshot(
             playing=self._playing,
             steps_per_second=self._steps_per_second,
@@ -242,6 +247,7 @@ class TrainingWorker(QObject):
             self._notified = True
         if notify:
             self.snapshotAvailable.emit()
+        return time.perf_counter() - start
 
     # -- command bodies (worker thread) -------------------------------------------------
     def _set_playing(self, playing: bool) -> None:

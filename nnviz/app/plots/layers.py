@@ -21,10 +21,10 @@ class LayerStatsView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.graphics = pg.GraphicsLayoutWidget()
-        self.distribution_plot = self.graphics.addPlot(title="Activation distribution per layer")
+        self.distribution_plot = self.graphics.addPlot(title="Activations")
         self.distribution_plot.setLabel("bottom", "activation")
         self.distribution_plot.setLabel("left", "share of values")
-        self.gradient_plot = self.graphics.addPlot(title="Gradient norm per layer")
+        self.gradient_plot = self.graphics.addPlot(title="Gradient norms")
         self.gradient_plot.setLabel("bottom", "step")
         self.gradient_plot.setLogMode(y=True)
         for plot in (self.distribution_plot, self.gradient_plot):

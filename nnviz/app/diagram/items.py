@@ -170,7 +170,6 @@ class NeuronItem(QGraphicsItem):
         self.bias_scale = 1.0
         self.image: QImage | None = None
         self.setPos(column.x, column.neuron_y(unit))
-        self.setAcceptHoverEvents(False)
 
     @property
     def dense_index(self) -> int | None:

@@ -79,7 +79,6 @@ class NetworkDiagramView(QGraphicsView):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMouseTracking(True)
         self.setMinimumSize(320, 240)
-        self.setToolTip("")
         self._auto_fit = True
         self._mode: modes.Mode | None = None
         self._press: tuple[QPoint, object] | None = None
@@ -195,6 +194,9 @@ class NetworkDiagramView(QGraphicsView):
 
     # -- mirroring the document ----------------------------------------------------------
     def _on_spec_changed(self, old: NetworkSpec, new: NetworkSpec) -> None:
+        if (old.input_dim, old.layers) == (new.input_dim, new.layers):
+            self.diagram.spec = new  # e.g. a learning-rate change: nothing drawn changes
+            return
         self._cancel_interaction()
         self._close_editor()
         self.diagram.rebuild(new)

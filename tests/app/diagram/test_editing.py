@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
@@ -275,3 +277,13 @@ def test_the_resize_grip_follows_the_pointer_and_previews_the_size(make_view):
     assert view.diagram.unit_labels[0].text() == "→ 6 units"
     QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, end)
     assert view.document.spec.layers[0].units == 6
+
+
+def test_changes_that_draw_nothing_new_keep_the_scene_and_an_open_editor(make_view):
+    view = make_view()
+    frames = list(view.diagram.frames)
+    click(view, to_view(view, view.diagram.blocks[2].line_midpoint(1, 0, 0.5)))
+    spec = view.document.spec
+    view.document.edit(replace(spec, batch_size=8), "Batch size 8")
+    assert view.diagram.frames == frames and view.value_editor is not None
+    assert view.diagram.spec.batch_size == 8

@@ -54,10 +54,20 @@ def diverging_lut() -> np.ndarray:
 _LUT = diverging_lut()
 
 
+def finite_or_extreme(values: np.ndarray) -> np.ndarray:
+    """``values`` with NaN as 0 and ±inf as ± the largest finite magnitude (a diverged
+    network still draws, at full strength where it overflowed)."""
+    if np.isfinite(values).all():
+        return values
+    finite = np.abs(values[np.isfinite(values)])
+    big = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+    return np.nan_to_num(values, nan=0.0, posinf=big, neginf=-big)
+
+
 def heatmap_image(grid: np.ndarray) -> QImage:
     """A QImage of a 2D array, symmetric colour scale around 0, row 0 at the bottom."""
-    grid = np.asarray(grid, dtype=np.float32)
-    scale = float(np.max(np.abs(grid))) or 1.0
+    grid = finite_or_extreme(np.asarray(grid, dtype=np.float32))
+    scale = float(np.max(np.abs(grid), initial=0.0)) or 1.0
     index = np.clip((grid / scale + 1.0) * 127.5, 0, 255).astype(np.uint8)
     rgba = np.ascontiguousarray(_LUT[index[::-1]])
     h, w = index.shape
@@ -108,7 +118,8 @@ class ConnectionBlock(QGraphicsItem):
             self._pens = [QPen(NEUTRAL, 0.8)]
             self._groups = [self._lines]
         else:
-            flat_v, flat_m = value.ravel(), magnitude.ravel()
+            flat_v = finite_or_extreme(value.ravel())
+            flat_m = finite_or_extreme(magnitude.ravel())
             scale = float(np.max(flat_m)) or 1.0
             level = np.minimum((flat_m / scale * WIDTH_LEVELS).astype(int), WIDTH_LEVELS - 1)
             bucket = level * 2 + (flat_v < 0)

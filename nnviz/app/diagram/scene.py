@@ -25,6 +25,7 @@ from nnviz.app.diagram.items import (
     NeuronItem,
     PaletteChip,
     TextItem,
+    finite_or_extreme,
     heatmap_image,
 )
 from nnviz.app.diagram.layout import NEURON_RADIUS, Column, format_count, format_value
@@ -307,7 +308,7 @@ class NetworkScene(QGraphicsScene):
             if pair is None:
                 neuron.bias = None
             else:
-                b = pair[1]
+                b = finite_or_extreme(pair[1])
                 neuron.bias = float(b[unit])
                 neuron.bias_scale = abs(neuron.bias) / (float(np.max(np.abs(b))) or 1.0)
             neuron.image = heatmap_image(grid[unit]) if grid is not None else None

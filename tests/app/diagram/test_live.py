@@ -253,3 +253,20 @@ def test_input_neurons_draw_their_feature_over_the_plane(make_view):
     assert view.diagram.neurons[(0, 0)].image is not None
     view.show_snapshot(TrainingSnapshot())
     assert view.diagram.neurons[(0, 0)].image is None
+
+
+def test_a_diverged_snapshot_still_draws(make_view, recwarn):
+    view = make_view()
+    spec = view.document.spec
+    weights = list(random_weights(spec))
+    w, b = weights[0]
+    w, b = w.copy(), b.copy()
+    w[0, 0], w[1, 1], b[2] = np.inf, np.nan, -np.inf
+    weights[0] = (w, b)
+    grids = tuple(np.full((layer.units, 4, 4), np.nan, np.float32) for layer in spec.dense_layers)
+    view.show_snapshot(TrainingSnapshot(weights=tuple(weights), neuron_grids=grids))
+    widths = view.diagram.blocks[0].pen_widths()
+    assert widths[0, 0] == pytest.approx(widths.max())  # overflowed: drawn at full strength
+    assert view.diagram.neurons[(1, 2)].bias_scale == 1.0
+    view.grab()
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]

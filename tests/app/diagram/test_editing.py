@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt, QTimer
+from PySide6.QtGui import QContextMenuEvent
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 from nnviz.engine.spec import LayerSpec, NetworkSpec
 
@@ -287,3 +289,24 @@ def test_changes_that_draw_nothing_new_keep_the_scene_and_an_open_editor(make_vi
     view.document.edit(replace(spec, batch_size=8), "Batch size 8")
     assert view.diagram.frames == frames and view.value_editor is not None
     assert view.diagram.spec.batch_size == 8
+
+
+def test_right_click_opens_the_layer_menu(make_view, qtbot):
+    view = make_view()
+    seen = []
+
+    def choose_sigmoid():
+        menu = QApplication.activePopupWidget()
+        seen.append([a.text() for a in menu.actions()])
+        activation = menu.actions()[0].menu()
+        next(a for a in activation.actions() if a.text() == "sigmoid").trigger()
+        menu.close()
+
+    QTimer.singleShot(50, choose_sigmoid)
+    pos = column_pos(view, 0)
+    event = QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos, view.viewport().mapToGlobal(pos))
+    QApplication.sendEvent(view.viewport(), event)
+    qtbot.waitUntil(lambda: bool(seen))
+    assert seen[0][0] == "Activation"
+    assert view.document.spec.layers[0].activation == "sigmoid"
+    assert view.selected_spec_index == 0

@@ -288,16 +288,18 @@ class Sequential:
         """:meth:`train_on_batch` for data already :meth:`prepare`-d (the Trainer's path).
         Raises :class:`DivergenceError` (weights restored) on a NaN/Inf loss or weight."""
         use_threads(threads_for(len(x) * self._widest))
-        loss = self._forward_backward(x, y)
-        params = self._params
-        np.copyto(self._backup, params)
-        self.optimizer.apply(params, self._grads)
-        self._stepped = True
-        if not math.isfinite(np.add.reduce(params)):
-            culprit = self._first_nonfinite(lambda d: (d.W, d.b))
-            np.copyto(params, self._backup)
-            self.optimizer.reset()
-            raise self._divergence("the weights", culprit)
+        # overflow is reported as a DivergenceError, not as warnings
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            loss = self._forward_backward(x, y)
+            params = self._params
+            np.copyto(self._backup, params)
+            self.optimizer.apply(params, self._grads)
+            self._stepped = True
+            if not math.isfinite(np.add.reduce(params)):
+                culprit = self._first_nonfinite(lambda d: (d.W, d.b))
+                np.copyto(params, self._backup)
+                self.optimizer.reset()
+                raise self._divergence("the weights", culprit)
         return loss
 
     def _forward_backward(self, x: np.ndarray, y: np.ndarray) -> float:

@@ -282,8 +282,7 @@ def test_layer_stats_after_a_step():
 
 
 # -- divergence ------------------------------------------------------------------------
-@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning")
-@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")
+@pytest.mark.filterwarnings("error::RuntimeWarning")
 def test_exploding_weights_are_restored_and_reported():
     model = Sequential([Dense(4, activation="relu"), Dense(1)], input_dim=2, seed=0)
     model.compile(optimizer=optimizers.SGD(learning_rate=1e308), loss="mse")
@@ -302,7 +301,7 @@ def test_exploding_weights_are_restored_and_reported():
     assert np.isfinite(model.train_on_batch(x, y))
 
 
-@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning")
+@pytest.mark.filterwarnings("error::RuntimeWarning")
 def test_non_finite_loss_leaves_weights_untouched():
     model = Sequential([Dense(2, activation="linear"), Dense(1)], input_dim=1, seed=0)
     model.compile(optimizer=optimizers.SGD(learning_rate=0.1), loss="mse")

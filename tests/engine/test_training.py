@@ -167,8 +167,7 @@ def test_early_stopping_without_validation_warns():
         small_model().fit(x, y, epochs=2, callbacks=[EarlyStopping()])
 
 
-@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning")
-@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")
+@pytest.mark.filterwarnings("error::RuntimeWarning")
 def test_divergence_reports_epoch_and_step_and_keeps_history():
     x, y = xor_data(20)
     model = Sequential([Dense(8, activation="relu"), Dense(1)], input_dim=2, seed=0)

@@ -288,7 +288,7 @@ class NetworkScene(QGraphicsScene):
             neuron.image = None
             if self.plane_bounds is not None and len(names) == len(inputs):
                 grid = input_feature_grid(names[neuron.unit], self.plane_bounds)
-                neuron.image = None if grid is None else heatmap_image(grid)
+                neuron.image = None if grid is None else heatmap_image(grid, round_mask=True)
             neuron.update()
 
     def _refresh(self) -> None:
@@ -311,7 +311,7 @@ class NetworkScene(QGraphicsScene):
                 b = finite_or_extreme(pair[1])
                 neuron.bias = float(b[unit])
                 neuron.bias_scale = abs(neuron.bias) / (float(np.max(np.abs(b))) or 1.0)
-            neuron.image = heatmap_image(grid[unit]) if grid is not None else None
+            neuron.image = heatmap_image(grid[unit], True) if grid is not None else None
             neuron.update()
 
     def _link(self, dense_index: int) -> tuple[Column, Column]:

@@ -16,6 +16,8 @@ COLUMN_GAP = 190.0  # between two neuron columns
 DROPOUT_GAP = 95.0  # on each side of a dropout column
 NEURON_RADIUS = 13.0
 NEURON_PITCH = 34.0
+COMPACT_PITCH = 30.0  # for columns of more than COMPACT_ABOVE neurons
+COMPACT_ABOVE = 12
 COLLAPSE_ABOVE = 20  # layers with more units are drawn as one bundle with the count
 BUNDLE_HEIGHT = 8 * NEURON_PITCH
 BLOCK_HEIGHT = 150.0  # the image-input block
@@ -59,20 +61,29 @@ class Column:
         """Hidden and dropout layers can be dragged, resized and removed."""
         return self.role in ("hidden", "dropout")
 
+    @property
+    def pitch(self) -> float:
+        """Distance between the centres of two neurons of this column."""
+        return pitch_for(self.shown)
+
     def neuron_y(self, unit: int) -> float:
-        return (unit - (self.shown - 1) / 2) * NEURON_PITCH
+        return (unit - (self.shown - 1) / 2) * self.pitch
 
     def anchor_ys(self) -> np.ndarray:
         """Y of each connection endpoint: one per drawn neuron, or one for a bundle."""
         if self.shown:
-            return (np.arange(self.shown) - (self.shown - 1) / 2) * NEURON_PITCH
+            return (np.arange(self.shown) - (self.shown - 1) / 2) * self.pitch
         return np.zeros(1)
+
+
+def pitch_for(shown: int) -> float:
+    return COMPACT_PITCH if shown > COMPACT_ABOVE else NEURON_PITCH
 
 
 def _height(shown: int, collapsed_height: float) -> float:
     if shown == 0:
         return collapsed_height
-    return (shown - 1) * NEURON_PITCH + 2 * NEURON_RADIUS
+    return (shown - 1) * pitch_for(shown) + 2 * NEURON_RADIUS
 
 
 def columns_for(spec: NetworkSpec, image_input: bool = False) -> list[Column]:

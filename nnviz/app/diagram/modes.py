@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QGraphicsLineItem
 
 from nnviz.app.diagram import edits
 from nnviz.app.diagram.items import HandleItem, PaletteChip
-from nnviz.app.diagram.layout import COLLAPSE_ABOVE, NEURON_PITCH
+from nnviz.app.diagram.layout import COLLAPSE_ABOVE
 
 if TYPE_CHECKING:
     from nnviz.app.diagram.view import NetworkDiagramView
@@ -173,9 +173,10 @@ class ResizeMode(Mode):
         self.label = self.scene.unit_labels[self.spec_index]
         self.label_text = self.label.text()
         self.step = 1 if self.units <= COLLAPSE_ABOVE else max(1, self.units // 16)
+        self.pitch = self.scene.columns[self.scene.column_of_spec(self.spec_index)].pitch
 
     def target_units(self, pos: QPointF) -> int:
-        steps = round((pos.y() - self.start.y()) / (NEURON_PITCH / 2))
+        steps = round((pos.y() - self.start.y()) / (self.pitch / 2))
         return self.units + steps * self.step
 
     def move(self, pos: QPointF, inside: bool) -> None:

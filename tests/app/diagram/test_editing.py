@@ -310,3 +310,12 @@ def test_right_click_opens_the_layer_menu(make_view, qtbot):
     assert seen[0][0] == "Activation"
     assert view.document.spec.layers[0].activation == "sigmoid"
     assert view.selected_spec_index == 0
+
+
+def test_resizing_a_tall_column_follows_its_tighter_spacing(make_view):
+    view = make_view(NetworkSpec(layers=(LayerSpec(units=20), LayerSpec(units=1))))
+    handle = view.diagram.handles[0]
+    start = to_view(view, handle.scenePos())
+    drag(view, start, start + QPoint(0, round(3 * 15 * view.transform().m11())))
+    assert view.document.spec.layers[0].units == 23  # now a bundle (over 20 units)
+    assert view.diagram.columns[1].collapsed

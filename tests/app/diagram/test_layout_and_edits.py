@@ -114,3 +114,10 @@ def test_link_values_of_huge_layers_are_sampled_estimates():
     assert magnitude[0, 0] == pytest.approx(np.sqrt(np.mean(w**2)), rel=0.02)
     value, magnitude = layout.link_values(w[:, :8], 0, 8)  # bundle into 8 drawn neurons
     np.testing.assert_allclose(value, w[:, :8].mean(axis=0, keepdims=True))
+
+
+def test_tall_columns_are_drawn_tighter():
+    cols = layout.columns_for(spec_of(LayerSpec(units=20), LayerSpec(units=12), OUT))
+    assert cols[1].neuron_y(1) - cols[1].neuron_y(0) == layout.COMPACT_PITCH
+    assert cols[2].neuron_y(1) - cols[2].neuron_y(0) == layout.NEURON_PITCH
+    assert cols[1].bottom - cols[1].top == 19 * layout.COMPACT_PITCH + 2 * layout.NEURON_RADIUS

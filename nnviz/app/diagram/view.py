@@ -9,7 +9,8 @@ Mouse: drag a palette chip between two layers to insert; drag a layer sideways t
 reorder or out of the diagram to remove; drag the grip under a layer to resize; click a
 connection or a bias square to type a new value; right-click a layer for its settings;
 drag the background to pan; wheel to zoom. Keys (when the view has focus): ←/→ select a
-layer, Delete removes it, +/− resize it, Ctrl +/−/0 zoom and fit, Ctrl+Z/Ctrl+Shift+Z.
+layer, Delete removes it, Insert (Shift+Insert) adds a dense (dropout) layer after it,
++/− resize it, Ctrl +/−/0 zoom and fit, Ctrl+Z/Ctrl+Shift+Z.
 """
 
 from __future__ import annotations
@@ -425,6 +426,7 @@ class NetworkDiagramView(QGraphicsView):
         Qt.Key.Key_Right,
         Qt.Key.Key_Delete,
         Qt.Key.Key_Backspace,
+        Qt.Key.Key_Insert,
         Qt.Key.Key_Plus,
         Qt.Key.Key_Minus,
         Qt.Key.Key_Equal,
@@ -456,6 +458,9 @@ class NetworkDiagramView(QGraphicsView):
             self._step_selection(-1 if key == Qt.Key.Key_Left else 1)
         elif key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
             self._remove_selected()
+        elif key == Qt.Key.Key_Insert:
+            shift = event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+            self._insert_after_selected("dropout" if shift else "dense")
         elif key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal, Qt.Key.Key_Minus):
             self._resize_selected(-1 if key == Qt.Key.Key_Minus else 1)
         elif key == Qt.Key.Key_Escape:
@@ -472,6 +477,16 @@ class NetworkDiagramView(QGraphicsView):
         new = -1 if current is None else max(-1, min(count - 1, current + step))
         self.select_layer(new)
         self.ensureVisible(self.diagram.frames[new + 1].sceneBoundingRect(), 20, 20)
+
+    def _insert_after_selected(self, kind: str) -> None:
+        spec = self.document.spec
+        index = self.selected_spec_index
+        position = 0 if index is None else min(index + 1, edits.output_index(spec))
+        self.apply_edit(
+            lambda spec: edits.insert_layer(spec, position, kind),
+            f"Insert {kind} layer",
+            select_spec_index=position,
+        )
 
     def _remove_selected(self) -> None:
         if self.selected_spec_index is None:

@@ -319,3 +319,18 @@ def test_resizing_a_tall_column_follows_its_tighter_spacing(make_view):
     drag(view, start, start + QPoint(0, round(3 * 15 * view.transform().m11())))
     assert view.document.spec.layers[0].units == 23  # now a bundle (over 20 units)
     assert view.diagram.columns[1].collapsed
+
+
+def test_insert_key_adds_a_layer_after_the_selected_one(make_view):
+    view = make_view()
+    before = view.document.spec
+    click(view, column_pos(view, 0))
+    QTest.keyClick(view, Qt.Key.Key_Insert, Qt.KeyboardModifier.ShiftModifier)
+    assert view.document.spec.layers[1] == LayerSpec(kind="dropout", rate=0.2)
+    assert view.selected_spec_index == 1
+    QTest.keyClick(view, Qt.Key.Key_Insert)
+    assert view.document.spec.layers[2].is_dense()
+    assert len(view.document.spec.layers) == len(before.layers) + 2
+    click(view, column_pos(view, 5))  # the output: a new layer still goes before it
+    QTest.keyClick(view, Qt.Key.Key_Insert)
+    assert view.document.spec.layers[5].is_dense() and view.document.spec.layers[6].units == 1

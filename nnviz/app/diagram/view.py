@@ -289,6 +289,8 @@ class NetworkDiagramView(QGraphicsView):
             if moved and column is not None and column.movable:
                 self._mode = modes.MoveLayerMode(self, column.spec_index, self.mapToScene(start))
                 self._press = None
+            elif moved:
+                self._press = None  # a drag from a line or a fixed layer is not a click
         if self._mode is not None:
             self._mode.move(self.mapToScene(pos), self._inside(pos))
             event.accept()

@@ -270,3 +270,11 @@ def test_a_diverged_snapshot_still_draws(make_view, recwarn):
     assert view.diagram.neurons[(1, 2)].bias_scale == 1.0
     view.grab()
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_dragging_from_a_line_opens_no_editor(make_view):
+    view = make_view()
+    start = to_view(view, view.diagram.blocks[2].line_midpoint(1, 0, 0.5))
+    drag(view, start, start + QPoint(30, 30))
+    assert view.value_editor is None
+    assert view.document.undo_stack.count() == 0

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QLineF, QPointF, Qt
 from PySide6.QtGui import QColor, QPen
-from PySide6.QtWidgets import QGraphicsLineItem
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsLineItem
 
 from nnviz.app.diagram import edits
 from nnviz.app.diagram.items import HandleItem, PaletteChip
@@ -72,6 +72,7 @@ class InsertMode(Mode, _MarkerMixin):
         super().__init__(view)
         self.kind = chip.kind
         self.ghost = PaletteChip(chip.kind, chip.title, "")
+        self.ghost.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
         self.ghost.setOpacity(0.7)
         self.ghost.setZValue(45)
         self.offset = chip.pos() - pos

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF
-from PySide6.QtWidgets import QGraphicsScene
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
 from nnviz.app.diagram import layout
 from nnviz.app.diagram.items import (
@@ -185,23 +185,29 @@ class NetworkScene(QGraphicsScene):
                 self.buttons.append(button)
 
     def _add_palette(self, top: float) -> None:
+        """The toolbar row (palette chips and the parameter total). Its items keep their
+        size in pixels and the view pins them to its top-left corner (``overlay`` holds
+        each item's pixel offset), so the palette stays at hand when zoomed in; their
+        scene positions here only reserve room above the network."""
         y = top - HEADER_GAP - PALETTE_GAP / 2 - 14
-        x = self.columns[0].x - 40
-        self._add(TextItem("Drag to insert:").centre_at(x - 10, y + 14)).setX(x - 110)
-        self.palette_chips = []
-        for kind, title, tip in (
-            ("dense", "Dense", "Drag between two layers to insert a dense layer"),
-            ("dropout", "Dropout", "Drag between two layers to insert a dropout layer"),
-        ):
-            chip = self._add(PaletteChip(kind, title, tip))
-            chip.setPos(x, y)
-            self.palette_chips.append(chip)
-            x += 100
+        x = self.columns[0].x - 110
+        self.overlay: list[tuple[QGraphicsItem, QPointF]] = []
+        label = TextItem("Drag to insert:")
+        self.palette_chips = [
+            PaletteChip("dense", "Dense", "Drag between two layers to insert a dense layer"),
+            PaletteChip("dropout", "Dropout", "Drag between two layers to insert a dropout layer"),
+        ]
         total = sum(layout.layer_param_counts(self.spec))
-        self.total_label = self._add(
-            TextItem(f"Total: {format_count(total)} parameters", bold=True)
-        )
-        self.total_label.setPos(x + 30, y + 14 - self.total_label.boundingRect().height() / 2)
+        self.total_label = TextItem(f"Total: {format_count(total)} parameters", bold=True)
+        offset = QPointF(12, 12)
+        for item in (label, *self.palette_chips, self.total_label):
+            height = item.boundingRect().height()
+            self._add(item).setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+            item.setZValue(30)
+            at = QPointF(offset.x(), offset.y() + 14 - height / 2)
+            self.overlay.append((item, at))
+            item.setPos(QPointF(x, y) + at)
+            offset.setX(offset.x() + item.boundingRect().width() + (24 if item is label else 12))
 
     def _add_hint(self) -> None:
         bottom = max(c.bottom for c in self.columns) + 100

@@ -122,6 +122,7 @@ class NetworkDiagramView(QGraphicsView):
             self.resetTransform()
             self.scale(1.6, 1.6)
             self.centerOn(self.diagram.sceneRect().center())
+        self._pin_overlay()
 
     def zoom(self, factor: float) -> None:
         """Zoom by ``factor`` (stops fitting on resize until ``fit_to_view``)."""
@@ -129,6 +130,16 @@ class NetworkDiagramView(QGraphicsView):
         factor = max(0.1 / current, min(factor, 6.0 / current))
         self._auto_fit = False
         self.scale(factor, factor)
+        self._pin_overlay()
+
+    def _pin_overlay(self) -> None:
+        """Keep the palette row at the top-left corner of the viewport."""
+        for item, offset in self.diagram.overlay:
+            item.setPos(self.mapToScene(offset.toPoint()))
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
+        super().scrollContentsBy(dx, dy)
+        self._pin_overlay()
 
     def select_layer(self, spec_index: int | None) -> None:
         """Highlight ``spec.layers[spec_index]`` (-1: the input column, None: nothing)."""
@@ -216,6 +227,8 @@ class NetworkDiagramView(QGraphicsView):
     def _fit_if_auto(self) -> None:
         if self._auto_fit:
             self.fit_to_view()
+        else:
+            self._pin_overlay()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

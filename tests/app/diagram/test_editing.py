@@ -20,8 +20,8 @@ def chip(view, kind):
 
 
 def chip_pos(view, kind) -> QPoint:
-    item = chip(view, kind)
-    return to_view(view, item.scenePos() + item.boundingRect().center())
+    item = chip(view, kind)  # drawn at a fixed pixel size
+    return to_view(view, item.scenePos()) + item.boundingRect().center().toPoint()
 
 
 def gap_pos(view, left_spec_index: int | None) -> QPoint:
@@ -334,3 +334,17 @@ def test_insert_key_adds_a_layer_after_the_selected_one(make_view):
     click(view, column_pos(view, 5))  # the output: a new layer still goes before it
     QTest.keyClick(view, Qt.Key.Key_Insert)
     assert view.document.spec.layers[5].is_dense() and view.document.spec.layers[6].units == 1
+
+
+def test_the_palette_stays_at_hand_when_zoomed_in(make_view):
+    view = make_view()
+    for _ in range(4):
+        view.zoom(1.3)
+    view.centerOn(view.diagram.columns[2].x, 0)  # scrolled to the middle of the network
+    dense = chip_pos(view, "dense")
+    assert 0 < dense.x() < 200 and 0 < dense.y() < 60  # pinned to the top-left corner
+    assert view.target_at(dense)[0] == "chip"
+    before = view.document.spec
+    drag(view, dense, gap_pos(view, 1))  # a gap that is on screen
+    assert len(view.document.spec.layers) == len(before.layers) + 1
+    assert view.document.spec.layers[2].is_dense()

@@ -87,10 +87,12 @@ def app_figures(seconds: float) -> dict[str, float]:
     clock.start()
     timer.start()
     start = time.perf_counter()
+    gui_cpu = time.thread_time()
     QTimer.singleShot(int(seconds * 1000), loop.quit)
     loop.exec()
     timer.stop()
     elapsed = time.perf_counter() - start
+    gui_cpu = time.thread_time() - gui_cpu
     window.controller.pause()
     steps = window.controller.latest.step - steps_before
     frames = window.frames_drawn - frames_before
@@ -104,6 +106,7 @@ def app_figures(seconds: float) -> dict[str, float]:
         "timer_late_p99_ms": float(np.percentile(late, 99)),
         "timer_late_max_ms": float(late.max()),
         "elapsed_s": elapsed,
+        "gui_cpu_share": gui_cpu / elapsed,
     }
 
 
@@ -125,6 +128,7 @@ def main() -> int:
         f"max {figures['timer_late_max_ms']:.1f} ms"
     )
     print(f"frames drawn:               {figures['frames_per_second']:10.1f} /s (target >= 30)")
+    print(f"GUI thread busy:            {100 * figures['gui_cpu_share']:10.0f} % of the run")
     return 0
 
 

@@ -55,7 +55,6 @@ class TrainingController(QObject):
         sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_INTERVAL_S))
         dispatcher = QAbstractEventDispatcher.instance()
         if dispatcher is not None:
-            dispatcher.awake.connect(self._on_gui_awake)
             dispatcher.aboutToBlock.connect(self._on_gui_idle)
 
     # -- lifecycle ----------------------------------------------------------------------
@@ -165,11 +164,6 @@ class TrainingController(QObject):
 
     # -- slots (GUI thread) ---------------------------------------------------------------
     @Slot()
-    def _on_gui_awake(self) -> None:
-        if self.worker is not None:
-            self.worker.set_gui_busy(True)
-
-    @Slot()
     def _on_gui_idle(self) -> None:
         if self.worker is not None:
             self.worker.set_gui_busy(False)
@@ -185,6 +179,8 @@ class TrainingController(QObject):
         snapshot = worker.take_snapshot() if worker else None
         if snapshot is None:
             return
+        # The worker pauses until the views have drawn it (see TrainingWorker.set_gui_busy).
+        worker.set_gui_busy(True)
         self.latest = snapshot
         self.snapshots_received += 1
         self.snapshotReady.emit(snapshot)

@@ -43,8 +43,9 @@ from nnviz.data import POINT_SETS, DataConfig, DatasetError, PreparedData, prepa
 from nnviz.engine.spec import LayerSpec, NetworkSpec, OptimizerSpec, SpecError
 
 SETTINGS_VERSION = 1
-# While training, the decision boundary is redrawn with every snapshot (up to 30 Hz);
-# plots with axes at 10 Hz; views made of many small items at 5 Hz.
+# While training, the decision boundary is redrawn with every snapshot (up to 30 Hz), the
+# counters and small plots at 10 Hz, the views with long curves or many items at 5 Hz:
+# every redraw holds the interpreter lock the training thread needs.
 MEDIUM_VIEW_S = 0.1
 SLOW_VIEW_S = 0.2
 
@@ -176,10 +177,10 @@ class MainWindow(QMainWindow):
         self.views: tuple[tuple[QWidget, float], ...] = (
             (self.boundary_view, 0.0),
             (self.training_panel, MEDIUM_VIEW_S),
-            (self.curves, MEDIUM_VIEW_S),
             (self.activation_view, MEDIUM_VIEW_S),
-            (self.layer_stats_view, MEDIUM_VIEW_S),
             (self.confusion, MEDIUM_VIEW_S),
+            (self.curves, SLOW_VIEW_S),
+            (self.layer_stats_view, SLOW_VIEW_S),
             (self.gallery, SLOW_VIEW_S),
             (self.neuron_view, SLOW_VIEW_S),
             (self.diagram, SLOW_VIEW_S),
@@ -415,23 +416,31 @@ class MainWindow(QMainWindow):
     # -- snapshots and messages ---------------------------------------------------------
     @Slot(object)
     def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
-        """Draw ``snapshot`` in every visible view that is due; while paused, in all.
-
-        Hidden views (tabbed away, closed docks) skip frames; every view catches up on
-        the next snapshot after it becomes visible again."""
+        """Draw ``snapshot``: while training, in the boundary view and in at most one other
+        view that is due (the most overdue), so no frame carries several plots; while
+        paused, in every visible view. Hidden views (tabbed away, closed docks) skip
+        frames and catch up once visible."""
         now = time.monotonic()
+        due: list[tuple[float, QWidget]] = []
         for view, interval in self.views:
-            key = id(view)
             if not view.isVisible():
                 continue
-            if snapshot.playing and now - self._drawn_at.get(key, 0.0) < interval:
+            if not snapshot.playing or interval == 0.0:
+                self._draw(view, snapshot, now)
                 continue
-            view.show_snapshot(snapshot)
-            self._drawn_at[key] = now
+            overdue = (now - self._drawn_at.get(id(view), 0.0)) / interval
+            if overdue >= 1.0:
+                due.append((overdue, view))
+        if due:
+            self._draw(max(due, key=lambda item: item[0])[1], snapshot, now)
         self.status_rate.setText(
             f"{snapshot.steps_per_second:,.0f} steps/s" if snapshot.playing else "paused"
         )
         self.frames_drawn += 1
+
+    def _draw(self, view: QWidget, snapshot: TrainingSnapshot, now: float) -> None:
+        view.show_snapshot(snapshot)
+        self._drawn_at[id(view)] = now
 
     @Slot(str)
     def _on_message(self, text: str) -> None:

@@ -88,7 +88,9 @@ class TrainingSession:
         )
         self.initial_weights = [w.copy() for w in model.get_weights()]
         self._grid = (
-            None if self._grid_raw is None else model.prepare(data.encode(self._grid_raw))[0]
+            None
+            if self._grid_raw is None
+            else np.ascontiguousarray(data.encode(self._grid_raw), dtype=np.float32)
         )
         self._x_test = None if data.x_test is None else model.prepare(data.x_test)[0]
         self._x_sample = model.prepare(data.x_train[:PREACTIVATION_SAMPLES])[0]
@@ -98,6 +100,7 @@ class TrainingSession:
         self.grad_norms = GrowingBuffer(width=len(spec.dense_layers))
         self.grad_norm_steps = GrowingBuffer()
         self._batch_in_epoch = 0
+        self._smooth: float | None = None
         self.set_patience(self.early_stopping.patience if self.early_stopping else 0)
 
     # -- state --------------------------------------------------------------------------
@@ -155,8 +158,9 @@ class TrainingSession:
         """Train one mini-batch; at an epoch's end, record its metrics."""
         result = self.trainer.train_step()
         loss = float(result.loss)
-        previous = self.smoothed_losses.view()
-        smooth = loss if not len(previous) else previous[-1] + SMOOTHING * (loss - previous[-1])
+        smooth = self._smooth
+        smooth = loss if smooth is None else smooth + SMOOTHING * (loss - smooth)
+        self._smooth = smooth
         self.step_losses.append(loss)
         self.smoothed_losses.append(smooth)
         self._batch_in_epoch += 1
@@ -251,17 +255,21 @@ class TrainingSession:
 
     def _plane(self) -> tuple[Boundary, tuple[np.ndarray, ...]]:
         g = BOUNDARY_GRID
-        traces = self.model.forward_trace(self._grid)
-        out = traces[-1].a
-        shape = (g, g) if out.shape[1] == 1 else (g, g, out.shape[1])
-        grid = np.ascontiguousarray(out.reshape(shape), dtype=np.float32)
-        grid.flags.writeable = False
+        # Dense.compute in float32 whatever the model's dtype: a picture needs no more, and
+        # it is several times cheaper than float64 on a 96x96 grid.
+        a = self._grid
         neurons = []
-        for trace in traces:
-            a = trace.a.reshape(g, g, -1)[::NEURON_STRIDE, ::NEURON_STRIDE]
-            cells = np.ascontiguousarray(np.moveaxis(a, -1, 0), dtype=np.float32)
+        for layer in self.model.dense_layers:
+            z = a @ layer.W.astype(np.float32)
+            z += layer.b.astype(np.float32)
+            a = layer.activation.forward(z)
+            cells = a.reshape(g, g, -1)[::NEURON_STRIDE, ::NEURON_STRIDE]
+            cells = np.ascontiguousarray(np.moveaxis(cells, -1, 0), dtype=np.float32)
             cells.flags.writeable = False
             neurons.append(cells)
+        shape = (g, g) if a.shape[1] == 1 else (g, g, a.shape[1])
+        grid = np.ascontiguousarray(a.reshape(shape), dtype=np.float32)
+        grid.flags.writeable = False
         assert self.data.bounds is not None
         return Boundary(grid, self.data.bounds), tuple(neurons)
 

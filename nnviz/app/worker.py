@@ -30,6 +30,7 @@ PUBLISH_RATE_HZ = 30.0
 # so that making snapshots takes at most this share of the worker's time.
 MAX_SNAPSHOT_SHARE = 0.15
 IDLE_WAIT_S = 0.05
+BURST_S = 0.005  # longest run of steps between two looks at the commands and the clock
 # Longest the worker waits for a busy GUI thread before it takes a step anyway.
 MAX_YIELD_S = 0.1
 # Below this many multiply-adds per step, one BLAS thread is faster (no thread hand-off).
@@ -121,12 +122,12 @@ class TrainingWorker(QObject):
         self._wake.set()
 
     def set_gui_busy(self, busy: bool) -> None:
-        """The GUI thread is handling events (``True``) or about to sleep (``False``).
+        """The GUI thread is drawing a snapshot (``True``) or about to sleep (``False``).
 
-        Python threads share one interpreter lock: a worker training flat out would hand
-        it to the GUI thread only every switch interval, so every redraw and timer would
-        wait for it many times over. Instead the worker pauses between two steps while the
-        GUI thread is busy (at most :data:`MAX_YIELD_S`), and trains while it sleeps."""
+        Python threads share one interpreter lock: a worker training flat out hands it to
+        the GUI thread only every switch interval, and a redraw needs it hundreds of times,
+        so redraws crawled. Instead the worker pauses between two steps while the views
+        draw (at most :data:`MAX_YIELD_S`) and trains on once the GUI thread sleeps."""
         if busy:
             self._gui_idle.clear()
         else:
@@ -149,28 +150,40 @@ class TrainingWorker(QObject):
     def _loop(self) -> None:
         next_publish = 0.0
         next_step = 0.0
+        clock = time.monotonic
         while not self._stopping:
-            self._drain_commands()
-            if self._stopping:
-                break
+            if self._wake.is_set():
+                self._wake.clear()
+                self._drain_commands()
+                if self._stopping:
+                    break
             if not self._gui_idle.is_set():
                 self._gui_idle.wait(MAX_YIELD_S)
-            now = time.monotonic()
-            if self._playing or self._steps_left:
+            now = clock()
+            if self._playing and not self._max_rate and not self._steps_left:
+                self._train_burst(min(next_publish, now + BURST_S))
+            elif self._playing or self._steps_left:
                 if self._max_rate and now < next_step:
                     self._wake.wait(min(next_step - now, IDLE_WAIT_S))
-                    self._wake.clear()
                 else:
                     next_step = now + 1.0 / self._max_rate if self._max_rate else 0.0
                     self._train_one_step()
             else:
                 self._wake.wait(IDLE_WAIT_S)
-                self._wake.clear()
-            now = time.monotonic()
+            now = clock()
             self._measure_rate(now)
             if self._publish_now or (now >= next_publish and (self._playing or self._steps_left)):
                 cost = self._publish()
                 next_publish = now + max(1.0 / PUBLISH_RATE_HZ, cost / MAX_SNAPSHOT_SHARE)
+
+    def _train_burst(self, until: float) -> None:
+        """Train until ``until`` (monotonic seconds) or until a command arrives, the GUI
+        thread starts drawing or training pauses; keeps the per-step overhead small."""
+        wake, gui_idle, clock = self._wake, self._gui_idle, time.monotonic
+        while self._playing and not wake.is_set() and gui_idle.is_set():
+            self._train_one_step()
+            if clock() >= until:
+                return
 
     def _drain_commands(self) -> None:
         while True:

@@ -9,7 +9,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from nnviz.app.plots.style import STEP_COLOR, TRAIN_COLOR, VALIDATION_COLOR
+from nnviz.app.plots.style import STEP_COLOR, TRAIN_COLOR, VALIDATION_COLOR, thinned
 from nnviz.app.snapshot import TrainingSnapshot
 
 
@@ -56,6 +56,7 @@ class TrainingCurvesView(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.graphics, 1)
         self._snapshot: TrainingSnapshot | None = None
+        self._epochs_drawn = -1
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
     def set_log_scale(self, on: bool) -> None:
@@ -65,6 +66,7 @@ class TrainingCurvesView(QWidget):
 
     def clear(self) -> None:
         self._snapshot = None
+        self._epochs_drawn = -1
         for item in self._items():
             item.setData([], [])
 
@@ -81,13 +83,18 @@ class TrainingCurvesView(QWidget):
         self._snapshot = snapshot
         steps = snapshot.smoothed_losses
         if len(steps):
-            x = np.arange(1, len(steps) + 1, dtype=np.float64) / max(snapshot.batches_per_epoch, 1)
-            self.step_loss_curve.setData(x, steps)
+            keep = thinned(len(steps))
+            x = np.arange(1, len(steps) + 1, dtype=np.float64)[keep]
+            self.step_loss_curve.setData(x / max(snapshot.batches_per_epoch, 1), steps[keep])
         else:
             self.step_loss_curve.setData([], [])
         history = snapshot.history
         n = len(history.get("loss", ()))
-        epochs = np.arange(1, n + 1, dtype=np.float64)
+        if n == self._epochs_drawn:
+            return
+        self._epochs_drawn = n
+        keep = thinned(n)
+        epochs = np.arange(1, n + 1, dtype=np.float64)[keep]
         for item, key in (
             (self.train_loss_curve, "loss"),
             (self.val_loss_curve, "val_loss"),
@@ -98,7 +105,7 @@ class TrainingCurvesView(QWidget):
             if values is None or n == 0 or not np.isfinite(values).any():
                 item.setData([], [])
             else:
-                item.setData(epochs, values, connect="finite")
+                item.setData(epochs, values[keep], connect="finite")
 
     def readout_at(self, plot: pg.PlotItem, x: float) -> str:
         """The values of the epoch nearest to ``x`` on ``plot``, as shown on hover."""

@@ -10,7 +10,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from nnviz.app.plots.style import class_color
+from nnviz.app.plots.style import class_color, thinned
 from nnviz.app.snapshot import TrainingSnapshot
 
 
@@ -23,7 +23,7 @@ class LayerStatsView(QWidget):
         self.graphics = pg.GraphicsLayoutWidget()
         self.distribution_plot = self.graphics.addPlot(title="Activations")
         self.distribution_plot.setLabel("bottom", "activation")
-        self.distribution_plot.setLabel("left", "share of values")
+        self.distribution_plot.setLabel("left", "% of values")
         self.gradient_plot = self.graphics.addPlot(title="Gradient norms")
         self.gradient_plot.setLabel("bottom", "step")
         self.gradient_plot.setLogMode(y=True)
@@ -65,11 +65,11 @@ class LayerStatsView(QWidget):
         for item, hist in zip(self.distribution_curves, snapshot.activation_hists, strict=False):
             total = max(float(hist.counts.sum()), 1.0)
             centers = 0.5 * (hist.edges[:-1] + hist.edges[1:])
-            item.setData(centers, hist.counts / total)
+            item.setData(centers, 100.0 * hist.counts / total)
         norms = snapshot.grad_norms
         if norms.ndim == 2 and norms.shape[1] == count and len(norms):
-            steps = snapshot.grad_norm_steps
+            keep = thinned(len(norms))
+            steps = snapshot.grad_norm_steps[keep]
             for i, item in enumerate(self.gradient_curves):
-                column = norms[:, i]
                 # A log axis cannot show 0: floor at a tiny value (a dead layer stays visible).
-                item.setData(steps, np.maximum(column, 1e-12))
+                item.setData(steps, np.maximum(norms[keep, i], 1e-12))

@@ -27,6 +27,18 @@ STEP_COLOR = "#999999"
 DERIVATIVE_COLOR = "#d55e00"
 
 
+MAX_CURVE_POINTS = 1500
+
+
+def thinned(n: int, limit: int = MAX_CURVE_POINTS) -> np.ndarray | slice:
+    """Indices of at most about ``limit`` of ``n`` evenly spread points, always including
+    the last one: long histories (a million steps) draw as fast as short ones."""
+    if n <= limit:
+        return slice(None)
+    stride = -(-n // limit)
+    return np.arange(n - 1, -1, -stride)[::-1]
+
+
 def diverging_colormap() -> pg.ColorMap:
     positions = [p for p, _ in DIVERGING_STOPS]
     colors = [QColor(c) for _, c in DIVERGING_STOPS]

@@ -367,6 +367,11 @@ class NetworkScene(QGraphicsScene):
         bias = f" − {format_value(-b)}" if b < 0 else f" + {format_value(b)}"
         lines.append("z = " + " ".join(terms) + more + bias)
         lines.append(f"b = {format_value(b)},  |w| mean {format_value(float(np.mean(np.abs(w))))}")
+        grid = self.grids[d]
+        if grid is not None:
+            a = finite_or_extreme(grid[neuron.unit])
+            low, high = format_value(float(a.min())), format_value(float(a.max()))
+            lines.append(f"over the plane, a goes from {low} to {high}:")
         return lines
 
     def show_card(self, neuron: NeuronItem) -> None:

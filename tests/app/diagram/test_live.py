@@ -83,7 +83,10 @@ def test_hover_card_shows_the_formula_numbers_and_heatmap(make_view):
     view = make_view()
     spec = view.document.spec
     weights = random_weights(spec)
-    grids = tuple(np.full((layer.units, 5, 5), 0.5, np.float32) for layer in spec.dense_layers)
+    grids = tuple(
+        np.linspace(-0.25, 0.75, layer.units * 25, dtype=np.float32).reshape(layer.units, 5, 5)
+        for layer in spec.dense_layers
+    )
     view.show_snapshot(TrainingSnapshot(weights=weights, neuron_grids=grids))
     hover(view, neuron_pos(view, 2, 1))
     card = view.diagram.card
@@ -95,6 +98,9 @@ def test_hover_card_shows_the_formula_numbers_and_heatmap(make_view):
     assert f"z = {w[0]:.3g}·a1".replace("-", "−") in text
     assert f"b = {b:.3g}".replace("-", "−") in text
     assert "(0 more)" not in text
+    a = grids[1][1]
+    low, high = (f"{v:.3g}".replace("-", "−") for v in (a.min(), a.max()))
+    assert f"over the plane, a goes from {low} to {high}:" in text
     assert card.image is not None and card.image.width() == 5
     hover(view, QPoint(5, view.viewport().height() - 5))
     assert not card.isVisible()

@@ -46,6 +46,50 @@ def timeit(fn: Callable[[], object], repeat: int, number: int) -> tuple[float, f
     return statistics.median(rounds), min(rounds)
 
 
+def interleaved(
+    fns: dict[str, Callable[[], object]], rounds: int, number: int
+) -> dict[str, tuple[float, float]]:
+    """(median, min) seconds per call of each function, timed in alternating rounds so
+    that drift on a shared machine hits them all alike."""
+    for fn in fns.values():
+        fn()
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            for _ in range(number):
+                fn()
+            times[name].append((time.perf_counter() - start) / number)
+    return {name: (statistics.median(t), min(t)) for name, t in times.items()}
+
+
+def cat_floor(np, x, dtype: str) -> Callable[[], None]:
+    """The two layer-1 products no implementation can avoid: x @ W1 and x.T @ dZ1."""
+    w1 = np.random.default_rng(0).standard_normal((D_CAT, CAT_UNITS[0])).astype(dtype)
+    dz1 = np.ones((N_CAT, CAT_UNITS[0]), dtype=dtype)
+    out_z, out_w = np.empty((N_CAT, CAT_UNITS[0]), dtype), np.empty_like(w1)
+
+    def floor() -> None:
+        np.matmul(x, w1, out=out_z)
+        np.matmul(x.T, dz1, out=out_w)
+
+    return floor
+
+
+def small_reference(np) -> Callable[[], None]:
+    """A fixed bit of small NumPy work (40 calls on 10x8 arrays), timed next to each small
+    step in both interpreters, so the engine/PyTorch ratio survives machine drift."""
+    a = np.random.default_rng(0).random((10, 8))
+    out = np.empty_like(a)
+
+    def reference() -> None:
+        for _ in range(20):
+            np.multiply(a, 0.5, out=out)
+            np.add(out, a, out=out)
+
+    return reference
+
+
 def cat_data(np):
     """The real cat training set when present, else random data of the same shape."""
     path = Path(__file__).resolve().parents[2] / "shared" / "data" / "catvnoncat"
@@ -99,7 +143,10 @@ def torch_worker() -> None:
             loss.backward()
             opt.step()
 
-        results[f"cat_{dtype_name}"] = timeit(step, repeat=7, number=20)
+        floor = cat_floor(np, x_np.astype(dtype_name), dtype_name)
+        results[f"cat_{dtype_name}"] = interleaved(
+            {"floor": floor, "torch": step}, rounds=11, number=10
+        )
 
     xs, ys = spiral(np)
     x = torch.tensor(xs)
@@ -123,7 +170,9 @@ def torch_worker() -> None:
         loss.backward()
         opt.step()
 
-    results["small_adam"] = timeit(small_step, repeat=7, number=500)
+    results["small_adam"] = interleaved(
+        {"reference": small_reference(np), "torch": small_step}, rounds=11, number=300
+    )
     print(json.dumps(results))
 
 
@@ -180,8 +229,12 @@ def main() -> None:
         print(f"PyTorch {torch['torch_version']}, {torch['threads']} threads")
 
     # (a) cat network
+    n_max = engine_threads.max_threads()
     print(f"\n(a) cat network 12288-20-7-5-1, full batch of {N_CAT} ({source}), SGD")
-    print(f"{'dtype':8} {'floor':>9} {'engine':>9} {'ratio':>6} {'numpy':>9} {'torch':>9}")
+    print("    median (min) per iteration; floor/engine/numpy timed interleaved in rounds")
+    print(f"{'dtype':8} {'BLAS':>13} {'floor':>15} {'engine':>15} {'ratio':>6} {'numpy':>15}")
+    engine_rows = {}
+    policy = engine_threads.PARALLEL_MIN_WORK
     for dtype in ("float32", "float64"):
         model = Sequential(
             [Dense(u, activation="relu", kernel_initializer="lecun_normal") for u in CAT_UNITS[:-1]]
@@ -193,24 +246,41 @@ def main() -> None:
         model.compile(optimizer=optimizers.SGD(learning_rate=0.0075), loss="binary_crossentropy")
         trainer = Trainer(model, x_raw, y_raw, batch_size=None, shuffle=False)
         x = trainer._x
-        w1 = model.dense_layers[0].W.copy()
-        dz1 = np.ones((N_CAT, CAT_UNITS[0]), dtype=dtype)
-        out_z, out_w = np.empty((N_CAT, CAT_UNITS[0]), dtype), np.empty_like(w1)
-
-        def floor(x=x, w1=w1, dz1=dz1, out_z=out_z, out_w=out_w):
-            np.matmul(x, w1, out=out_z)
-            np.matmul(x.T, dz1, out=out_w)
-
+        floor = cat_floor(np, x, dtype)
         plain = plain_numpy_step(np, x, trainer._y, dtype)
-        t_floor = timeit(floor, repeat=9, number=20)[0]
-        t_engine = timeit(trainer.train_step, repeat=9, number=20)[0]
-        t_plain = timeit(plain, repeat=9, number=20)[0]
-        t_torch = torch[f"cat_{dtype}"][0] if torch else float("nan")
-        print(
-            f"{dtype:8} {t_floor * 1e3:7.2f}ms {t_engine * 1e3:7.2f}ms "
-            f"{t_engine / t_floor:5.2f}x {t_plain * 1e3:7.2f}ms {t_torch * 1e3:7.2f}ms"
-            + (f"   (torch / engine = {t_torch / t_engine:.2f})" if torch else "")
-        )
+        modes = {"1 thread": 10**15, f"{n_max} threads": 0, "engine policy": policy}
+        for mode, min_work in modes.items():
+            # the engine's policy: all threads for layer 1, one for the small layers;
+            # the floor and the plain NumPy run with the count the engine's step ends on
+            engine_threads.PARALLEL_MIN_WORK = min_work
+            engine_threads.forget()
+            t = interleaved(
+                {"floor": floor, "engine": trainer.train_step, "numpy": plain},
+                rounds=15,
+                number=10,
+            )
+            engine_rows[(dtype, mode)] = t
+            print(
+                f"{dtype:8} {mode:>13}"
+                + "".join(
+                    f" {t[k][0] * 1e3:6.2f} ({t[k][1] * 1e3:5.2f})"
+                    + (f" {t['engine'][0] / t['floor'][0]:5.2f}x" if k == "engine" else "")
+                    for k in ("floor", "engine", "numpy")
+                )
+            )
+        engine_threads.PARALLEL_MIN_WORK = policy
+    if torch:
+        print("PyTorch eager (2 threads), timed interleaved with the same floor in its process:")
+        for dtype in ("float32", "float64"):
+            t_torch = torch[f"cat_{dtype}"]
+            torch_ratio = t_torch["torch"][0] / t_torch["floor"][0]
+            engine = engine_rows[(dtype, "engine policy")]
+            engine_ratio = engine["engine"][0] / engine["floor"][0]
+            print(
+                f"{dtype}: {t_torch['torch'][0] * 1e3:.2f} ms ({t_torch['torch'][1] * 1e3:.2f}) "
+                f"= {torch_ratio:.2f}x its floor of {t_torch['floor'][0] * 1e3:.2f} ms; "
+                f"engine {engine_ratio:.2f}x -> engine {torch_ratio / engine_ratio:.2f}x faster"
+            )
 
     # (b) small network
     xs, ys = spiral(np)
@@ -221,12 +291,21 @@ def main() -> None:
     )
     model.compile(optimizer=optimizers.Adam(learning_rate=0.01), loss="binary_crossentropy")
     trainer = Trainer(model, xs, ys, batch_size=SMALL_BATCH, seed=0)
-    t_small = timeit(trainer.train_step, repeat=9, number=2000)[0]
+    t = interleaved(
+        {"reference": small_reference(np), "engine": trainer.train_step}, rounds=11, number=300
+    )
     print(f"\n(b) 2-8-8-1 tanh, batch {SMALL_BATCH}, Adam, float64 (Trainer.train_step)")
-    line = f"engine {t_small * 1e6:.1f} us/step"
+    engine_ratio = t["engine"][0] / t["reference"][0]
+    line = f"engine {t['engine'][0] * 1e6:.1f} us/step (min {t['engine'][1] * 1e6:.1f})"
     if torch:
-        t_torch = torch["small_adam"][0]
-        line += f" | PyTorch eager {t_torch * 1e6:.1f} us/step | {t_torch / t_small:.1f}x faster"
+        t_torch = torch["small_adam"]
+        torch_ratio = t_torch["torch"][0] / t_torch["reference"][0]
+        raw = t_torch["torch"][0] / t["engine"][0]
+        line += (
+            f" | PyTorch eager {t_torch['torch'][0] * 1e6:.1f} us/step "
+            f"(min {t_torch['torch'][1] * 1e6:.1f}) | raw {raw:.1f}x,"
+            f" drift-corrected {torch_ratio / engine_ratio:.1f}x faster"
+        )
     print(line)
 
     # (c) BLAS threads
@@ -236,7 +315,6 @@ def main() -> None:
     )
     a = np.random.default_rng(0).random((10000, 8))
     b = np.random.default_rng(1).random((8, 8))
-    n_max = engine_threads.max_threads()
     for count in sorted({1, n_max}):
         with threadpool_limits(limits=count, user_api="blas"):
             t = timeit(lambda: a @ b, repeat=9, number=50)
@@ -245,9 +323,9 @@ def main() -> None:
             f"min {t[1] * 1e3:.3f} ms"
         )
     big_batch = Trainer(model, np.tile(xs, (10, 1)), np.tile(ys, 10), batch_size=None)
-    policy = engine_threads.PARALLEL_MIN_WORK
     for label, min_work in (("engine's choice", policy), (f"forced {n_max} threads", 0)):
         engine_threads.PARALLEL_MIN_WORK = min_work
+        engine_threads.forget()
         t = timeit(big_batch.train_step, repeat=9, number=20)
         print(
             f"2-8-8-1 full batch of 10000, {label}: median {t[0] * 1e3:.3f} ms, "

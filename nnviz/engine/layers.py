@@ -14,6 +14,7 @@ from nnviz.engine import activations, initializers
 from nnviz.engine.activations import Activation
 from nnviz.engine.initializers import Initializer
 from nnviz.engine.regularizers import L1L2
+from nnviz.engine.threads import threads_for, use_threads
 
 
 class Layer:
@@ -111,6 +112,7 @@ class Dense(Layer):
 
     def compute(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(z, a) for ``x``, touching no stored state."""
+        use_threads(threads_for(len(x) * self.W.size))
         z = np.matmul(x, self.W)
         z += self.b
         return z, self._activation._forward(z)
@@ -126,6 +128,7 @@ class Dense(Layer):
 
     def backward_from_z(self, dz: np.ndarray, need_dx: bool) -> np.ndarray | None:
         """Fill dW, db from dL/dz (shape ``(n_samples, units)``); return dL/dx if asked."""
+        use_threads(threads_for(len(dz) * self.W.size))
         np.matmul(self.x.T, dz, out=self.dW)
         np.add.reduce(dz, axis=0, out=self.db)
         if self.regularized:

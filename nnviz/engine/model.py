@@ -28,7 +28,6 @@ from nnviz.engine.regularizers import L1L2
 from nnviz.engine.schedules import SCHEDULES, Schedule
 from nnviz.engine.spec import DTYPES, LayerSpec, NetworkSpec, OptimizerSpec, ScheduleSpec
 from nnviz.engine.stats import LayerStats, layer_stats
-from nnviz.engine.threads import threads_for, use_threads
 
 
 @dataclass(frozen=True)
@@ -157,8 +156,6 @@ class Sequential:
             self._offsets.append(total)
             total += layer.n_params
             n_in = layer.units
-        #: the largest n_in·units (a step's largest product is batch·this multiply-adds)
-        self._widest = max(layer.input_dim * layer.units for layer in self._dense)
         self._params = np.zeros(total, dtype=self.dtype)
         self._grads = np.zeros(total, dtype=self.dtype)
         self._backup = np.zeros(total, dtype=self.dtype)
@@ -287,7 +284,6 @@ class Sequential:
     def train_step(self, x: np.ndarray, y: np.ndarray) -> float:
         """:meth:`train_on_batch` for data already :meth:`prepare`-d (the Trainer's path).
         Raises :class:`DivergenceError` (weights restored) on a NaN/Inf loss or weight."""
-        use_threads(threads_for(len(x) * self._widest))
         # overflow is reported as a DivergenceError, not as warnings
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             loss = self._forward_backward(x, y)
@@ -383,7 +379,6 @@ class Sequential:
     # -- inference ----------------------------------------------------------------------
     def _infer(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(z, a) of the output layer, dropout off."""
-        use_threads(threads_for(len(x) * self._widest))
         z = a = x
         for layer in self._dense:
             z, a = layer.compute(a)
@@ -416,7 +411,6 @@ class Sequential:
         """Every dense layer's z and a for ``x`` (dropout off); training state untouched."""
         self._require_built()
         x, _ = self.prepare(x)
-        use_threads(threads_for(len(x) * self._widest))
         traces, a = [], x
         for number, layer in enumerate(self._dense, start=1):
             z, a = layer.compute(a)

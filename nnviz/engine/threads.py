@@ -2,8 +2,9 @@
 
 Multithreaded OpenBLAS calls on small matrices were seen to stall for milliseconds on a
 loaded 2-core machine, while a large product (the cat network's first layer) gains from
-every core. The model asks for the right count before each step; the library is told only
-when the count changes, so the check costs nothing per step.
+every core. Each Dense layer asks for the right count before its products; the library is
+told only when the count changes (about a microsecond), so a network with one large layer
+switches twice per step and a small network never.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import os
 PARALLEL_MIN_WORK = 1_000_000
 
 _controller = None
+_libraries: list = []
 _max_threads = 1
 _current: int | None = None
 
@@ -34,10 +36,17 @@ def use_threads(count: int) -> None:
     global _current
     if count == _current:
         return
-    controller = _ensure_controller()
-    if controller is not None:
-        controller.limit(limits=count, user_api="blas")
+    _ensure_controller()
+    for library in _libraries:
+        library.set_num_threads(count)
     _current = count
+
+
+def forget() -> None:
+    """Make the next :func:`use_threads` call set the count even if it looks unchanged
+    (after someone else changed the BLAS threads, e.g. with threadpoolctl)."""
+    global _current
+    _current = None
 
 
 def current_threads() -> int | None:
@@ -45,15 +54,15 @@ def current_threads() -> int | None:
     return _current
 
 
-def _ensure_controller():
-    global _controller, _max_threads
+def _ensure_controller() -> None:
+    global _controller, _libraries, _max_threads
     if _controller is None:
         try:
             from threadpoolctl import ThreadpoolController
         except ImportError:  # pragma: no cover - threadpoolctl is a dependency
-            _max_threads = os.cpu_count() or 1
-            return None
-        _controller = ThreadpoolController()
-        counts = [info["num_threads"] for info in _controller.select(user_api="blas").info()]
+            _controller, _max_threads = False, os.cpu_count() or 1
+            return
+        _controller = ThreadpoolController().select(user_api="blas")
+        _libraries = list(_controller.lib_controllers)
+        counts = [library.num_threads for library in _libraries]
         _max_threads = max(counts, default=os.cpu_count() or 1)
-    return _controller

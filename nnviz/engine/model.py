@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -522,7 +522,7 @@ class Sequential:
         and changes nothing when ``spec`` is invalid."""
         self._require_built()
         self._require_compiled()
-        spec.validate()
+        spec = _canonical(spec.validate())
         new_optimizer = _optimizer_from_spec(spec)
         old = self.get_config()
         messages: list[str] = []
@@ -617,7 +617,7 @@ class Sequential:
 
     def _update_optimizer(self, old: NetworkSpec, spec: NetworkSpec, new: Optimizer) -> list[str]:
         current = self.optimizer
-        if OPTIMIZERS.canonical(spec.optimizer.name) != old.optimizer.name:
+        if spec.optimizer.name != old.optimizer.name:
             new.iterations = 0
             self.optimizer = new
             return [f"optimizer: {old.optimizer.name} → {spec.optimizer.name} (fresh state)"]
@@ -648,6 +648,28 @@ def count_correct(a: np.ndarray, y: np.ndarray) -> int:
     if a.shape[1] == 1:
         return int(np.count_nonzero((a > 0.5) == (y > 0.5)))
     return int(np.count_nonzero(a.argmax(axis=1) == y.argmax(axis=1)))
+
+
+def _canonical(spec: NetworkSpec) -> NetworkSpec:
+    """``spec`` with registry names instead of aliases ("silu" -> "swish"), so that
+    comparing it with ``get_config()`` finds only real changes."""
+    layers = tuple(
+        replace(
+            layer,
+            activation=ACTIVATIONS.canonical(layer.activation),
+            initializer=INITIALIZERS.canonical(layer.initializer),
+        )
+        if layer.is_dense()
+        else layer
+        for layer in spec.layers
+    )
+    return replace(
+        spec,
+        layers=layers,
+        loss=LOSSES.canonical(spec.loss),
+        optimizer=replace(spec.optimizer, name=OPTIMIZERS.canonical(spec.optimizer.name)),
+        schedule=replace(spec.schedule, name=SCHEDULES.canonical(spec.schedule.name)),
+    )
 
 
 def _non_default(obj: Optimizer | Schedule) -> dict[str, Any]:

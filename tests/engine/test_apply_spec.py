@@ -210,3 +210,14 @@ def test_an_invalid_spec_changes_nothing():
 def test_no_change_no_message():
     model, _ = trained(BASE)
     assert model.apply_spec(model.get_config()) == []
+
+
+def test_aliases_are_no_change():
+    model, _ = trained(BASE)
+    aliased = replace(
+        BASE.with_layer(0, activation="TANH", initializer="xavier_uniform"),
+        loss="bce",
+        optimizer=OptimizerSpec("ADAM", 0.001),
+    )
+    assert model.apply_spec(aliased) == []
+    assert model.get_config() == BASE

@@ -4,6 +4,8 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nnviz.engine import (
     LayerSpec,
@@ -221,3 +223,40 @@ def test_aliases_are_no_change():
     )
     assert model.apply_spec(aliased) == []
     assert model.get_config() == BASE
+
+
+hidden_sizes = st.lists(st.integers(1, 6), min_size=0, max_size=4)
+
+
+@settings(max_examples=30)
+@given(before=hidden_sizes, after=hidden_sizes, dropout_at=st.integers(0, 4))
+def test_any_structural_edit_keeps_prefix_and_suffix_layers_and_keeps_training(
+    before, after, dropout_at
+):
+    def spec_for(sizes: list[int]) -> NetworkSpec:
+        layers = [dense(u) for u in sizes] + [BASE.layers[-1]]
+        layers.insert(min(dropout_at, len(layers) - 1), LayerSpec(kind="dropout", rate=0.2))
+        return BASE.with_layers(tuple(layers))
+
+    old_spec, new_spec = spec_for(before), spec_for(after)
+    model, trainer = trained(old_spec, steps=1)
+    old_shapes = [w.shape for w in model.get_weights()[::2]]
+    old_weights = model.get_weights()
+    model.apply_spec(new_spec)
+    assert model.get_config() == new_spec
+    new_weights = model.get_weights()
+    new_shapes = [w.shape for w in new_weights[::2]]
+    # layers equal from the front, then from the back of what is left, are carried over
+    prefix = 0
+    while prefix < min(len(old_shapes), len(new_shapes)) and (
+        old_shapes[prefix] == new_shapes[prefix]
+    ):
+        np.testing.assert_array_equal(new_weights[2 * prefix], old_weights[2 * prefix])
+        prefix += 1
+    suffix = 0
+    while suffix < min(len(old_shapes), len(new_shapes)) - prefix and (
+        old_shapes[-1 - suffix] == new_shapes[-1 - suffix]
+    ):
+        np.testing.assert_array_equal(new_weights[-2 - 2 * suffix], old_weights[-2 - 2 * suffix])
+        suffix += 1
+    assert np.isfinite(trainer.train_step().loss)

@@ -343,3 +343,43 @@ def test_config_round_trip_and_from_config():
     for a, b in zip(model.get_weights(), twin.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
     assert NetworkSpec.from_json(model.get_config().to_json()) == spec
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adagrad", "rmsprop", "adam", "adamw"])
+@pytest.mark.parametrize(
+    ("hidden", "output", "loss", "units"),
+    [
+        ("relu", "sigmoid", "binary_crossentropy", 1),
+        ("gelu", "softmax", "categorical_crossentropy", 3),
+        ("elu", "linear", "mse", 2),
+        ("swish", "tanh", "mse", 1),
+    ],
+)
+def test_no_silent_float64_in_a_float32_model(optimizer, hidden, output, loss, units):
+    model = Sequential(
+        [
+            Dense(6, activation=hidden, l1=0.01, l2=0.01),
+            Dropout(0.3),
+            Dense(4, activation="softplus"),
+            Dense(units, activation=output),
+        ],
+        input_dim=3,
+        dtype="float32",
+        seed=0,
+    )
+    opt = optimizers.get(optimizer, learning_rate=0.01, clipnorm=1.0, schedule="exponential")
+    model.compile(optimizer=opt, loss=loss)
+    x = RNG.normal(size=(12, 3))
+    y = (
+        RNG.integers(0, 2, (12, units))
+        if loss != "categorical_crossentropy"
+        else RNG.integers(0, 3, 12)
+    )
+    for _ in range(2):
+        assert np.isfinite(model.train_on_batch(x, y))
+    arrays = [model._params, model._grads, *model.optimizer.state.values()]
+    for layer in model.dense_layers:
+        arrays += [layer.x, layer.z, layer.a, layer.W, layer.dW]
+    assert all(a.dtype == np.float32 for a in arrays)
+    assert model.layers[1].mask.dtype == np.float32
+    assert model.predict(x).dtype == np.float32

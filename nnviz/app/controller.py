@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from PySide6.QtCore import QAbstractEventDispatcher, QObject, QThread, Signal, Slot
+from PySide6.QtCore import QAbstractEventDispatcher, QObject, QThread, QTimer, Signal, Slot
 
 from nnviz.app.document import NetworkDocument
 from nnviz.app.session import TrainingSession
@@ -51,6 +51,7 @@ class TrainingController(QObject):
         self._run_options = (0, 0)
         self._speed: float | None = None
         self._focus_layer = 0
+        self._views_drawn = True
         document.specChanged.connect(self._on_spec_changed)
         sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_INTERVAL_S))
         dispatcher = QAbstractEventDispatcher.instance()
@@ -164,8 +165,12 @@ class TrainingController(QObject):
 
     # -- slots (GUI thread) ---------------------------------------------------------------
     @Slot()
+    def _on_views_drawn(self) -> None:
+        self._views_drawn = True
+
+    @Slot()
     def _on_gui_idle(self) -> None:
-        if self.worker is not None:
+        if self._views_drawn and self.worker is not None:
             self.worker.set_gui_busy(False)
 
     @Slot(object, object)
@@ -179,8 +184,12 @@ class TrainingController(QObject):
         snapshot = worker.take_snapshot() if worker else None
         if snapshot is None:
             return
-        # The worker pauses until the views have drawn it (see TrainingWorker.set_gui_busy).
+        # The worker pauses until the views have drawn it (see TrainingWorker.set_gui_busy):
+        # a zero timer fires once the repaints it causes are done, then the next
+        # aboutToBlock lets the worker go on.
         worker.set_gui_busy(True)
+        self._views_drawn = False
+        QTimer.singleShot(0, self._on_views_drawn)
         self.latest = snapshot
         self.snapshots_received += 1
         self.snapshotReady.emit(snapshot)

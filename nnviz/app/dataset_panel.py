@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSignalBlocker, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -300,8 +299,3 @@ class DatasetPanel(QWidget):
         )
         method = data.normalizer.method
         self.stats_label.setText("<br>".join([*parts, f"{inputs}; normalization: {method}"]))
-
-
-def preview_points(data: PreparedData) -> np.ndarray:
-    """The raw training points shown in the preview (for tests)."""
-    return np.asarray(data.raw.train.x)

@@ -177,7 +177,7 @@ class MainWindow(QMainWindow):
         self.views: tuple[tuple[QWidget, float], ...] = (
             (self.boundary_view, 0.0),
             (self.training_panel, MEDIUM_VIEW_S),
-            (self.activation_view, MEDIUM_VIEW_S),
+            (self.activation_view, SLOW_VIEW_S),
             (self.confusion, MEDIUM_VIEW_S),
             (self.curves, SLOW_VIEW_S),
             (self.layer_stats_view, SLOW_VIEW_S),

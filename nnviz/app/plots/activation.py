@@ -11,7 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from nnviz.app.plots.style import DERIVATIVE_COLOR, TRAIN_COLOR
+from nnviz.app.plots.style import DERIVATIVE_COLOR, TRAIN_COLOR, fixed_left_axis, legend_html
 from nnviz.app.snapshot import TrainingSnapshot
 from nnviz.engine.activations import ACTIVATIONS
 from nnviz.engine.spec import NetworkSpec
@@ -50,22 +50,23 @@ class ActivationView(QWidget):
         top = QHBoxLayout()
         top.addWidget(QLabel("Layer:"))
         top.addWidget(self.layer_combo)
+        top.addWidget(QLabel(legend_html([("g(z)", TRAIN_COLOR), ("g'(z)", DERIVATIVE_COLOR)])))
         top.addStretch(1)
         top.addWidget(self.saturation_label)
 
         self.graphics = pg.GraphicsLayoutWidget()
         self.curve_plot = self.graphics.addPlot(row=0, col=0)
-        self.curve_plot.addLegend(offset=(10, 10))
-        self.function_curve = self.curve_plot.plot(pen=pg.mkPen(TRAIN_COLOR, width=2), name="g(z)")
+        fixed_left_axis(self.curve_plot)
+        self.function_curve = self.curve_plot.plot(pen=pg.mkPen(TRAIN_COLOR, width=2))
         self.derivative_curve = self.curve_plot.plot(
             pen=pg.mkPen(DERIVATIVE_COLOR, width=2, style=pg.QtCore.Qt.PenStyle.DashLine),
-            name="g'(z)",
         )
         self.hist_plot = self.graphics.addPlot(row=1, col=0)
         self.hist_plot.setLabel("bottom", "pre-activation z")
         self.hist_plot.setLabel("left", "count")
         self.hist_plot.setXLink(self.curve_plot)
         self.hist_plot.setMaximumHeight(140)
+        fixed_left_axis(self.hist_plot)
         self.histogram = self.hist_plot.plot(
             stepMode="center", fillLevel=0, brush=(120, 120, 120, 110), pen=pg.mkPen("#777777")
         )

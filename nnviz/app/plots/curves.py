@@ -9,7 +9,14 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from nnviz.app.plots.style import STEP_COLOR, TRAIN_COLOR, VALIDATION_COLOR, thinned
+from nnviz.app.plots.style import (
+    STEP_COLOR,
+    TRAIN_COLOR,
+    VALIDATION_COLOR,
+    fixed_left_axis,
+    legend_html,
+    thinned,
+)
 from nnviz.app.snapshot import TrainingSnapshot
 
 
@@ -32,7 +39,7 @@ class TrainingCurvesView(QWidget):
         for plot, label in ((self.loss_plot, "loss"), (self.accuracy_plot, "accuracy")):
             plot.setLabel("bottom", "epoch")
             plot.setLabel("left", label)
-            plot.addLegend(offset=(-10, 10))
+            fixed_left_axis(plot)
         self.accuracy_plot.setYRange(0.0, 1.0, padding=0.02)
         self.step_loss_curve = _curve(self.loss_plot, STEP_COLOR, "train, per step", 1.0)
         self.train_loss_curve = _curve(self.loss_plot, TRAIN_COLOR, "train")
@@ -47,8 +54,18 @@ class TrainingCurvesView(QWidget):
         self.log_check.toggled.connect(self.set_log_scale)
         self.readout = QLabel("Hover a curve to read its values.")
         self.readout.setObjectName("curveReadout")
+        self.legend = QLabel(
+            legend_html(
+                [
+                    ("train", TRAIN_COLOR),
+                    ("validation", VALIDATION_COLOR),
+                    ("train, per step (smoothed)", STEP_COLOR),
+                ]
+            )
+        )
         top = QHBoxLayout()
         top.addWidget(self.log_check)
+        top.addWidget(self.legend)
         top.addStretch(1)
         top.addWidget(self.readout)
         layout = QVBoxLayout(self)

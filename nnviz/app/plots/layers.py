@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from nnviz.app.plots.style import class_color, thinned
+from nnviz.app.plots.style import class_color, fixed_left_axis, legend_html, thinned
 from nnviz.app.snapshot import TrainingSnapshot
 
 
@@ -28,16 +28,22 @@ class LayerStatsView(QWidget):
         self.gradient_plot.setLabel("bottom", "step")
         self.gradient_plot.setLogMode(y=True)
         for plot in (self.distribution_plot, self.gradient_plot):
-            plot.addLegend(offset=(-10, 10))
+            fixed_left_axis(plot)
+        self.legend = QLabel("")
         self.distribution_curves: list[pg.PlotDataItem] = []
         self.gradient_curves: list[pg.PlotDataItem] = []
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
-        layout.addWidget(self.graphics)
+        layout.addWidget(self.legend)
+        layout.addWidget(self.graphics, 1)
 
     def _ensure_layers(self, count: int) -> None:
         if len(self.distribution_curves) == count:
             return
+        names = [("output" if i == count - 1 else f"layer {i + 1}") for i in range(count)]
+        self.legend.setText(
+            legend_html([(n, class_color(i + 1).name()) for i, n in enumerate(names)])
+        )
         for plot, curves in (
             (self.distribution_plot, self.distribution_curves),
             (self.gradient_plot, self.gradient_curves),
@@ -45,10 +51,8 @@ class LayerStatsView(QWidget):
             for item in curves:
                 plot.removeItem(item)
             curves.clear()
-            plot.legend.clear()
             for i in range(count):
-                name = "output" if i == count - 1 else f"layer {i + 1}"
-                item = plot.plot(pen=pg.mkPen(class_color(i + 1), width=2), name=name)
+                item = plot.plot(pen=pg.mkPen(class_color(i + 1), width=2))
                 item.setClipToView(True)
                 item.setDownsampling(auto=True, method="peak")
                 curves.append(item)

@@ -39,6 +39,19 @@ def thinned(n: int, limit: int = MAX_CURVE_POINTS) -> np.ndarray | slice:
     return np.arange(n - 1, -1, -stride)[::-1]
 
 
+def legend_html(entries: list[tuple[str, str]]) -> str:
+    """A one-line legend for a QLabel: a coloured line and the name of each curve. (Cheaper
+    to draw than pyqtgraph's legend items, and it never covers the data.)"""
+    return "&nbsp;&nbsp;".join(
+        f"<span style='color:{color}'>━━</span>&nbsp;{name}" for name, color in entries
+    )
+
+
+def fixed_left_axis(plot: pg.PlotItem, width: int = 48) -> None:
+    """Keep the left axis at one width, so changing tick labels never re-lay the plot out."""
+    plot.getAxis("left").setWidth(width)
+
+
 def diverging_colormap() -> pg.ColorMap:
     positions = [p for p, _ in DIVERGING_STOPS]
     colors = [QColor(c) for _, c in DIVERGING_STOPS]

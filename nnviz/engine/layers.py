@@ -12,6 +12,7 @@ import numpy as np
 
 from nnviz.engine import activations, initializers
 from nnviz.engine.activations import Activation
+from nnviz.engine.checks import check_number
 from nnviz.engine.initializers import Initializer
 from nnviz.engine.regularizers import L1L2
 from nnviz.engine.threads import threads_for, use_threads
@@ -56,8 +57,8 @@ class Dense(Layer):
             raise ValueError(f"Dense units must be a whole number >= 1, got {units!r}")
         if kernel_regularizer is not None and (l1 or l2):
             raise ValueError("give either kernel_regularizer or l1/l2, not both")
-        if init_scale is not None and not init_scale > 0:
-            raise ValueError(f"init_scale must be positive, got {init_scale!r}")
+        if init_scale is not None:
+            check_number("init_scale", init_scale, 0.0, low_open=True)
         self.units = int(units)
         self.activation = activation
         self.kernel_initializer = initializers.get(kernel_initializer)
@@ -146,9 +147,7 @@ class Dropout(Layer):
     kind = "dropout"
 
     def __init__(self, rate: float, name: str | None = None) -> None:
-        if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate < 1:
-            raise ValueError(f"Dropout rate must be in [0, 1), got {rate!r}")
-        self.rate = float(rate)
+        self.rate = check_number("Dropout rate", rate, 0.0, 1.0, high_open=True)
         self.name = name or ""
         self.mask: np.ndarray | None = None
 

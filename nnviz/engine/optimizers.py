@@ -21,20 +21,13 @@ from typing import Any
 import numpy as np
 
 from nnviz.engine import schedules as schedules_module
+from nnviz.engine.checks import check_number
 from nnviz.engine.registry import Registry
 from nnviz.engine.schedules import Schedule
 
 OPTIMIZERS: Registry[type[Optimizer]] = Registry("optimizer")
 
 _BASE_OPTIONS = ("learning_rate", "clipnorm", "schedule")
-
-
-def _check(name: str, value: Any, low: float, high: float = math.inf) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
-    if not low <= value <= high:
-        raise ValueError(f"{name} must be from {low} to {high}, got {value}")
-    return float(value)
 
 
 class Optimizer:
@@ -52,8 +45,10 @@ class Optimizer:
         schedule: str | Schedule | None = None,
     ) -> None:
         self.learning_rate = learning_rate
-        self.weight_decay = _check("weight_decay", weight_decay or 0.0, 0.0)
-        self.clipnorm = None if clipnorm is None else _check("clipnorm", clipnorm, 1e-12)
+        self.weight_decay = check_number("weight_decay", weight_decay or 0.0, 0.0)
+        self.clipnorm = (
+            None if clipnorm is None else check_number("clipnorm", clipnorm, 0.0, low_open=True)
+        )
         self.schedule = schedules_module.get(schedule)
         self.iterations = 0
         self.state: dict[str, np.ndarray] = {}
@@ -65,7 +60,7 @@ class Optimizer:
 
     @learning_rate.setter
     def learning_rate(self, value: float) -> None:
-        self._learning_rate = _check("learning_rate", value, 0.0)
+        self._learning_rate = check_number("learning_rate", value, 0.0)
 
     @property
     def current_learning_rate(self) -> float:
@@ -149,7 +144,7 @@ class SGD(Optimizer):
         schedule: str | Schedule | None = None,
     ) -> None:
         super().__init__(learning_rate, weight_decay, clipnorm, schedule)
-        self.momentum = _check("momentum", momentum, 0.0, 1.0)
+        self.momentum = check_number("momentum", momentum, 0.0, 1.0)
         self.nesterov = bool(nesterov)
         if self.nesterov and self.momentum == 0:
             raise ValueError("Nesterov momentum needs momentum > 0")
@@ -193,10 +188,10 @@ class Adagrad(Optimizer):
         schedule: str | Schedule | None = None,
     ) -> None:
         super().__init__(learning_rate, weight_decay, clipnorm, schedule)
-        self.initial_accumulator_value = _check(
+        self.initial_accumulator_value = check_number(
             "initial_accumulator_value", initial_accumulator_value, 0.0
         )
-        self.epsilon = _check("epsilon", epsilon, 0.0)
+        self.epsilon = check_number("epsilon", epsilon, 0.0)
 
     def initial_state_value(self, slot: str) -> float:
         return self.initial_accumulator_value
@@ -239,9 +234,9 @@ class RMSprop(Optimizer):
         schedule: str | Schedule | None = None,
     ) -> None:
         super().__init__(learning_rate, weight_decay, clipnorm, schedule)
-        self.rho = _check("rho", rho, 0.0, 1.0)
-        self.momentum = _check("momentum", momentum, 0.0, 1.0)
-        self.epsilon = _check("epsilon", epsilon, 0.0)
+        self.rho = check_number("rho", rho, 0.0, 1.0)
+        self.momentum = check_number("momentum", momentum, 0.0, 1.0)
+        self.epsilon = check_number("epsilon", epsilon, 0.0)
         self.centered = bool(centered)
 
     def _update(self, p, g, lr, t, tmp) -> None:
@@ -300,9 +295,9 @@ class Adam(Optimizer):
         schedule: str | Schedule | None = None,
     ) -> None:
         super().__init__(learning_rate, weight_decay, clipnorm, schedule)
-        self.beta_1 = _check("beta_1", beta_1, 0.0, 1.0 - 1e-12)
-        self.beta_2 = _check("beta_2", beta_2, 0.0, 1.0 - 1e-12)
-        self.epsilon = _check("epsilon", epsilon, 0.0)
+        self.beta_1 = check_number("beta_1", beta_1, 0.0, 1.0, high_open=True)
+        self.beta_2 = check_number("beta_2", beta_2, 0.0, 1.0, high_open=True)
+        self.epsilon = check_number("epsilon", epsilon, 0.0)
         self.amsgrad = bool(amsgrad)
 
     def _update(self, p, g, lr, t, tmp) -> None:

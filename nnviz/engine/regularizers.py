@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nnviz.engine.checks import check_number
+
 
 @dataclass(frozen=True)
 class L1L2:
@@ -17,10 +19,8 @@ class L1L2:
     l2: float = 0.0
 
     def __post_init__(self) -> None:
-        for name in ("l1", "l2"):
-            value = getattr(self, name)
-            if not (isinstance(value, int | float) and value >= 0 and np.isfinite(value)):
-                raise ValueError(f"regularizer {name} must be a number >= 0, got {value!r}")
+        check_number("l1", self.l1, 0.0)
+        check_number("l2", self.l2, 0.0)
 
     @property
     def active(self) -> bool:

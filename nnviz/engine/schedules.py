@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from nnviz.engine.checks import check_number
 from nnviz.engine.registry import Registry
 
 SCHEDULES: Registry[type[Schedule]] = Registry("schedule")
@@ -35,12 +36,6 @@ class Schedule:
     __hash__ = None  # type: ignore[assignment]
 
 
-def _positive(name: str, value: float) -> float:
-    if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a positive number, got {value!r}")
-    return value
-
-
 @SCHEDULES.register("constant")
 class Constant(Schedule):
     """lr_t = lr."""
@@ -58,8 +53,8 @@ class StepDecay(Schedule):
     name = "step"
 
     def __init__(self, decay_steps: int = 100, decay_rate: float = 0.5) -> None:
-        self.decay_steps = int(_positive("decay_steps", decay_steps))
-        self.decay_rate = _positive("decay_rate", decay_rate)
+        self.decay_steps = int(check_number("decay_steps", decay_steps, 1))
+        self.decay_rate = check_number("decay_rate", decay_rate, 0.0, low_open=True)
 
     def __call__(self, learning_rate: float, step: int) -> float:
         return learning_rate * self.decay_rate ** (step // self.decay_steps)
@@ -77,8 +72,8 @@ class ExponentialDecay(Schedule):
     def __init__(
         self, decay_steps: int = 100, decay_rate: float = 0.96, staircase: bool = False
     ) -> None:
-        self.decay_steps = int(_positive("decay_steps", decay_steps))
-        self.decay_rate = _positive("decay_rate", decay_rate)
+        self.decay_steps = int(check_number("decay_steps", decay_steps, 1))
+        self.decay_rate = check_number("decay_rate", decay_rate, 0.0, low_open=True)
         self.staircase = bool(staircase)
 
     def __call__(self, learning_rate: float, step: int) -> float:
@@ -103,8 +98,8 @@ class InverseTimeDecay(Schedule):
     def __init__(
         self, decay_steps: int = 100, decay_rate: float = 0.5, staircase: bool = False
     ) -> None:
-        self.decay_steps = int(_positive("decay_steps", decay_steps))
-        self.decay_rate = _positive("decay_rate", decay_rate)
+        self.decay_steps = int(check_number("decay_steps", decay_steps, 1))
+        self.decay_rate = check_number("decay_rate", decay_rate, 0.0, low_open=True)
         self.staircase = bool(staircase)
 
     def __call__(self, learning_rate: float, step: int) -> float:

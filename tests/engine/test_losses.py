@@ -104,5 +104,5 @@ def test_regularizer_gradient_matches_finite_differences(l1, l2):
 
 
 def test_regularizer_rejects_negative_values():
-    with pytest.raises(ValueError, match="l2 must be a number >= 0"):
+    with pytest.raises(ValueError, match=r"l2 must be >= 0, got -0\.1"):
         L1L2(l2=-0.1)

@@ -195,5 +195,5 @@ def test_keras_names_and_defaults():
         optimizers.get("adam", rho=0.5)
     with pytest.raises(ValueError, match="Nesterov momentum needs momentum > 0"):
         optimizers.SGD(nesterov=True)
-    with pytest.raises(ValueError, match="decay_steps must be a positive number"):
+    with pytest.raises(ValueError, match="decay_steps must be >= 1, got 0"):
         schedules.get("step", decay_steps=0)

@@ -126,12 +126,12 @@ def test_json_round_trip_is_lossless(spec):
         (
             lambda s: replace(s, optimizer=OptimizerSpec("sgd", 0.1, {"momentum": 1.5})),
             "optimizer.options",
-            "momentum must be from 0.0 to 1.0",
+            "momentum must be >= 0 and <= 1, got 1.5",
         ),
         (
             lambda s: replace(s, schedule=ScheduleSpec("step", {"decay_steps": 0})),
             "schedule.options",
-            "decay_steps must be a positive number",
+            "decay_steps must be >= 1, got 0",
         ),
         (
             lambda s: replace(s, schedule=ScheduleSpec("cosine")),

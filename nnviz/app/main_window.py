@@ -75,11 +75,13 @@ def default_spec(config: DataConfig) -> NetworkSpec:
     course's 20-7-5-1 ReLU network for images."""
     if config.kind == "points":
         return NetworkSpec(optimizer=OptimizerSpec("adam", 0.01), batch_size=16)
+    # He initialization for every layer, as in the course (seed 0 with a Glorot output
+    # layer happened to start with every ReLU of layer 2 dead).
     hidden = tuple(
         LayerSpec(units=u, activation="relu", initializer="he_normal") for u in (20, 7, 5)
     )
     return NetworkSpec(
-        layers=(*hidden, LayerSpec(units=1, activation="sigmoid")),
+        layers=(*hidden, LayerSpec(units=1, activation="sigmoid", initializer="he_normal")),
         # Adam's per-weight steps add up over 12288 inputs: 1e-3 saturates the ReLUs at
         # once, 1e-4 learns the training set in about a hundred epochs.
         optimizer=OptimizerSpec("adam", 1e-4),

@@ -342,3 +342,42 @@ def test_layers_are_listed_for_the_activation_plot(qtbot, make_window):
     np.testing.assert_array_equal(counts, hist.counts)
     np.testing.assert_array_equal(edges, hist.edges)
     assert window.document.spec.layers[1] == LayerSpec(units=8, activation="tanh")
+
+
+def test_early_stopping_pauses_and_says_why(qtbot, make_window):
+    window = make_window("xor")
+    window.hyperparameters.lr_spin.setValue(1.0)  # Adam at 1.0: the validation loss jumps
+    window.hyperparameters.patience_spin.setValue(2)
+    click(qtbot, window, "play")
+    qtbot.waitUntil(
+        lambda: "Early stopping" in window.statusBar().currentMessage(), timeout=TIMEOUT_MS
+    )
+    wait_paused(qtbot, window)
+    val = latest(window).history["val_loss"]
+    best = int(np.argmin(val))
+    assert len(val) - 1 - best >= 2  # stopped after two epochs without a better val loss
+    assert "not improved for 2 epochs" in window.statusBar().currentMessage()
+
+
+def test_speed_control_slows_training_down(qtbot, make_window):
+    window = make_window()
+    slider = window.training_panel.speed_slider
+    slider.setValue(3)  # 10 steps per second
+    assert window.training_panel.speed_value.text() == "10 steps/s"
+    click(qtbot, window, "play")
+    qtbot.waitUntil(lambda: window.controller.is_playing, timeout=TIMEOUT_MS)
+    qtbot.wait(600)
+    click(qtbot, window, "play")
+    wait_paused(qtbot, window)
+    assert 2 <= latest(window).step <= 12
+
+
+def test_unknown_dataset_is_refused_in_one_line(qapp, capsys):
+    import argparse
+
+    from nnviz.app import launch
+
+    code = launch.run(argparse.Namespace(dataset="nope", data_dir=None))
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "unknown dataset 'nope'" in err[0] and "spiral" in err[0]

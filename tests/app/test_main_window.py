@@ -381,3 +381,11 @@ def test_unknown_dataset_is_refused_in_one_line(qapp, capsys):
     assert code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "unknown dataset 'nope'" in err[0] and "spiral" in err[0]
+
+
+def test_missing_cat_files_open_the_spiral_and_say_where_to_put_them(make_window, tmp_path):
+    window = make_window("cat", data_dir=tmp_path)
+    assert window.data.config.kind == "points" and window.data.config.name == "spiral"
+    assert window.banner.isVisible()
+    text = window.banner.label.text()
+    assert "train_catvnoncat.h5" in text and str(tmp_path) in text and "spiral" in text

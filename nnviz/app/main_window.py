@@ -181,7 +181,7 @@ class MainWindow(QMainWindow):
             (self.training_panel, MEDIUM_VIEW_S),
             (self.activation_view, SLOW_VIEW_S),
             (self.confusion, MEDIUM_VIEW_S),
-            (self.curves, SLOW_VIEW_S),
+            (self.curves, MEDIUM_VIEW_S),
             (self.layer_stats_view, SLOW_VIEW_S),
             (self.gallery, SLOW_VIEW_S),
             (self.neuron_view, SLOW_VIEW_S),

@@ -173,8 +173,11 @@ class TrainingWorker(QObject):
             now = clock()
             self._measure_rate(now)
             if self._publish_now or (now >= next_publish and (self._playing or self._steps_left)):
-                cost = self._publish()
-                next_publish = now + max(1.0 / PUBLISH_RATE_HZ, cost / MAX_SNAPSHOT_SHARE)
+                period = max(1.0 / PUBLISH_RATE_HZ, self._publish() / MAX_SNAPSHOT_SHARE)
+                # Keep the cadence (a frame published a little late does not push every
+                # later one back), unless more than a whole period behind.
+                late = now - next_publish
+                next_publish = next_publish + period if 0 <= late < period else now + period
 
     def _train_burst(self, until: float) -> None:
         """Train until ``until`` (monotonic seconds) or until a command arrives, the GUI

@@ -73,7 +73,8 @@ class TrainingCurvesView(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.graphics, 1)
         self._snapshot: TrainingSnapshot | None = None
-        self._epochs_drawn = -1
+        self._epochs_drawn: dict[str, int] = {}
+        self._turn = False
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
     def set_log_scale(self, on: bool) -> None:
@@ -83,7 +84,7 @@ class TrainingCurvesView(QWidget):
 
     def clear(self) -> None:
         self._snapshot = None
-        self._epochs_drawn = -1
+        self._epochs_drawn.clear()
         for item in self._items():
             item.setData([], [])
 
@@ -97,7 +98,22 @@ class TrainingCurvesView(QWidget):
         )
 
     def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
+        """Draw the history. While training, the loss and the accuracy plot take turns, so
+        one frame never repaints both (each redraw holds the interpreter lock)."""
         self._snapshot = snapshot
+        self._turn = not self._turn
+        if not snapshot.playing or self._turn:
+            self._show_loss(snapshot)
+        if not snapshot.playing or not self._turn:
+            self._show_epochs(
+                snapshot,
+                (
+                    ("accuracy", self.train_accuracy_curve),
+                    ("val_accuracy", self.val_accuracy_curve),
+                ),
+            )
+
+    def _show_loss(self, snapshot: TrainingSnapshot) -> None:
         steps = snapshot.smoothed_losses
         if len(steps):
             keep = thinned(len(steps))
@@ -105,19 +121,21 @@ class TrainingCurvesView(QWidget):
             self.step_loss_curve.setData(x / max(snapshot.batches_per_epoch, 1), steps[keep])
         else:
             self.step_loss_curve.setData([], [])
+        self._show_epochs(
+            snapshot, (("loss", self.train_loss_curve), ("val_loss", self.val_loss_curve))
+        )
+
+    def _show_epochs(
+        self, snapshot: TrainingSnapshot, curves: tuple[tuple[str, pg.PlotDataItem], ...]
+    ) -> None:
         history = snapshot.history
         n = len(history.get("loss", ()))
-        if n == self._epochs_drawn:
+        if self._epochs_drawn.get(curves[0][0]) == n:
             return
-        self._epochs_drawn = n
+        self._epochs_drawn[curves[0][0]] = n
         keep = thinned(n)
         epochs = np.arange(1, n + 1, dtype=np.float64)[keep]
-        for item, key in (
-            (self.train_loss_curve, "loss"),
-            (self.val_loss_curve, "val_loss"),
-            (self.train_accuracy_curve, "accuracy"),
-            (self.val_accuracy_curve, "val_accuracy"),
-        ):
+        for key, item in curves:
             values = history.get(key)
             if values is None or n == 0 or not np.isfinite(values).any():
                 item.setData([], [])

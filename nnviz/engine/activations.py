@@ -35,12 +35,14 @@ class Activation:
     rectifier = False
 
     def forward(self, z: np.ndarray) -> np.ndarray:
-        """g(z), elementwise (softmax: along the last axis)."""
-        return self._forward(as_float(z))
+        """g(z), elementwise (softmax: along the last axis). NaN in, NaN out, silently."""
+        with np.errstate(invalid="ignore", over="ignore"):
+            return self._forward(as_float(z))
 
     def derivative(self, z: np.ndarray) -> np.ndarray:
         """g'(z), elementwise (softmax: the diagonal of its Jacobian)."""
-        return self._derivative(as_float(z))
+        with np.errstate(invalid="ignore", over="ignore"):
+            return self._derivative(as_float(z))
 
     def backward(self, da: np.ndarray, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         """dL/dz from dL/da, given z and a = g(z) of the same forward pass."""

@@ -18,6 +18,7 @@ import numpy as np
 from nnviz.engine import losses as losses_module
 from nnviz.engine import optimizers as optimizers_module
 from nnviz.engine import schedules as schedules_module
+from nnviz.engine import threads
 from nnviz.engine.activations import ACTIVATIONS
 from nnviz.engine.errors import DivergenceError
 from nnviz.engine.initializers import INITIALIZERS
@@ -284,6 +285,7 @@ class Sequential:
     def train_step(self, x: np.ndarray, y: np.ndarray) -> float:
         """:meth:`train_on_batch` for data already :meth:`prepare`-d (the Trainer's path).
         Raises :class:`DivergenceError` (weights restored) on a NaN/Inf loss or weight."""
+        threads.sync()
         # overflow is reported as a DivergenceError, not as warnings
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             loss = self._forward_backward(x, y)
@@ -379,6 +381,7 @@ class Sequential:
     # -- inference ----------------------------------------------------------------------
     def _infer(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(z, a) of the output layer, dropout off."""
+        threads.sync()
         z = a = x
         for layer in self._dense:
             z, a = layer.compute(a)
@@ -411,6 +414,7 @@ class Sequential:
         """Every dense layer's z and a for ``x`` (dropout off); training state untouched."""
         self._require_built()
         x, _ = self.prepare(x)
+        threads.sync()
         traces, a = [], x
         for number, layer in enumerate(self._dense, start=1):
             z, a = layer.compute(a)

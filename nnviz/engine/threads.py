@@ -43,10 +43,18 @@ def use_threads(count: int) -> None:
 
 
 def forget() -> None:
-    """Make the next :func:`use_threads` call set the count even if it looks unchanged
-    (after someone else changed the BLAS threads, e.g. with threadpoolctl)."""
+    """Make the next :func:`use_threads` call set the count even if it looks unchanged."""
     global _current
     _current = None
+
+
+def sync() -> None:
+    """Re-read the count BLAS really has (someone else may have changed it, e.g. with
+    threadpoolctl); the model calls this once per step or prediction (~0.3 µs)."""
+    global _current
+    _ensure_controller()
+    if _libraries:
+        _current = _libraries[0].get_num_threads()
 
 
 def current_threads() -> int | None:

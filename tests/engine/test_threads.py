@@ -1,7 +1,7 @@
 """BLAS threads: one for small products, all for large ones (see nnviz.engine.threads)."""
 
 import numpy as np
-from threadpoolctl import threadpool_info
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from nnviz.engine import Dense, Sequential, threads
 
@@ -29,3 +29,13 @@ def test_each_product_runs_with_the_count_its_size_calls_for():
         assert set(_blas_threads()) == {1}
     finally:
         threads.use_threads(threads.max_threads())
+
+
+def test_a_count_changed_behind_the_engines_back_is_noticed():
+    small = Sequential([Dense(8, activation="tanh"), Dense(1)], input_dim=2, seed=0)
+    small.predict(np.zeros((10, 2)))
+    assert set(_blas_threads()) == {1}
+    with threadpool_limits(limits=threads.max_threads(), user_api="blas"):
+        small.predict(np.zeros((10, 2)))  # the cache said 1; BLAS had all threads
+        assert set(_blas_threads()) == {1}
+    threads.use_threads(threads.max_threads())

@@ -123,12 +123,6 @@ class TrainingSession:
         """Batches done in the current epoch (0 right after an epoch ends)."""
         return self._batch_in_epoch
 
-    def flops_per_step(self) -> int:
-        """Rough multiply-adds of one training step (picks the number of BLAS threads)."""
-        batch = self.spec.batch_size or len(self.data.x_train)
-        weights = sum(w.size for w in self.model.get_weights())
-        return 3 * batch * weights
-
     def set_patience(self, patience: int) -> None:
         """Early stopping on the validation loss after ``patience`` epochs without
         improvement (0: off), with the engine's :class:`EarlyStopping`."""

@@ -10,7 +10,6 @@ and emits ``snapshotAvailable`` only when the GUI has taken the previous one, at
 
 from __future__ import annotations
 
-import contextlib
 import queue
 import threading
 import time
@@ -18,7 +17,6 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
-from threadpoolctl import threadpool_limits
 
 from nnviz.app.session import TrainingSession
 from nnviz.app.snapshot import TrainingSnapshot
@@ -33,8 +31,6 @@ IDLE_WAIT_S = 0.05
 BURST_S = 0.005  # longest run of steps between two looks at the commands and the clock
 # Longest the worker waits for a busy GUI thread before it takes a step anyway.
 MAX_YIELD_S = 0.1
-# Below this many multiply-adds per step, one BLAS thread is faster (no thread hand-off).
-SMALL_NETWORK_FLOPS = 2_000_000
 
 
 class TrainingWorker(QObject):
@@ -143,9 +139,8 @@ class TrainingWorker(QObject):
     # -- the loop (worker thread) --------------------------------------------------------
     @Slot()
     def run(self) -> None:
-        limit = 1 if self.session.flops_per_step() < SMALL_NETWORK_FLOPS else None
-        with threadpool_limits(limits=limit, user_api="blas") if limit else _nothing():
-            self._loop()
+        """The training loop (BLAS threads are chosen per layer by the engine)."""
+        self._loop()
 
     def _loop(self) -> None:
         next_publish = 0.0
@@ -322,8 +317,3 @@ def divergence_message(exc: DivergenceError) -> str:
         f"The loss diverged{epoch} — lower the learning rate{rate}. Training is paused and "
         f"the weights are back to their last finite values.{culprit}"
     )
-
-
-@contextlib.contextmanager
-def _nothing():  # type: ignore[no-untyped-def]
-    yield

@@ -389,3 +389,22 @@ def test_missing_cat_files_open_the_spiral_and_say_where_to_put_them(make_window
     assert window.banner.isVisible()
     text = window.banner.label.text()
     assert "train_catvnoncat.h5" in text and str(tmp_path) in text and "spiral" in text
+
+
+def test_three_classes_train_a_softmax_output_and_colour_the_plane(qtbot, make_window):
+    window = make_window()
+    assert window.set_data_config(replace(window.data.config, n_classes=3))
+    spec = window.document.spec
+    assert spec.dense_layers[-1].units == 3 and spec.dense_layers[-1].activation == "softmax"
+    assert spec.loss == "categorical_crossentropy"
+    click(qtbot, window, "step_epoch")
+    qtbot.waitUntil(
+        lambda: window.controller.latest is not None and latest(window).epoch == 1,
+        timeout=TIMEOUT_MS,
+    )
+    snapshot = latest(window)
+    assert snapshot.boundary.grid.shape[-1] == 3
+    np.testing.assert_allclose(snapshot.boundary.grid.sum(axis=-1), 1.0, rtol=1e-5)
+    qtbot.waitUntil(lambda: window.boundary_view.image.image is not None, timeout=TIMEOUT_MS)
+    assert window.boundary_view.image.image.shape[-1] == 3  # an RGB mix of class colours
+    assert snapshot.confusion.shape == (3, 3)

@@ -245,9 +245,9 @@ def main() -> None:
         )
         model.compile(optimizer=optimizers.SGD(learning_rate=0.0075), loss="binary_crossentropy")
         trainer = Trainer(model, x_raw, y_raw, batch_size=None, shuffle=False)
-        x = trainer._x
+        x = trainer.x
         floor = cat_floor(np, x, dtype)
-        plain = plain_numpy_step(np, x, trainer._y, dtype)
+        plain = plain_numpy_step(np, x, trainer.y, dtype)
         modes = {"1 thread": 10**15, f"{n_max} threads": 0, "engine policy": policy}
         for mode, min_work in modes.items():
             # the engine's policy: all threads for layer 1, one for the small layers;

@@ -188,6 +188,16 @@ class Trainer:
     def n_samples(self) -> int:
         return len(self._x)
 
+    @property
+    def x(self) -> np.ndarray:
+        """The training inputs as the model sees them (cast once to its dtype)."""
+        return self._x
+
+    @property
+    def y(self) -> np.ndarray:
+        """The training targets as the loss sees them (e.g. one-hot rows)."""
+        return self._y
+
     def _prepare(self) -> None:
         """Cast the data for the model as it is now."""
         model = self.model

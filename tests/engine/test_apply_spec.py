@@ -181,7 +181,7 @@ def test_switching_to_float32_keeps_the_weights_and_recasts_the_data():
         assert b.dtype == np.float32
         np.testing.assert_allclose(a, b, rtol=1e-7)
     trainer.train_step()
-    assert trainer._x.dtype == np.float32
+    assert trainer.x.dtype == np.float32
     assert model.optimizer.state["m"].dtype == np.float32
 
 
@@ -192,7 +192,7 @@ def test_switching_to_three_classes_rebuilds_the_output_and_the_targets():
     assert "layer 3 got new random weights" in messages[0]
     assert "loss: binary_crossentropy → categorical_crossentropy" in messages
     trainer.train_step()  # 0/1 labels become one-hot rows of 3
-    assert trainer._y.shape == (40, 3)
+    assert trainer.y.shape == (40, 3)
 
 
 def test_an_invalid_spec_changes_nothing():

@@ -214,11 +214,11 @@ def test_float32_model_stays_float32():
     model = small_model(dtype="float32")
     x, y = xor_data()  # float64 data, cast once
     trainer = Trainer(model, x, y, batch_size=8)
-    cast_x = trainer._x
+    cast_x = trainer.x
     assert cast_x.dtype == np.float32
     for _ in range(6):
         assert isinstance(trainer.train_step().loss, float)
-    assert trainer._x is cast_x  # not re-cast per step
+    assert trainer.x is cast_x  # not re-cast per step
     assert all(w.dtype == np.float32 for w in model.get_weights())
     assert all(v.dtype == np.float32 for v in model.optimizer.state.values())
     assert model.predict(x).dtype == np.float32

@@ -13,7 +13,7 @@ from nnviz.app.document import NetworkDocument
 from nnviz.app.hyperparameters import HyperparameterPanel, lr_to_slider, slider_to_lr
 from nnviz.app.main_window import default_spec, initial_data_config
 from nnviz.app.plots.activation import activation_curves
-from nnviz.app.plots.boundary import BoundaryView, boundary_image
+from nnviz.app.plots.boundary import BoundaryView, NeuronGridView, boundary_image
 from nnviz.app.plots.curves import TrainingCurvesView
 from nnviz.app.plots.images import ConfusionMatrixView, ImageGalleryView
 from nnviz.app.plots.style import class_color
@@ -263,3 +263,21 @@ def test_session_reset_to_initial_weights_and_fresh_weights():
     assert not np.allclose(session.model.get_weights()[0], initial[0])
     with pytest.raises(ValueError, match="inputs"):
         session.apply_spec(session.spec.for_task(5, 2))
+
+
+def test_neuron_heatmaps_show_each_hidden_neuron_with_symmetric_levels(qtbot):
+    view = NeuronGridView()
+    qtbot.addWidget(view)
+    rng = np.random.default_rng(0)
+    grids = (
+        rng.normal(size=(3, 4, 4)).astype(np.float32),
+        rng.normal(size=(14, 4, 4)).astype(np.float32),
+        rng.normal(size=(1, 4, 4)).astype(np.float32),  # the output layer: not a hidden one
+    )
+    view.show_snapshot(TrainingSnapshot(neuron_grids=grids))
+    assert [len(row) for row in view.images] == [3, 12]
+    image = view.images[1][5]
+    np.testing.assert_array_equal(image.image, grids[1][5])
+    reach = float(np.abs(grids[1][5]).max())
+    assert tuple(image.getLevels()) == pytest.approx((-reach, reach))
+    assert "first 12 neurons" in view.note.text() and "negative" in view.note.text()

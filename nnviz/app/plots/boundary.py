@@ -7,7 +7,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from nnviz.app.plots.style import class_color, diverging_colormap, diverging_lut
+from nnviz.app.plots.style import DIVERGING_STOPS, class_color, diverging_colormap, diverging_lut
 from nnviz.app.snapshot import Boundary, TrainingSnapshot
 
 MAX_NEURONS_SHOWN = 12
@@ -133,6 +133,7 @@ class NeuronGridView(QWidget):
         super().__init__(parent)
         self.graphics = pg.GraphicsLayoutWidget()
         self.note = QLabel("")
+        self.note.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.graphics, 1)
@@ -158,9 +159,16 @@ class NeuronGridView(QWidget):
                 items.append(image)
             self.images.append(items)
         hidden_more = [u for u in hidden if u > MAX_NEURONS_SHOWN]
-        self.note.setText(
-            f"Showing the first {MAX_NEURONS_SHOWN} neurons of each layer." if hidden_more else ""
+        legend = (
+            "Each neuron's output over the input plane: "
+            f"<span style='color:{DIVERGING_STOPS[0][1]}'>■</span> negative, "
+            "white zero, "
+            f"<span style='color:{DIVERGING_STOPS[-1][1]}'>■</span> positive "
+            "(each square scaled to its own largest value)."
         )
+        if hidden_more:
+            legend += f" Showing the first {MAX_NEURONS_SHOWN} neurons of each layer."
+        self.note.setText(legend)
         self._shape = shape
 
     def show_snapshot(self, snapshot: TrainingSnapshot) -> None:

@@ -7,6 +7,7 @@ Unlike Keras, a schedule does not own the initial rate: it scales the optimizer'
 
 from __future__ import annotations
 
+import inspect
 import math
 from typing import Any
 
@@ -25,6 +26,13 @@ class Schedule:
     def get_config(self) -> dict[str, Any]:
         """Settings as keyword arguments (the spec's ``schedule.options``)."""
         return {}
+
+    @classmethod
+    def option_names(cls) -> tuple[str, ...]:
+        """The settings a spec's ``schedule.options`` may hold for this schedule."""
+        params = inspect.signature(cls.__init__).parameters.values()
+        named = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+        return tuple(p.name for p in params if p.name != "self" and p.kind in named)
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())

@@ -235,7 +235,9 @@ class NetworkSpec:
         _check_name("schedule.name", self.schedule.name, SCHEDULES)
         if not isinstance(self.schedule.options, Mapping):
             raise SpecError("schedule.options", "expected a mapping of setting names to values")
-        _check_options("schedule.options", SCHEDULES.get(self.schedule.name), self.schedule.options)
+        schedule_class = SCHEDULES.get(self.schedule.name)
+        _reject_unknown("schedule.options", self.schedule.options, schedule_class.option_names())
+        _check_options("schedule.options", schedule_class, self.schedule.options)
         if self.clipnorm is not None:
             _check_float("clipnorm", self.clipnorm, 0.0, 1e9, low_open=True)
         if self.batch_size is not None:

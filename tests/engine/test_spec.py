@@ -134,6 +134,16 @@ def test_json_round_trip_is_lossless(spec):
             "decay_steps must be >= 1, got 0",
         ),
         (
+            lambda s: replace(s, schedule=ScheduleSpec("step", {"gamma": 0.5})),
+            "schedule.options",
+            r"unknown field\(s\) \['gamma'\]; known fields are \['decay_rate', 'decay_steps'\]",
+        ),
+        (
+            lambda s: replace(s, schedule=ScheduleSpec("constant", {"decay_rate": 0.5})),
+            "schedule.options",
+            r"unknown field\(s\) \['decay_rate'\]; known fields are \[\]",
+        ),
+        (
             lambda s: replace(s, schedule=ScheduleSpec("cosine")),
             "schedule.name",
             "choose one of",

@@ -168,7 +168,13 @@ class TrainingWorker(QObject):
             now = clock()
             self._measure_rate(now)
             if self._publish_now or (now >= next_publish and (self._playing or self._steps_left)):
-                period = max(1.0 / PUBLISH_RATE_HZ, self._publish() / MAX_SNAPSHOT_SHARE)
+                try:
+                    cost = self._publish()
+                except Exception as exc:  # a view-data bug must not end the thread
+                    self._stop_on_error(f"Could not draw the training state: {exc}")
+                    self._publish_now = False
+                    continue
+                period = max(1.0 / PUBLISH_RATE_HZ, cost / MAX_SNAPSHOT_SHARE)
                 # Keep the cadence (a frame published a little late does not push every
                 # later one back), unless more than a whole period behind.
                 late = now - next_publish

@@ -408,3 +408,20 @@ def test_three_classes_train_a_softmax_output_and_colour_the_plane(qtbot, make_w
     qtbot.waitUntil(lambda: window.boundary_view.image.image is not None, timeout=TIMEOUT_MS)
     assert window.boundary_view.image.image.shape[-1] == 3  # an RGB mix of class colours
     assert snapshot.confusion.shape == (3, 3)
+
+
+def test_undo_into_a_network_that_does_not_fit_the_data_explains(qtbot, make_window):
+    window = make_window()
+    config = replace(window.data.config, features=("x1", "x2", "x1^2"))
+    assert window.set_data_config(config)
+    assert window.document.spec.input_dim == 3
+    qtbot.waitUntil(lambda: window.controller.latest is not None, timeout=TIMEOUT_MS)
+    model = window.controller.session.model
+    window.undo_action.trigger()  # back to the 2-input network
+    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=TIMEOUT_MS)
+    text = window.banner.label.text()
+    assert "2 inputs" in text and "3 features" in text and "redo" in text
+    assert window.controller.session.model is model  # nothing lost
+    window.redo_action.trigger()
+    click(qtbot, window, "step_batch")
+    qtbot.waitUntil(lambda: latest(window).step == 1, timeout=TIMEOUT_MS)

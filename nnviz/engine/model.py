@@ -240,8 +240,10 @@ class Sequential:
         x = np.asarray(x)
         if x.dtype.kind not in "biuf":
             raise ValueError(f"the inputs must be numbers, got dtype {x.dtype}")
-        if x.ndim == 1 and (self._input_dim in (None, 1)):
-            x = x.reshape(-1, 1)
+        if x.ndim == 1:
+            # one feature per sample, or one sample of a wider input (the lesson's X = [-2, 2])
+            single = self._input_dim is not None and self._input_dim > 1
+            x = x.reshape(1, -1) if single and len(x) == self._input_dim else x.reshape(-1, 1)
         if x.ndim != 2:
             raise ValueError(
                 f"the inputs must be a 2-D array (one row per sample), got shape {x.shape}"

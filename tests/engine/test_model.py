@@ -113,6 +113,7 @@ def test_lesson_perceptron_through_the_model():
     trace = model.forward_trace([[-2.0, 2.0]])
     assert trace[0].z[0, 0] == -9.0
     assert model.predict([[-2.0, 2.0]])[0, 0] == pytest.approx(1.2339457598623172e-4, rel=1e-12)
+    assert model.predict([-2.0, 2.0]).shape == (1, 1)  # one sample given as a flat vector
 
 
 def test_weights_layout_and_set_weights_checks():

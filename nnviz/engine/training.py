@@ -51,7 +51,7 @@ class History:
 
 class Callback:
     """Hooks called by the training loop; override the ones you need. ``model`` and
-    ``trainer`` are set before training starts."""
+    ``trainer`` are set when the callback is given to a :class:`Trainer` (or to ``fit``)."""
 
     model: Sequential | None = None
     trainer: Trainer | None = None
@@ -185,6 +185,17 @@ class Trainer:
         self.model.batch_size = None if value is None else int(value)
 
     @property
+    def callbacks(self) -> list[Callback]:
+        return self._callbacks
+
+    @callbacks.setter
+    def callbacks(self, callbacks: Sequence[Callback]) -> None:
+        """Set the callbacks; each gets ``model`` and ``trainer`` set to this run's."""
+        self._callbacks = list(callbacks)
+        for callback in self._callbacks:
+            callback.model, callback.trainer = self.model, self
+
+    @property
     def n_samples(self) -> int:
         return len(self._x)
 
@@ -302,7 +313,6 @@ class Trainer:
         model = self.model
         model.stop_training = False
         for callback in self.callbacks:
-            callback.model, callback.trainer = model, self
             callback.on_train_begin()
         for _ in range(epochs):
             logs = self.run_epoch()

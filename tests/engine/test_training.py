@@ -203,3 +203,15 @@ def test_trainer_rejects_bad_input_clearly():
     uncompiled = Sequential([Dense(1)], input_dim=2)
     with pytest.raises(ValueError, match="compile the model first"):
         Trainer(uncompiled, *xor_data())
+
+
+def test_callbacks_driven_step_by_step_know_their_model_and_trainer():
+    x, y = xor_data(20)
+    model = small_model()
+    stopper = EarlyStopping(patience=1)
+    trainer = Trainer(model, x, y, batch_size=None, validation_data=(x, 1 - y))
+    trainer.callbacks = [stopper]  # as the app does, without fit
+    assert stopper.model is model and stopper.trainer is trainer
+    while not model.stop_training:
+        trainer.train_step()
+    assert stopper.stopped_epoch == trainer.epoch - 1

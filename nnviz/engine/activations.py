@@ -259,6 +259,7 @@ ACTIVATIONS.add("linear", Linear(), "identity", "none")
 ACTIVATIONS.add("softmax", Softmax())
 
 
-def get(identifier: str | Activation) -> Activation:
-    """An activation by registry name, or the given :class:`Activation` itself."""
-    return ACTIVATIONS.resolve(identifier, Activation)
+def get(identifier: str | Activation | None) -> Activation:
+    """An activation by registry name, or the given :class:`Activation` itself; None is
+    linear, as in Keras."""
+    return ACTIVATIONS.resolve("linear" if identifier is None else identifier, Activation)

@@ -45,7 +45,7 @@ class Dense(Layer):
     def __init__(
         self,
         units: int,
-        activation: str | Activation = "linear",
+        activation: str | Activation | None = "linear",
         kernel_initializer: str | Initializer = "glorot_uniform",
         kernel_regularizer: L1L2 | None = None,
         l1: float = 0.0,
@@ -81,7 +81,7 @@ class Dense(Layer):
         return self._activation
 
     @activation.setter
-    def activation(self, value: str | Activation) -> None:
+    def activation(self, value: str | Activation | None) -> None:
         self._activation = activations.get(value)
 
     @property

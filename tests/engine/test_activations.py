@@ -127,6 +127,7 @@ def test_registry_names_aliases_and_objects():
         "softmax",
     ]
     assert activations.get("SiLU") is activations.get("swish")
+    assert activations.get(None) is activations.get("linear")  # Keras' activation=None
     custom = activations.LeakyReLU(alpha=0.2)
     assert activations.get(custom) is custom
     assert ACTIVATIONS.name_of(custom) == "leaky_relu"

@@ -59,7 +59,10 @@ def test_play_trains_and_fills_the_curves_then_pause_stops(qtbot, make_window):
     history = latest(window).history["loss"]  # append-only: holds every drawn epoch
     np.testing.assert_array_equal(y, history[x.astype(int) - 1])
     assert points(window.curves.step_loss_curve) > 0
-    assert int(window.training_panel.epoch_label.text().split()[0]) >= 3
+    qtbot.waitUntil(  # the counters redraw at 10 Hz
+        lambda: int(window.training_panel.epoch_label.text().split()[0]) >= 3,
+        timeout=TIMEOUT_MS,
+    )
 
     click(qtbot, window, "play")  # the same button pauses
     wait_paused(qtbot, window)

@@ -119,10 +119,18 @@ class Dense(Layer):
         return z, self._activation._forward(z)
 
     def forward(self, x: np.ndarray, training: bool, rng: np.random.Generator) -> np.ndarray:
-        z, a = self.compute(x)
-        if training:
-            self.x, self.z, self.a = x, z, a
-        return a
+        if not training:
+            return self.compute(x)[1]
+        self.a = self._activation._forward(self.forward_z(x))
+        return self.a
+
+    def forward_z(self, x: np.ndarray) -> np.ndarray:
+        """The training pass up to z (kept with x for backward); the caller sets ``a``."""
+        use_threads(threads_for(len(x) * self.W.size))
+        z = np.matmul(x, self.W)
+        z += self.b
+        self.x, self.z = x, z
+        return z
 
     def backward(self, da: np.ndarray, need_dx: bool) -> np.ndarray | None:
         return self.backward_from_z(self._activation.backward(da, self.z, self.a), need_dx)

@@ -3,9 +3,9 @@
 A loss gives its value ``__call__(y, p)`` and its gradient with respect to the network's
 output ``gradient(y, p)`` (already divided by the batch size). When the output activation
 is the loss's natural partner (sigmoid for binary cross-entropy, softmax for categorical
-cross-entropy) the model uses ``from_logits(y, z, a)`` instead, which computes the loss from
-the pre-activation z — exact even where σ(z) rounds to 0 or 1 — and the short gradient
-dL/dz = (a - y) / n.
+cross-entropy) the model uses ``from_logits(y, z)`` instead, which computes the loss from
+the pre-activation z — exact even where σ(z) rounds to 0 or 1 —, the output a = g(z) from
+the same intermediate values, and the short gradient dL/dz = (a - y) / n.
 """
 
 from __future__ import annotations
@@ -49,8 +49,9 @@ class Loss:
         """dL/dp, shape of ``p``."""
         raise NotImplementedError
 
-    def from_logits(self, y: np.ndarray, z: np.ndarray, a: np.ndarray) -> tuple[float, np.ndarray]:
-        """(loss, dL/dz) from the output layer's z and a = g(z)."""
+    def from_logits(self, y: np.ndarray, z: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        """(loss, dL/dz, a = g(z)) from the output layer's pre-activation z, for the
+        output activation named ``logits_activation``."""
         raise NotImplementedError
 
     def __repr__(self) -> str:
@@ -83,12 +84,15 @@ class BinaryCrossentropy(Loss):
         pc = np.clip(p, EPSILON, 1 - EPSILON)
         return np.where(inside, (pc - y) / (pc * (1 - pc)), 0) / p.size
 
-    def from_logits(self, y: np.ndarray, z: np.ndarray, a: np.ndarray) -> tuple[float, np.ndarray]:
-        loss = np.logaddexp(0, z)
-        loss -= y * z
+    def from_logits(self, y: np.ndarray, z: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        # softplus(z) = log(1 + e^z) serves the loss and σ(z) = exp(z - softplus(z))
+        softplus = np.logaddexp(0, z)
+        loss = float(np.add.reduce(softplus, axis=None) - np.vdot(y, z)) / y.size
+        a = np.subtract(z, softplus, out=softplus)
+        np.exp(a, out=a)
         dz = np.subtract(a, y)
         dz *= 1.0 / y.size
-        return float(np.add.reduce(loss, axis=None)) / y.size, dz
+        return loss, dz, a
 
 
 class CategoricalCrossentropy(Loss):
@@ -125,13 +129,14 @@ class CategoricalCrossentropy(Loss):
         inside = (p > EPSILON) & (p < 1 - EPSILON)
         return np.where(inside, -y / np.clip(p, EPSILON, 1 - EPSILON), 0) / p.shape[0]
 
-    def from_logits(self, y: np.ndarray, z: np.ndarray, a: np.ndarray) -> tuple[float, np.ndarray]:
+    def from_logits(self, y: np.ndarray, z: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         shifted = z - z.max(axis=-1, keepdims=True)
         log_softmax = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
-        loss = -float(np.sum(y * log_softmax)) / z.shape[0]
+        loss = -float(np.vdot(y, log_softmax)) / z.shape[0]
+        a = np.exp(log_softmax)
         dz = np.subtract(a, y)
         dz *= 1.0 / z.shape[0]
-        return loss, dz
+        return loss, dz, a
 
 
 class MeanSquaredError(Loss):

@@ -106,6 +106,7 @@ class Sequential:
             if not layer.name:
                 layer.name = f"{layer.kind}_{counts[layer.kind]}"
         self.layers = layers
+        self._hidden = layers[:-1]  # all but the output layer
         self._dense = [layer for layer in layers if isinstance(layer, Dense)]
         self._output_index = len(layers) - 1
         seen_dense = False
@@ -306,13 +307,15 @@ class Sequential:
         """Forward and backward pass: fills the gradient vector, returns the loss."""
         a = x
         rng = self._dropout_rng
-        for layer in self.layers:
+        for layer in self._hidden:
             a = layer.forward(a, True, rng)
         out = self._dense[-1]
         loss_fn = self.loss
         if out.activation.name == loss_fn.logits_activation:
-            loss, grad = loss_fn.from_logits(y, out.z, a)
+            loss, grad, a = loss_fn.from_logits(y, out.forward_z(a))
+            out.a = a
         else:
+            a = out.forward(a, True, rng)
             loss = loss_fn(y, a)
             grad = out.activation.backward(loss_fn.gradient(y, a), out.z, a)
         for layer in self._dense:
@@ -399,7 +402,7 @@ class Sequential:
         """(loss including penalties, number of correct predictions) on prepared data."""
         z, a = self._infer(x)
         if self._dense[-1].activation.name == self.loss.logits_activation:
-            loss = self.loss.from_logits(y, z, a)[0]
+            loss = self.loss.from_logits(y, z)[0]
         else:
             loss = self.loss(y, a)
         loss += sum(layer.regularizer.penalty(layer.W) for layer in self._dense)

@@ -97,7 +97,7 @@ class Optimizer:
         """One update of ``params`` from ``grads`` (both flat). ``grads`` may be modified
         (clipping, weight decay)."""
         tmp = self._tmp
-        if tmp is None or tmp.shape != params.shape or tmp.dtype != params.dtype:
+        if tmp is None or len(tmp) != len(params) or tmp.dtype is not params.dtype:
             self.build(params.size, params.dtype)
             tmp = self._tmp
         lr = self.schedule(self._learning_rate, self.iterations)

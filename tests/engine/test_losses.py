@@ -42,9 +42,10 @@ def test_from_logits_gradient_matches_finite_differences(name, activation):
     y = _targets(name, z.shape)
 
     def value() -> float:
-        return loss.from_logits(y, z, act.forward(z))[0]
+        return loss.from_logits(y, z)[0]
 
-    value_from_logits, dz = loss.from_logits(y, z, act.forward(z))
+    value_from_logits, dz, a = loss.from_logits(y, z)
+    np.testing.assert_allclose(a, act.forward(z), rtol=1e-13)
     assert value_from_logits == pytest.approx(loss(y, act.forward(z)), rel=1e-9)
     assert relative_difference(dz, numerical_gradient(value, z)) < TOLERANCE
 
@@ -58,12 +59,13 @@ def test_binary_crossentropy_known_value_and_stability():
         warnings.simplefilter("error")
         exact = bce(y, np.array([[0.0], [1.0]]))
         grad = bce.gradient(y, np.array([[0.0], [1.0]]))
-        from_logits, dz = bce.from_logits(y, np.array([[-800.0], [800.0]]), np.array([[0], [1.0]]))
+        from_logits, dz, a = bce.from_logits(y, np.array([[-800.0], [800.0]]))
     assert np.isfinite(exact) and exact == pytest.approx(-np.log(1e-7), rel=1e-6)
     assert np.all(np.isfinite(grad))
     # from logits there is no clipping: the loss is the exact 800
     assert from_logits == pytest.approx(800.0)
     np.testing.assert_allclose(dz, [[-0.5], [0.5]])
+    np.testing.assert_array_equal(a, [[0.0], [1.0]])
 
 
 def test_categorical_crossentropy_accepts_class_ids():

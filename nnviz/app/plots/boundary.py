@@ -59,8 +59,9 @@ class BoundaryView(QWidget):
         self.plot.setAspectLocked(True)
         self.plot.setLabel("bottom", "x1")
         self.plot.setLabel("left", "x2")
+        self._lut = diverging_lut()
         self.image = pg.ImageItem(axisOrder="row-major")
-        self.image.setLookupTable(diverging_lut())
+        self.image.setLookupTable(self._lut)
         self.image.setLevels((0.0, 1.0))
         self.plot.addItem(self.image)
         self.color_bar = pg.ColorBarItem(
@@ -81,6 +82,7 @@ class BoundaryView(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.graphics, 1)
         self._boundary: Boundary | None = None
+        self._rect: QRectF | None = None
 
     def set_points(
         self, train_xy: np.ndarray, train_y: np.ndarray, test_xy: np.ndarray, test_y: np.ndarray
@@ -98,6 +100,7 @@ class BoundaryView(QWidget):
             pen=[pg.mkPen(class_color(int(c)), width=2) for c in test_y],
         )
         self._boundary = None
+        self._rect = None
         self.image.clear()
 
     def _on_test_toggled(self, on: bool) -> None:
@@ -114,15 +117,16 @@ class BoundaryView(QWidget):
         if boundary is None:
             return
         image = boundary_image(boundary, self.discretize_check.isChecked())
-        if image.ndim == 2:
-            self.image.setLookupTable(diverging_lut())
-            self.image.setImage(image, levels=(0.0, 1.0), autoLevels=False)
-            self.color_bar.setVisible(True)
-        else:
-            self.image.setLookupTable(None)
-            self.image.setImage(image, levels=(0.0, 255.0), autoLevels=False)
-            self.color_bar.setVisible(False)
-        self.image.setRect(_rect(boundary.bounds))
+        lut = self._lut if image.ndim == 2 else None
+        if self.image.lut is not lut:  # switch between a probability and class colours
+            self.image.setLookupTable(lut)
+            self.color_bar.setVisible(lut is not None)
+        levels = (0.0, 1.0) if image.ndim == 2 else (0.0, 255.0)
+        self.image.setImage(image, levels=levels, autoLevels=False)
+        rect = _rect(boundary.bounds)
+        if rect != self._rect:
+            self.image.setRect(rect)
+            self._rect = rect
 
 
 class NeuronGridView(QWidget):

@@ -21,6 +21,7 @@ def test_each_product_runs_with_the_count_its_size_calls_for():
     wide = Sequential([Dense(600, activation="relu"), Dense(1)], input_dim=2000, seed=0)
     x_wide = np.zeros((1, 2000))  # 1 x 2000 x 600 = 1.2 M multiply-adds in layer 1
     try:
+        threads.sync()  # as the model does before each step (other tests set threads too)
         wide.dense_layers[0].compute(x_wide)
         assert threads.current_threads() == threads.max_threads()
         assert _blas_threads() == [threads.max_threads()] * len(_blas_threads())

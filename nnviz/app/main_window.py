@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import replace
-from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -460,7 +459,7 @@ class MainWindow(QMainWindow):
 
     @Slot(object, object)
     def _on_spec_changed(self, old: NetworkSpec, new: NetworkSpec) -> None:
-        if old.dense_layers != new.dense_layers or old.layers != new.layers:
+        if old.layers != new.layers:
             self.activation_view.set_spec(new)
 
     @Slot(bool)
@@ -504,8 +503,3 @@ class MainWindow(QMainWindow):
         if self._restore_layout:
             self.save_settings()
         super().closeEvent(event)
-
-
-def settings_path() -> Path:
-    """Where the layout is stored (shown in the README)."""
-    return Path(settings().fileName())

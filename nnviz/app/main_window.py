@@ -365,6 +365,7 @@ class MainWindow(QMainWindow):
         and say what to do. Training restarts from fresh weights (the status bar says so)."""
         try:
             data = prepare(config)
+            self._adapted_spec(data).validate()
         except (DatasetError, SpecError, ValueError, OSError) as exc:
             self.banner.show_message(f"Could not use this data: {exc}")
             self.dataset_panel.show_config(self.data.config)
@@ -378,14 +379,19 @@ class MainWindow(QMainWindow):
         )
         return True
 
-    def _use_data(self, data: PreparedData) -> None:
-        self.controller.stop()
-        self.data = data
+    def _adapted_spec(self, data: PreparedData) -> NetworkSpec:
+        """The document's network with its input, output and batch size fitted to ``data``."""
         spec = self.document.spec
         adapted = spec.for_task(data.input_dim, data.n_classes)
         if spec.batch_size is not None and spec.batch_size > data.raw.train.n_samples:
             adapted = replace(adapted, batch_size=None)
-        if adapted != spec:
+        return adapted
+
+    def _use_data(self, data: PreparedData) -> None:
+        self.controller.stop()
+        self.data = data
+        adapted = self._adapted_spec(data)
+        if adapted != self.document.spec:
             self.document.edit(adapted, "Adapt the network to the data")
         self.dataset_panel.show_config(data.config)
         self.dataset_panel.show_prepared(data)

@@ -18,6 +18,7 @@ On machines that set OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, compare a run with bo
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import statistics
@@ -25,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 N_CAT, D_CAT = 209, 12288
@@ -88,6 +89,21 @@ def small_reference(np) -> Callable[[], None]:
             np.add(out, a, out=out)
 
     return reference
+
+
+@contextlib.contextmanager
+def busy_cores(count: int) -> Iterator[None]:
+    """``count`` processes spinning on a core each (they end by themselves after 60 s)."""
+    spin = "import time\nend = time.time() + 60\nwhile time.time() < end: pass"
+    procs = [subprocess.Popen([sys.executable, "-c", spin]) for _ in range(count)]
+    try:
+        if procs:
+            time.sleep(0.3)
+        yield
+    finally:
+        for proc in procs:
+            proc.kill()
+            proc.wait()
 
 
 def cat_data(np):
@@ -315,13 +331,22 @@ def main() -> None:
     )
     a = np.random.default_rng(0).random((10000, 8))
     b = np.random.default_rng(1).random((8, 8))
-    for count in sorted({1, n_max}):
-        with threadpool_limits(limits=count, user_api="blas"):
-            t = timeit(lambda: a @ b, repeat=9, number=50)
-        print(
-            f"(10000x8)@(8x8) with {count} thread(s): median {t[0] * 1e3:.3f} ms, "
-            f"min {t[1] * 1e3:.3f} ms"
-        )
+    x_cat = np.random.default_rng(2).random((N_CAT, D_CAT))
+    w_cat1 = np.random.default_rng(3).random((D_CAT, CAT_UNITS[0]))
+    products = {
+        "(10000x8)@(8x8)": (lambda: a @ b, 50),
+        "cat layer 1 (209x12288)@(12288x20)": (lambda: x_cat @ w_cat1, 5),
+    }
+    for load in ("idle", f"{n_max} busy processes"):
+        with busy_cores(0 if load == "idle" else n_max):
+            for label, (product, number) in products.items():
+                cells = []
+                for count in sorted({1, n_max}):
+                    with threadpool_limits(limits=count, user_api="blas"):
+                        t = timeit(product, repeat=9, number=number)
+                    cells.append(f"{count} thread(s) {t[0] * 1e3:.3f} ms ({t[1] * 1e3:.3f})")
+                print(f"{load:>18}: {label}: " + ", ".join(cells))
+    engine_threads.forget()
     big_batch = Trainer(model, np.tile(xs, (10, 1)), np.tile(ys, 10), batch_size=None)
     for label, min_work in (("engine's choice", policy), (f"forced {n_max} threads", 0)):
         engine_threads.PARALLEL_MIN_WORK = min_work

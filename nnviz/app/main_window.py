@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from nnviz.app.controller import TrainingController
 from nnviz.app.dataset_panel import DatasetPanel
+from nnviz.app.diagram.panel import LayerPanel
 from nnviz.app.diagram.view import NetworkDiagramView
 from nnviz.app.document import NetworkDocument
 from nnviz.app.hyperparameters import HyperparameterPanel
@@ -271,7 +272,10 @@ class MainWindow(QMainWindow):
         self.hyper_dock = self._dock(
             "Hyperparameters", "hyperparametersDock", self.hyperparameters, left, True
         )
+        self.layer_panel = LayerPanel(self.diagram)
+        self.layer_dock = self._dock("Layer", "layerDock", self.layer_panel, left, True)
         self.tabifyDockWidget(self.dataset_dock, self.hyper_dock)
+        self.tabifyDockWidget(self.hyper_dock, self.layer_dock)
         self.dataset_dock.raise_()
         self.boundary_dock = self._dock(
             "Decision boundary", "boundaryDock", self.boundary_view, right
@@ -300,6 +304,7 @@ class MainWindow(QMainWindow):
             self.training_dock,
             self.dataset_dock,
             self.hyper_dock,
+            self.layer_dock,
             self.boundary_dock,
             self.gallery_dock,
             self.neuron_dock,
@@ -351,6 +356,7 @@ class MainWindow(QMainWindow):
         c.failed.connect(self._on_failed)
         c.playingChanged.connect(self._on_playing_changed)
         self.diagram.parameterEdited.connect(c.set_parameter)
+        self.diagram.message.connect(self.statusBar().showMessage)
         self.dataset_panel.configChanged.connect(self.set_data_config)
         self.hyperparameters.runOptionsChanged.connect(c.set_run_options)
         self.training_panel.speedChanged.connect(c.set_speed)

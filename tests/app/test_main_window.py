@@ -430,3 +430,16 @@ def test_undo_into_a_network_that_does_not_fit_the_data_explains(qtbot, make_win
     window.redo_action.trigger()
     click(qtbot, window, "step_batch")
     qtbot.waitUntil(lambda: latest(window).step == 1, timeout=TIMEOUT_MS)
+
+
+def test_layer_dock_edits_the_selected_layer_and_refusals_reach_the_status_bar(qtbot, make_window):
+    window = make_window()
+    panel = window.layer_panel
+    window.diagram.select_layer(0)
+    panel.units.setValue(5)
+    qtbot.waitUntil(lambda: window.document.spec.layers[0].units == 5)
+    window.diagram.setFocus()
+    window.diagram.select_layer(len(window.document.spec.dense_layers) - 1)
+    qtbot.keyClick(window.diagram, Qt.Key.Key_Delete)
+    assert window.document.spec.layers[-1].is_dense()
+    assert window.statusBar().currentMessage() == window.diagram.last_message != ""

@@ -142,6 +142,11 @@ class TrainingController(QObject):
         if self.worker:
             self.worker.reset(same_initial=True)
 
+    def load_weights(self, weights: list[Any]) -> None:
+        """Weights from a project file, in ``get_weights()`` order; applied between steps."""
+        if self.worker:
+            self.worker.load_weights(weights)
+
     @Slot(int, str, object, float)
     def set_parameter(self, layer_index: int, kind: str, index: Any, value: float) -> None:
         """A weight or bias typed in the diagram: applied between two steps."""

@@ -10,11 +10,14 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import replace
+from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import QByteArray, QSettings, Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -41,6 +44,7 @@ from nnviz.app.snapshot import TrainingSnapshot
 from nnviz.app.training_panel import TrainingPanel
 from nnviz.data import POINT_SETS, DataConfig, DatasetError, PreparedData, prepare
 from nnviz.engine.spec import LayerSpec, NetworkSpec, OptimizerSpec, SpecError
+from nnviz.io.project import SUFFIX, Project, ProjectError, load_project, save_project
 
 SETTINGS_VERSION = 1
 # While training, the decision boundary is redrawn with every snapshot (up to 30 Hz), the
@@ -145,6 +149,7 @@ class MainWindow(QMainWindow):
         self.data: PreparedData = data
         spec = default_spec(config).for_task(data.input_dim, data.n_classes)
         self.document = NetworkDocument(spec, self)
+        self.project_path: Path | None = None
         self.controller = TrainingController(self.document, self)
 
         self.banner = ErrorBanner()
@@ -317,6 +322,16 @@ class MainWindow(QMainWindow):
     def _create_menus(self) -> None:
         bar = self.menuBar()
         self.file_menu = bar.addMenu("&File")
+        for text, shortcut, slot in (
+            ("&Open project…", QKeySequence.StandardKey.Open, self._choose_project_to_open),
+            ("&Save project", QKeySequence.StandardKey.Save, self._save),
+            ("Save project &as…", QKeySequence.StandardKey.SaveAs, self._choose_project_to_save),
+        ):
+            action = QAction(text, self)
+            action.setShortcut(shortcut)
+            action.triggered.connect(slot)
+            self.file_menu.addAction(action)
+        self.file_menu.addSeparator()
         quit_action = QAction("Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -475,6 +490,70 @@ class MainWindow(QMainWindow):
             self.activation_view.set_spec(new)
 
     @Slot(bool)
+    # -- project files ------------------------------------------------------------------
+    def save_project_as(self, path: str | os.PathLike[str]) -> bool:
+        """Save the network, its latest weights and history and the data settings."""
+        snapshot = self.controller.latest
+        weights = None
+        history: dict[str, np.ndarray] = {}
+        if snapshot is not None and len(snapshot.weights) == len(self.document.spec.dense_layers):
+            weights = tuple(array for pair in snapshot.weights for array in pair)
+            history = {name: np.asarray(values) for name, values in snapshot.history.items()}
+        project = Project(
+            spec=self.document.spec,
+            weights=weights,
+            history=history,
+            data=self.data.config.to_dict(),
+        )
+        try:
+            saved = save_project(path, project)
+        except ProjectError as exc:
+            self.banner.show_message(f"Could not save: {exc}")
+            return False
+        self.project_path = saved
+        self.document.undo_stack.setClean()
+        self.setWindowTitle(f"{saved.name} — nnviz[*]")
+        self.statusBar().showMessage(f"Saved {saved}", 5000)
+        return True
+
+    def open_project(self, path: str | os.PathLike[str]) -> bool:
+        """Open a project; a bad file changes nothing and the banner says why."""
+        try:
+            project = load_project(path)
+            config = DataConfig.from_dict(project.data)
+        except (ProjectError, DatasetError) as exc:
+            self.banner.show_message(f"Could not open the project: {exc}")
+            return False
+        if not self.set_data_config(config):
+            return False
+        self.document.reset(project.spec)
+        if project.weights is not None:
+            self.controller.load_weights(list(project.weights))
+        self.project_path = Path(path)
+        self.setWindowTitle(f"{self.project_path.name} — nnviz[*]")
+        self.statusBar().showMessage(f"Opened {path}", 5000)
+        return True
+
+    def _save(self) -> None:
+        if self.project_path is None:
+            self._choose_project_to_save()
+        else:
+            self.save_project_as(self.project_path)
+
+    def _choose_project_to_save(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save project", f"network{SUFFIX}", f"nnviz projects (*{SUFFIX})"
+        )
+        if path:
+            self.save_project_as(path if path.endswith(SUFFIX) else path + SUFFIX)
+
+    def _choose_project_to_open(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open project", "", f"nnviz projects (*{SUFFIX});;All files (*)"
+        )
+        if path:
+            self.open_project(path)
+
     def _update_title(self, clean: bool) -> None:
         self.setWindowModified(not clean)
 

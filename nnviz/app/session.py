@@ -174,6 +174,10 @@ class TrainingSession:
             weights = Sequential.from_config(replace(self.spec, seed=seed)).get_weights()
         self._build(self.spec, weights)
 
+    def load_weights(self, weights: list[np.ndarray]) -> None:
+        """Start over from ``weights`` (a saved project's): they become the initial weights."""
+        self._build(self.spec, [np.array(w) for w in weights])
+
     def apply_spec(self, spec: NetworkSpec) -> list[str]:
         """Make the model match ``spec`` keeping what it learned; returns what changed."""
         self.check_fits(spec)

@@ -94,6 +94,9 @@ class TrainingWorker(QObject):
     def set_spec(self, spec: NetworkSpec) -> None:
         self._send(self._apply_spec, spec)
 
+    def load_weights(self, weights: list[Any]) -> None:
+        self._send(self._load_weights, weights)
+
     def set_parameter(self, layer_index: int, kind: str, index: Any, value: float) -> None:
         """Set one weight (``kind="W"``, ``index=(row, col)``) or bias (``"b"``, unit)."""
         self._send(self._set_parameter, layer_index, kind, index, value)
@@ -299,6 +302,11 @@ class TrainingWorker(QObject):
     def _apply_spec(self, spec: NetworkSpec) -> None:
         for text in self.session.apply_spec(spec):
             self.message.emit(text)
+
+    def _load_weights(self, weights: list[Any]) -> None:
+        self._set_playing(False)
+        self.session.load_weights(weights)
+        self.message.emit("Loaded the project's weights; history starts again from them.")
 
     def _set_parameter(self, layer_index: int, kind: str, index: Any, value: float) -> None:
         self.session.set_parameter(layer_index, kind, index, value)

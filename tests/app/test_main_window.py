@@ -443,3 +443,46 @@ def test_layer_dock_edits_the_selected_layer_and_refusals_reach_the_status_bar(q
     qtbot.keyClick(window.diagram, Qt.Key.Key_Delete)
     assert window.document.spec.layers[-1].is_dense()
     assert window.statusBar().currentMessage() == window.diagram.last_message != ""
+
+
+def test_save_and_open_project_restores_network_data_and_weights(qtbot, make_window, tmp_path):
+    window = make_window()
+    spec = window.document.spec.with_layer(0, units=5, activation="relu")
+    window.document.edit(spec, "Five relu units")
+    window.controller.step_batch()
+    qtbot.waitUntil(
+        lambda: (
+            window.controller.latest is not None
+            and window.controller.latest.step == 1
+            and window.controller.latest.weights[0][0].shape == (2, 5)
+        )
+    )
+    assert window.isWindowModified()
+    path = tmp_path / "lesson.nnviz"
+    assert window.save_project_as(path)
+    assert not window.isWindowModified()
+    saved = [w.copy() for pair in window.controller.latest.weights for w in pair]
+
+    other = make_window()
+    assert other.open_project(path)
+    assert other.document.spec == window.document.spec
+    assert other.data.config == window.data.config
+    qtbot.waitUntil(
+        lambda: (
+            other.controller.session is not None
+            and other.controller.session.model.get_weights()[0].shape == (2, 5)
+            and np.array_equal(other.controller.session.model.get_weights()[0], saved[0])
+        )
+    )
+    for got, want in zip(other.controller.session.model.get_weights(), saved, strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_opening_a_broken_project_changes_nothing(qtbot, make_window, tmp_path):
+    window = make_window()
+    before = window.document.spec
+    broken = tmp_path / "broken.nnviz"
+    broken.write_text("not a project")
+    assert not window.open_project(broken)
+    assert window.document.spec == before
+    assert "not an nnviz project" in window.banner.label.text()

@@ -359,10 +359,4 @@ class AdamW(Adam):
 
 def get(identifier: str | Optimizer, **options: Any) -> Optimizer:
     """An optimizer instance: by registry name (built with ``options``), or itself."""
-    if isinstance(identifier, Optimizer):
-        return identifier
-    cls = OPTIMIZERS.resolve(identifier, ())
-    try:
-        return cls(**options)
-    except TypeError as exc:
-        raise ValueError(f"bad options for optimizer {identifier!r}: {exc}") from exc
+    return OPTIMIZERS.create(identifier, Optimizer, **options)

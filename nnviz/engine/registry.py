@@ -7,7 +7,7 @@ engine resolves them, so adding an entry is one line plus its tests.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -63,6 +63,18 @@ class Registry(Generic[T]):
             f"{self.kind} must be a name ({', '.join(self.names())}) or an object, "
             f"got {identifier!r}"
         )
+
+    def create(self, identifier: str | object, base: type, **options: Any) -> Any:
+        """An instance of ``base``: ``identifier`` itself when it already is one, else the
+        class registered under that name built with ``options`` (ValueError naming them
+        when they do not fit)."""
+        if isinstance(identifier, base):
+            return identifier
+        cls = self.resolve(identifier, ())  # type: ignore[arg-type]
+        try:
+            return cls(**options)
+        except TypeError as exc:
+            raise ValueError(f"bad options for {self.kind} {identifier!r}: {exc}") from exc
 
     def name_of(self, entry: object) -> str:
         """The registered name of ``entry`` (or of its class, for instances of a registered

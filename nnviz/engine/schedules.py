@@ -71,11 +71,8 @@ class StepDecay(Schedule):
         return {"decay_steps": self.decay_steps, "decay_rate": self.decay_rate}
 
 
-@SCHEDULES.register("exponential", "exponential_decay")
-class ExponentialDecay(Schedule):
-    """lr_t = lr · decay_rate^(t / decay_steps) (⌊t / decay_steps⌋ when ``staircase``)."""
-
-    name = "exponential"
+class _SmoothDecay(Schedule):
+    """A decay driven by t / decay_steps, rounded down when ``staircase``."""
 
     def __init__(
         self, decay_steps: int = 100, decay_rate: float = 0.96, staircase: bool = False
@@ -84,9 +81,9 @@ class ExponentialDecay(Schedule):
         self.decay_rate = check_number("decay_rate", decay_rate, 0.0, low_open=True)
         self.staircase = bool(staircase)
 
-    def __call__(self, learning_rate: float, step: int) -> float:
+    def _progress(self, step: int) -> float:
         p = step / self.decay_steps
-        return learning_rate * self.decay_rate ** (math.floor(p) if self.staircase else p)
+        return math.floor(p) if self.staircase else p
 
     def get_config(self) -> dict[str, Any]:
         return {
@@ -96,8 +93,18 @@ class ExponentialDecay(Schedule):
         }
 
 
+@SCHEDULES.register("exponential", "exponential_decay")
+class ExponentialDecay(_SmoothDecay):
+    """lr_t = lr · decay_rate^(t / decay_steps) (⌊t / decay_steps⌋ when ``staircase``)."""
+
+    name = "exponential"
+
+    def __call__(self, learning_rate: float, step: int) -> float:
+        return learning_rate * self.decay_rate ** self._progress(step)
+
+
 @SCHEDULES.register("inverse_time", "inverse_time_decay")
-class InverseTimeDecay(Schedule):
+class InverseTimeDecay(_SmoothDecay):
     """lr_t = lr / (1 + decay_rate · t / decay_steps) (⌊t / decay_steps⌋ when
     ``staircase``)."""
 
@@ -106,30 +113,14 @@ class InverseTimeDecay(Schedule):
     def __init__(
         self, decay_steps: int = 100, decay_rate: float = 0.5, staircase: bool = False
     ) -> None:
-        self.decay_steps = int(check_number("decay_steps", decay_steps, 1))
-        self.decay_rate = check_number("decay_rate", decay_rate, 0.0, low_open=True)
-        self.staircase = bool(staircase)
+        super().__init__(decay_steps, decay_rate, staircase)
 
     def __call__(self, learning_rate: float, step: int) -> float:
-        p = step / self.decay_steps
-        return learning_rate / (1 + self.decay_rate * (math.floor(p) if self.staircase else p))
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            "decay_steps": self.decay_steps,
-            "decay_rate": self.decay_rate,
-            "staircase": self.staircase,
-        }
+        return learning_rate / (1 + self.decay_rate * self._progress(step))
 
 
 def get(identifier: str | Schedule | None, **options: Any) -> Schedule:
     """A schedule instance: by registry name (built with ``options``), or itself."""
     if identifier is None:
         return Constant()
-    if isinstance(identifier, Schedule):
-        return identifier
-    cls = SCHEDULES.resolve(identifier, ())
-    try:
-        return cls(**options)
-    except TypeError as exc:
-        raise ValueError(f"bad options for schedule {identifier!r}: {exc}") from exc
+    return SCHEDULES.create(identifier, Schedule, **options)

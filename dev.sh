@@ -52,6 +52,7 @@ case "${1:-app}" in
         setup "[test]"
         shift || true
         "$venv/bin/ruff" check nnviz tests benchmarks
+        "$venv/bin/lint-imports" --no-cache
         exec "$venv/bin/python" -m pytest "$@"
         ;;
     *)

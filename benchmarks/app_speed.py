@@ -23,13 +23,13 @@ import numpy as np
 
 
 def headless_steps_per_second(seconds: float) -> float:
-    from nnviz.app.main_window import default_spec, initial_data_config
     from nnviz.data import prepare
     from nnviz.engine import Sequential, Trainer
+    from nnviz.live import presets
 
-    config = initial_data_config("spiral", None)
+    config = presets.data_config()
     data = prepare(config)
-    spec = default_spec(config).for_task(data.input_dim, data.n_classes)
+    spec = presets.network_spec(config).for_task(data.input_dim, data.n_classes)
     model = Sequential.from_config(spec)
     trainer = Trainer(
         model,

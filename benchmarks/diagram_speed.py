@@ -59,10 +59,10 @@ def main() -> None:
 
     from PySide6.QtWidgets import QApplication
 
-    from nnviz.app.diagram.layout import fan_ins
     from nnviz.app.diagram.view import NetworkDiagramView
     from nnviz.app.document import NetworkDocument
-    from nnviz.app.snapshot import TrainingSnapshot
+    from nnviz.live.layout import fan_ins
+    from nnviz.live.snapshot import TrainingSnapshot
 
     app = QApplication.instance() or QApplication([])
     rng = np.random.default_rng(0)

@@ -16,8 +16,9 @@ from typing import Any, TextIO
 import numpy as np
 
 from nnviz.engine.training import Callback
+from nnviz.live import presets
 
-DEFAULT_LAYERS = "8,8"
+DEFAULT_LAYERS = ",".join(str(units) for units in presets.DEFAULT_HIDDEN)
 
 
 def _layers(text: str) -> tuple[int, ...]:
@@ -75,15 +76,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     data.add_argument(
         "--dataset",
         metavar="NAME",
-        help=f"a 2D point set ({', '.join(POINT_SETS.names())}) or 'cat' (default: circle)",
+        help=f"a 2D point set ({', '.join(POINT_SETS.names())}) or 'cat' "
+        f"(default: {presets.DEFAULT_DATASET})",
     )
     data.add_argument("--data", metavar="PATH", help="an HDF5 file, a CSV file or an image folder")
     data.add_argument("--data-dir", metavar="FOLDER", help="the folder holding the cat files")
     data.add_argument(
-        "--n-samples", type=int, default=200, metavar="N", help="points to generate (200)"
+        "--n-samples",
+        type=int,
+        default=presets.DEFAULT_POINTS,
+        metavar="N",
+        help=f"points to generate ({presets.DEFAULT_POINTS})",
     )
     data.add_argument(
-        "--noise", type=float, default=0.1, metavar="STD", help="noise of the point sets (0.1)"
+        "--noise",
+        type=float,
+        default=presets.DEFAULT_NOISE,
+        metavar="STD",
+        help=f"noise of the point sets ({presets.DEFAULT_NOISE})",
     )
     data.add_argument(
         "--n-classes", type=int, default=2, metavar="K", help="classes (gaussian, spiral: 2-5)"
@@ -124,19 +134,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"hidden layer sizes, e.g. 20,7,5 ({DEFAULT_LAYERS}; 'none' for no hidden layer)",
     )
     net.add_argument(
-        "--activation", default="relu", metavar="NAME", help="hidden-layer activation (relu)"
+        "--activation",
+        default=presets.DEFAULT_ACTIVATION,
+        metavar="NAME",
+        help=f"hidden-layer activation ({presets.DEFAULT_ACTIVATION})",
     )
     net.add_argument(
         "--initializer", default=None, metavar="NAME", help="weight initializer (layer default)"
     )
     net.add_argument(
         "--optimizer",
-        default="adam",
+        default=presets.DEFAULT_OPTIMIZER,
         metavar="NAME",
-        help=f"{', '.join(OPTIMIZERS.names())} (adam)",
+        help=f"{', '.join(OPTIMIZERS.names())} ({presets.DEFAULT_OPTIMIZER})",
     )
     net.add_argument(
-        "--lr", type=float, default=0.001, metavar="RATE", help="learning rate (0.001)"
+        "--lr",
+        type=float,
+        default=presets.DEFAULT_LEARNING_RATE,
+        metavar="RATE",
+        help=f"learning rate ({presets.DEFAULT_LEARNING_RATE})",
     )
     net.add_argument(
         "--momentum", type=float, metavar="M", help="momentum of sgd or rmsprop (none)"
@@ -148,9 +165,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     net.add_argument(
         "--batch-size",
         type=_batch_size,
-        default=32,
+        default=presets.DEFAULT_BATCH_SIZE,
         metavar="N|full",
-        help="a number or 'full' (32)",
+        help=f"a number or 'full' ({presets.DEFAULT_BATCH_SIZE})",
     )
     net.add_argument(
         "--seed", type=int, default=0, metavar="N", help="seeds data, weights and shuffling (0)"
@@ -190,7 +207,7 @@ def data_config(args: argparse.Namespace) -> Any:
     else:
         config = DataConfig(
             kind="points",
-            name=(args.dataset or "circle").lower(),
+            name=(args.dataset or presets.DEFAULT_DATASET).lower(),
             n_samples=args.n_samples,
             noise=args.noise,
             n_classes=args.n_classes,

@@ -14,11 +14,11 @@ from typing import Any
 from PySide6.QtCore import QAbstractEventDispatcher, QObject, QThread, QTimer, Signal, Slot
 
 from nnviz.app.document import NetworkDocument
-from nnviz.app.session import TrainingSession
-from nnviz.app.snapshot import TrainingSnapshot
 from nnviz.app.worker import TrainingWorker
 from nnviz.data import PreparedData
 from nnviz.engine.spec import NetworkSpec
+from nnviz.live.session import TrainingSession
+from nnviz.live.snapshot import TrainingSnapshot
 
 STOP_TIMEOUT_MS = 5000
 # How long one thread may hold the interpreter lock while another waits for it (Python's

@@ -49,14 +49,15 @@ def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
     from PySide6.QtWidgets import QApplication
 
-    from nnviz.app.main_window import MainWindow, SetupError
+    from nnviz.app.main_window import MainWindow
+    from nnviz.live.presets import PresetError
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("nnviz")
     app.setApplicationDisplayName("nnviz")
     try:
         window = MainWindow(dataset=args.dataset, data_dir=args.data_dir)
-    except SetupError as exc:
+    except PresetError as exc:
         print(f"nnviz: {exc}", file=sys.stderr)
         return 2
     window.show()

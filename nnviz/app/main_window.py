@@ -40,11 +40,12 @@ from nnviz.app.plots.curves import TrainingCurvesView
 from nnviz.app.plots.images import ConfusionMatrixView, ImageGalleryView
 from nnviz.app.plots.layers import LayerStatsView
 from nnviz.app.plots.style import configure_pyqtgraph
-from nnviz.app.snapshot import TrainingSnapshot
 from nnviz.app.training_panel import TrainingPanel
-from nnviz.data import POINT_SETS, DataConfig, DatasetError, PreparedData, prepare
-from nnviz.engine.spec import LayerSpec, NetworkSpec, OptimizerSpec, SpecError
+from nnviz.data import DataConfig, DatasetError, PreparedData, prepare
+from nnviz.engine.spec import NetworkSpec, SpecError
 from nnviz.io.project import SUFFIX, Project, ProjectError, load_project, save_project
+from nnviz.live import presets
+from nnviz.live.snapshot import TrainingSnapshot
 
 SETTINGS_VERSION = 1
 # While training, the decision boundary is redrawn with every snapshot (up to 30 Hz), the
@@ -54,44 +55,9 @@ MEDIUM_VIEW_S = 0.1
 SLOW_VIEW_S = 0.2
 
 
-class SetupError(RuntimeError):
-    """The window cannot open with the requested settings (the message says why)."""
-
-
 def settings() -> QSettings:
     """The app's settings; tests point ``NNVIZ_SETTINGS_ORG`` elsewhere."""
     return QSettings(os.environ.get("NNVIZ_SETTINGS_ORG", "nnviz"), "nnviz")
-
-
-def initial_data_config(dataset: str, data_dir: str | os.PathLike[str] | None) -> DataConfig:
-    """The data the app opens with: a 2D set by name, or ``"cat"`` (``data_dir`` optional)."""
-    if dataset == "cat":
-        return DataConfig(kind="cat", path=str(data_dir) if data_dir else None, validation=0.2)
-    if dataset not in POINT_SETS:
-        raise SetupError(
-            f"unknown dataset {dataset!r}; choose 'cat' or one of: {', '.join(POINT_SETS.names())}"
-        )
-    return DataConfig(kind="points", name=dataset, n_samples=400, noise=0.1)
-
-
-def default_spec(config: DataConfig) -> NetworkSpec:
-    """A network that learns the chosen data in a minute: 2-8-8-1 tanh for points, the
-    course's 20-7-5-1 ReLU network for images."""
-    if config.kind == "points":
-        return NetworkSpec(optimizer=OptimizerSpec("adam", 0.01), batch_size=16)
-    # He initialization for every layer, as in the course (seed 0 with a Glorot output
-    # layer happened to start with every ReLU of layer 2 dead).
-    hidden = tuple(
-        LayerSpec(units=u, activation="relu", initializer="he_normal") for u in (20, 7, 5)
-    )
-    return NetworkSpec(
-        layers=(*hidden, LayerSpec(units=1, activation="sigmoid", initializer="he_normal")),
-        # Adam's per-weight steps add up over 12288 inputs: 1e-3 saturates the ReLUs at
-        # once, 1e-4 learns the training set in about a hundred epochs.
-        optimizer=OptimizerSpec("adam", 1e-4),
-        batch_size=32,
-        dtype="float32",
-    )
 
 
 class ErrorBanner(QWidget):
@@ -138,16 +104,16 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("nnviz[*]")
         self.resize(1600, 1000)
         self.frames_drawn = 0
-        config = initial_data_config(dataset, data_dir)
+        config = presets.data_config(dataset, data_dir)
         startup_error = None
         try:
             data = prepare(config)
         except DatasetError as exc:
             startup_error = f"{exc}\nShowing the spiral instead."
-            config = initial_data_config("spiral", None)
+            config = presets.data_config()
             data = prepare(config)
         self.data: PreparedData = data
-        spec = default_spec(config).for_task(data.input_dim, data.n_classes)
+        spec = presets.network_spec(config).for_task(data.input_dim, data.n_classes)
         self.document = NetworkDocument(spec, self)
         self.project_path: Path | None = None
         self.controller = TrainingController(self.document, self)

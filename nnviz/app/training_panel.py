@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnviz.app.snapshot import TrainingSnapshot
+from nnviz.live.snapshot import TrainingSnapshot
 
 #: Speed slider positions: maximum steps per second (None: as fast as possible).
 SPEEDS: tuple[float | None, ...] = (1, 2, 5, 10, 30, 100, 300, 1000, None)

@@ -18,10 +18,10 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from nnviz.app.session import TrainingSession
-from nnviz.app.snapshot import TrainingSnapshot
 from nnviz.engine import DivergenceError
 from nnviz.engine.spec import NetworkSpec
+from nnviz.live.session import TrainingSession
+from nnviz.live.snapshot import TrainingSnapshot
 
 PUBLISH_RATE_HZ = 30.0
 # A snapshot of a big network (the cat images) costs milliseconds: publish less often then,

@@ -11,16 +11,16 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QSlider, QSp
 from nnviz.app.dataset_panel import DatasetPanel
 from nnviz.app.document import NetworkDocument
 from nnviz.app.hyperparameters import HyperparameterPanel, lr_to_slider, slider_to_lr
-from nnviz.app.main_window import default_spec, initial_data_config
 from nnviz.app.plots.activation import activation_curves
 from nnviz.app.plots.boundary import BoundaryView, NeuronGridView, boundary_image
 from nnviz.app.plots.curves import TrainingCurvesView
 from nnviz.app.plots.images import ConfusionMatrixView, ImageGalleryView
 from nnviz.app.plots.style import class_color
-from nnviz.app.session import BOUNDARY_GRID, NEURON_STRIDE, TrainingSession
-from nnviz.app.snapshot import Boundary, GrowingBuffer, TrainingSnapshot
 from nnviz.data import prepare
 from nnviz.engine.optimizers import OPTIMIZERS
+from nnviz.live import presets
+from nnviz.live.session import BOUNDARY_GRID, NEURON_STRIDE, TrainingSession
+from nnviz.live.snapshot import Boundary, GrowingBuffer, TrainingSnapshot
 
 
 def test_growing_buffer_doubles_and_handed_out_views_never_change():
@@ -204,7 +204,7 @@ def test_hyperparameter_controls_have_tooltips_and_follow_the_optimizer(qtbot):
 
 
 def test_dataset_panel_emits_one_config_after_edits(qtbot):
-    config = initial_data_config("spiral", None)
+    config = presets.data_config("spiral")
     panel = DatasetPanel(config)
     qtbot.addWidget(panel)
     with qtbot.waitSignal(panel.configChanged, timeout=2000) as blocker:
@@ -218,9 +218,9 @@ def test_dataset_panel_emits_one_config_after_edits(qtbot):
 
 
 def test_session_snapshot_matches_the_model():
-    config = initial_data_config("spiral", None)
+    config = presets.data_config("spiral")
     data = prepare(config)
-    spec = default_spec(config).for_task(data.input_dim, data.n_classes)
+    spec = presets.network_spec(config).for_task(data.input_dim, data.n_classes)
     session = TrainingSession(spec, data)
     for _ in range(40):
         session.step()
@@ -249,9 +249,9 @@ def test_session_snapshot_matches_the_model():
 
 
 def test_session_reset_to_initial_weights_and_fresh_weights():
-    config = initial_data_config("circle", None)
+    config = presets.data_config("circle")
     data = prepare(config)
-    session = TrainingSession(default_spec(config).for_task(data.input_dim, 2), data)
+    session = TrainingSession(presets.network_spec(config).for_task(data.input_dim, 2), data)
     initial = [w.copy() for w in session.model.get_weights()]
     for _ in range(30):
         session.step()

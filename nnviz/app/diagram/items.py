@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnviz.app.diagram.layout import NEURON_RADIUS, Column
+from nnviz.live.layout import NEURON_RADIUS, Column
 
 # A colour-blind-safe diverging pair (ColorBrewer RdBu ends): orange-red for positive,
 # blue for negative.

@@ -12,9 +12,9 @@ from PySide6.QtCore import QLineF, QPointF, Qt
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsLineItem
 
-from nnviz.app.diagram import edits
 from nnviz.app.diagram.items import HandleItem, PaletteChip
-from nnviz.app.diagram.layout import COLLAPSE_ABOVE
+from nnviz.live import edits
+from nnviz.live.layout import COLLAPSE_ABOVE
 
 if TYPE_CHECKING:
     from nnviz.app.diagram.view import NetworkDiagramView

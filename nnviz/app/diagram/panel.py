@@ -21,10 +21,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnviz.app.diagram import edits
-from nnviz.app.diagram.layout import layer_param_counts
 from nnviz.app.diagram.view import NetworkDiagramView, activation_names, initializer_names
 from nnviz.engine.spec import MAX_UNITS, NetworkSpec
+from nnviz.live import edits
+from nnviz.live.layout import layer_param_counts
 
 MERGE_BASE = 2000  # merge ids of this panel's spin boxes (the hyperparameter panel uses 1000+)
 FIELDS = ("units", "l1", "l2", "rate")

@@ -12,7 +12,6 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
-from nnviz.app.diagram import layout
 from nnviz.app.diagram.items import (
     BundleItem,
     ButtonItem,
@@ -28,9 +27,10 @@ from nnviz.app.diagram.items import (
     finite_or_extreme,
     heatmap_image,
 )
-from nnviz.app.diagram.layout import NEURON_RADIUS, Column, format_count, format_value
 from nnviz.data.features import FEATURES
 from nnviz.engine.spec import NetworkSpec
+from nnviz.live import layout
+from nnviz.live.layout import NEURON_RADIUS, Column, format_count, format_value
 
 HINT = (
     "Drag a layer sideways to reorder it, out of the diagram to remove it · drag the grip\n"

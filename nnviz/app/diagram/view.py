@@ -31,12 +31,13 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QGraphicsView, QLabel, QLineEdit, QMenu, QWidget
 
-from nnviz.app.diagram import edits, modes
+from nnviz.app.diagram import modes
 from nnviz.app.diagram.items import ButtonItem, HandleItem, NeuronItem, PaletteChip
-from nnviz.app.diagram.layout import format_value
 from nnviz.app.diagram.scene import NetworkScene
 from nnviz.app.document import NetworkDocument
 from nnviz.engine.spec import NetworkSpec, SpecError
+from nnviz.live import edits
+from nnviz.live.layout import format_value
 
 REGULARIZATION_STEPS = (0.0, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1)
 DROPOUT_STEPS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)

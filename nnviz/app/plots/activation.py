@@ -12,9 +12,9 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from nnviz.app.plots.style import DERIVATIVE_COLOR, TRAIN_COLOR, fixed_left_axis, legend_html
-from nnviz.app.snapshot import TrainingSnapshot
 from nnviz.engine.activations import ACTIVATIONS
 from nnviz.engine.spec import NetworkSpec
+from nnviz.live.snapshot import TrainingSnapshot
 
 DEFAULT_SPAN = 6.0
 CURVE_POINTS = 401

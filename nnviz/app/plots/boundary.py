@@ -8,7 +8,7 @@ from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from nnviz.app.plots.style import DIVERGING_STOPS, class_color, diverging_colormap, diverging_lut
-from nnviz.app.snapshot import Boundary, TrainingSnapshot
+from nnviz.live.snapshot import Boundary, TrainingSnapshot
 
 MAX_NEURONS_SHOWN = 12
 

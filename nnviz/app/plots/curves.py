@@ -17,7 +17,7 @@ from nnviz.app.plots.style import (
     legend_html,
     thinned,
 )
-from nnviz.app.snapshot import TrainingSnapshot
+from nnviz.live.snapshot import TrainingSnapshot
 
 
 def _curve(plot: pg.PlotItem, color: str, name: str, width: float = 2.0) -> pg.PlotDataItem:

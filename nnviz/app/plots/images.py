@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnviz.app.snapshot import TrainingSnapshot
+from nnviz.live.snapshot import TrainingSnapshot
 
 RIGHT_COLOR = "#009e73"
 WRONG_COLOR = "#d55e00"

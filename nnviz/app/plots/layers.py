@@ -11,7 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from nnviz.app.plots.style import class_color, fixed_left_axis, legend_html, thinned
-from nnviz.app.snapshot import TrainingSnapshot
+from nnviz.live.snapshot import TrainingSnapshot
 
 
 class LayerStatsView(QWidget):

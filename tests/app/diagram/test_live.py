@@ -12,9 +12,9 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from nnviz.app.diagram.items import ConnectionBlock
-from nnviz.app.diagram.layout import fan_ins
-from nnviz.app.snapshot import TrainingSnapshot
 from nnviz.engine.spec import LayerSpec, NetworkSpec
+from nnviz.live.layout import fan_ins
+from nnviz.live.snapshot import TrainingSnapshot
 
 from .conftest import click, drag, hover, neuron_pos, to_view, two_d_spec
 
@@ -241,7 +241,7 @@ def test_hovering_a_connection_shows_its_weight(make_view):
 
 
 def test_input_neurons_draw_their_feature_over_the_plane(make_view):
-    from nnviz.app.snapshot import Boundary
+    from nnviz.live.snapshot import Boundary
 
     view = make_view(NetworkSpec(input_dim=2, layers=(LayerSpec(units=1),)))
     view.set_input_description(["x1", "x1²"], None)

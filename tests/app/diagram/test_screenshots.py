@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtGui import QImage
 
-from nnviz.app.snapshot import TrainingSnapshot
 from nnviz.engine.spec import LayerSpec, NetworkSpec
+from nnviz.live.snapshot import TrainingSnapshot
 
 from .test_live import random_weights
 

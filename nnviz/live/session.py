@@ -14,7 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from nnviz.app.snapshot import (
+from nnviz.data import PreparedData
+from nnviz.engine import EarlyStopping, Sequential, Trainer
+from nnviz.engine.spec import NetworkSpec
+from nnviz.live.snapshot import (
     HISTORY_KEYS,
     Boundary,
     GrowingBuffer,
@@ -22,9 +25,6 @@ from nnviz.app.snapshot import (
     TrainingSnapshot,
     readonly,
 )
-from nnviz.data import PreparedData
-from nnviz.engine import EarlyStopping, Sequential, Trainer
-from nnviz.engine.spec import NetworkSpec
 
 BOUNDARY_GRID = 96
 NEURON_STRIDE = 3  # neuron heatmaps are BOUNDARY_GRID / 3 = 32 pixels wide

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnviz.app.diagram import edits, layout
 from nnviz.engine.spec import MAX_HIDDEN_LAYERS, MAX_UNITS, LayerSpec, NetworkSpec
+from nnviz.live import edits, layout
 
 DENSE = LayerSpec(units=4, activation="relu")
 DROP = LayerSpec(kind="dropout", rate=0.3)

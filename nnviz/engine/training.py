@@ -8,16 +8,33 @@ dtype, input or output changes through ``apply_spec``).
 
 from __future__ import annotations
 
+import copy
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
+from nnviz.engine import losses as losses_module
 from nnviz.engine.errors import DivergenceError
 from nnviz.engine.model import Sequential, count_correct
+from nnviz.engine.spec import NetworkSpec
+from nnviz.engine.state import (
+    TrainingState,
+    check_bool,
+    check_float,
+    check_int,
+    check_model_state,
+    check_rng,
+    frozen_copy,
+    model_state,
+    require,
+    restore_model_state,
+    rng_state,
+    weight_shapes,
+)
 
 HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
 
@@ -124,6 +141,32 @@ class EarlyStopping(Callback):
             if self.best_weights is not None:
                 self.model.set_weights(self.best_weights)
 
+    def get_state(self) -> dict[str, Any]:
+        """The progress so far as JSON-able values (the best weights are not included:
+        the Trainer keeps them as arrays)."""
+        return {
+            "best": None if math.isinf(self.best) else self.best,
+            "best_epoch": self.best_epoch,
+            "wait": self.wait,
+            "stopped_epoch": self.stopped_epoch,
+            "warned": self._warned,
+        }
+
+    def set_state(self, state: Mapping[str, Any]) -> None:
+        """Restore :meth:`get_state`'s values; ValueError naming a bad one, nothing changed."""
+        if not isinstance(state, Mapping):
+            raise ValueError(f"EarlyStopping state must be a mapping, got {state!r}")
+        best = require(state, "best", "EarlyStopping")
+        best = math.inf if best is None else check_float(state, "best")
+        best_epoch = check_int(state, "best_epoch", low=-1)
+        wait = check_int(state, "wait")
+        stopped = require(state, "stopped_epoch", "EarlyStopping")
+        if stopped is not None:
+            stopped = check_int(state, "stopped_epoch")
+        warned = check_bool(state, "warned")
+        self.best, self.best_epoch, self.wait = best, best_epoch, wait
+        self.stopped_epoch, self._warned = stopped, warned
+
 
 class Trainer:
     """Trains ``model`` (built and compiled) on ``x``, ``y``.
@@ -218,6 +261,137 @@ class Trainer:
             self._val = model.prepare(*self._raw_val)
         self._version = model.version
         self._apply_order()
+
+    # -- exact state --------------------------------------------------------------------
+    def _stateful_callbacks(self) -> list[tuple[int, Callback]]:
+        return [
+            (i, callback)
+            for i, callback in enumerate(self.callbacks)
+            if callable(getattr(callback, "get_state", None))
+        ]
+
+    def get_state(self) -> TrainingState:
+        """Everything needed to continue this run bit-identically (see
+        :class:`~nnviz.engine.state.TrainingState`); the history is not included."""
+        self._count_correct()
+        model = self.model
+        arrays, values = model_state(model)
+        if self._order is not None:
+            arrays["trainer/order"] = frozen_copy(self._order)
+        values.update(
+            {
+                "trainer/step": self.step,
+                "trainer/epoch": self.epoch,
+                "trainer/position": self._pos,
+                "trainer/batch": self._batch,
+                "trainer/loss_sum": self._loss_sum,
+                "trainer/counted": self._counted,
+                "trainer/correct": self._correct,
+                "trainer/rng": rng_state(self._rng),
+            }
+        )
+        for i, callback in self._stateful_callbacks():
+            values[f"callbacks/{i}"] = {"kind": type(callback).__name__, **callback.get_state()}
+            for k, w in enumerate(getattr(callback, "best_weights", None) or ()):
+                arrays[f"callbacks/{i}/best_weights/{k}"] = frozen_copy(w)
+        return TrainingState(model.get_config(), arrays, values)
+
+    def set_state(self, state: TrainingState) -> None:
+        """Continue from ``state`` (from :meth:`get_state`, possibly of another Trainer on
+        the same data). The model is rebuilt in place when ``state.spec`` has another
+        structure. Everything is checked first: ValueError naming what is wrong, and
+        nothing changed."""
+        spec = check_model_state(state)
+        self._check_data_fits(spec)
+        arrays, values = state.arrays, state.values
+        n = self.n_samples
+        check_int(values, "trainer/step")
+        check_int(values, "trainer/epoch")
+        position = check_int(values, "trainer/position", high=n - 1)
+        check_int(values, "trainer/batch")
+        check_float(values, "trainer/loss_sum")
+        counted = check_int(values, "trainer/counted", high=position)
+        check_int(values, "trainer/correct", high=counted)
+        check_rng(values, "trainer/rng")
+        order = arrays.get("trainer/order")
+        if order is not None and (
+            not isinstance(order, np.ndarray)
+            or order.dtype.kind not in "iu"
+            or not np.array_equal(np.sort(order), np.arange(n))
+        ):
+            raise ValueError(f"state array 'trainer/order' must be an order of the {n} samples")
+        callback_states = self._check_callback_states(state, spec)
+
+        restore_model_state(self.model, state)
+        self._order = None if order is None else np.array(order, dtype=np.intp)
+        if self.model.version != self._version:
+            self._prepare()
+        else:
+            self._apply_order()
+        self.step, self.epoch = values["trainer/step"], values["trainer/epoch"]
+        self._pos, self._batch = position, values["trainer/batch"]
+        self._loss_sum = float(values["trainer/loss_sum"])
+        self._counted, self._correct = counted, values["trainer/correct"]
+        self._outputs = []
+        self._rng.bit_generator.state = dict(values["trainer/rng"])
+        for callback, callback_state, best in callback_states:
+            callback.set_state(callback_state)
+            if hasattr(callback, "best_weights"):
+                callback.best_weights = best
+
+    def _check_data_fits(self, spec: NetworkSpec) -> None:
+        """ValueError unless this Trainer's data fit a network built from ``spec``."""
+        features = self._x.shape[1]
+        if spec.input_dim != features:
+            raise ValueError(
+                f"the training state's network takes {spec.input_dim} features per sample "
+                f"but the training data have {features}"
+            )
+        model = self.model
+        if (spec.loss, spec.output_units) != (model.get_config().loss, model.output_units):
+            loss = losses_module.get(spec.loss)
+            for _, y in [self._raw] + ([self._raw_val] if self._raw_val else []):
+                loss.prepare_targets(y, spec.output_units, np.dtype(spec.dtype))
+
+    def _check_callback_states(
+        self, state: TrainingState, spec: NetworkSpec
+    ) -> list[tuple[Callback, Mapping[str, Any], list[np.ndarray] | None]]:
+        """(callback, its values, its best weights) for each callback with a state."""
+        values, arrays = state.values, state.arrays
+        stateful = dict(self._stateful_callbacks())
+        saved = {k for k in values if k.startswith("callbacks/")}
+        expected = {f"callbacks/{i}" for i in stateful}
+        if saved != expected:
+            raise ValueError(
+                f"the training state has callback entries {sorted(saved)} but this Trainer's "
+                f"callbacks need {sorted(expected)}"
+            )
+        shapes = weight_shapes(spec)
+        dtype = np.dtype(spec.dtype)
+        result = []
+        allowed = {"trainer/order"}
+        for i, callback in stateful.items():
+            key = f"callbacks/{i}"
+            entry = values[key]
+            if not isinstance(entry, Mapping) or entry.get("kind") != type(callback).__name__:
+                raise ValueError(f"state value {key!r} is not a {type(callback).__name__} state")
+            entry = {k: v for k, v in entry.items() if k != "kind"}
+            copy.copy(callback).set_state(entry)  # checks without changing the callback
+            names = [f"{key}/best_weights/{k}" for k in range(len(shapes))]
+            allowed.update(names)
+            best = None
+            if names[0] in arrays:
+                best = []
+                for name, shape in zip(names, shapes, strict=True):
+                    w = require(arrays, name, "array")
+                    if not isinstance(w, np.ndarray) or w.shape != shape or w.dtype != dtype:
+                        raise ValueError(f"state array {name!r} must be {dtype} of shape {shape}")
+                    best.append(np.array(w))
+            result.append((callback, entry, best))
+        for name in arrays:
+            if name.startswith(("trainer/", "callbacks/")) and name not in allowed:
+                raise ValueError(f"unknown state array {name!r}")
+        return result
 
     # -- the loop -----------------------------------------------------------------------
     def train_step(self) -> StepResult:

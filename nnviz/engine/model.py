@@ -29,6 +29,7 @@ from nnviz.engine.regularizers import L1L2
 from nnviz.engine.schedules import SCHEDULES, Schedule
 from nnviz.engine.spec import DTYPES, LayerSpec, NetworkSpec, OptimizerSpec, ScheduleSpec
 from nnviz.engine.stats import LayerStats, layer_stats
+from nnviz.engine.transition import Transition, default_transition, is_identity, plan, transplant
 
 
 @dataclass(frozen=True)
@@ -522,23 +523,30 @@ class Sequential:
         model.batch_size = spec.batch_size
         return model
 
-    def apply_spec(self, spec: NetworkSpec) -> list[str]:
+    def apply_spec(self, spec: NetworkSpec, transition: Transition | None = None) -> list[str]:
         """Make the model match ``spec`` while keeping what it has learned; returns what
-        changed, in words. With the same layer structure the model is updated in place
-        (weights kept); otherwise it is rebuilt and each dense layer whose (inputs, units)
-        shape is unchanged — matched from the front and from the back of the dense-layer
-        sequence — keeps its weights (and optimizer state). Raises SpecError/ValueError
-        and changes nothing when ``spec`` is invalid."""
+        changed, in words. ``transition`` says where each new layer and neuron comes from
+        (default: see :func:`~nnviz.engine.transition.default_transition`). Kept weights
+        keep their optimizer state; new neurons and layers get fresh initial values.
+        Raises SpecError/ValueError and changes nothing when ``spec`` or ``transition``
+        is invalid."""
         self._require_built()
         self._require_compiled()
         spec = _canonical(spec.validate())
         new_optimizer = _optimizer_from_spec(spec)
         old = self.get_config()
+        if transition is None:
+            transition = default_transition(old, spec)
+        steps = plan(old, spec, transition)
         messages: list[str] = []
-        if _structure(old) == _structure(spec):
+        if _structure(old) == _structure(spec) and is_identity(old, spec, transition):
             messages += self._update_layers(old, spec)
         else:
-            messages += self._rebuild(old, spec)
+            transplant(self, spec, _layers_from_spec(spec.layers), steps)
+            words = list(steps.messages)
+            if old.dtype != spec.dtype:
+                words.append(f"the network now computes in {spec.dtype}")
+            messages += ["; ".join(words)] if words else []
         messages += self._update_optimizer(old, spec, new_optimizer)
         if spec.loss != old.loss:
             self.loss = losses_module.get(spec.loss)
@@ -576,6 +584,7 @@ class Sequential:
                 layer.init_scale = after.init_scale
                 self._initialize(layer)
                 self._reset_optimizer_slice(dense_number - 1)
+                np.copyto(self._backup, self._params)
                 messages.append(f"{label} got new weights from {after.initializer}")
         return messages
 
@@ -583,46 +592,6 @@ class Sequential:
         part = self._slice(dense_index)
         for name, vector in self.optimizer.state.items():
             vector[part] = self.optimizer.initial_state_value(name)
-
-    def _rebuild(self, old: NetworkSpec, spec: NetworkSpec) -> list[str]:
-        old_dense = self._dense
-        old_shapes = [(d.input_dim, d.units) for d in old_dense]
-        kept_weights = [(d.W.copy(), d.b.copy()) for d in old_dense]
-        old_slices = [self._slice(i) for i in range(len(old_dense))]
-        old_state = {k: v.copy() for k, v in self.optimizer.state.items()}
-
-        self.dtype = np.dtype(spec.dtype)
-        self._set_layers(_layers_from_spec(spec.layers))
-        self._allocate(spec.input_dim)
-        new_shapes = [(d.input_dim, d.units) for d in self._dense]
-        matches = _match_layers(old_shapes, new_shapes)
-        for j, layer in enumerate(self._dense):
-            if j in matches:
-                w, b = kept_weights[matches[j]]
-                layer.W[...] = w
-                layer.b[...] = b
-            else:
-                self._initialize(layer)
-        np.copyto(self._backup, self._params)
-
-        opt = self.optimizer
-        opt.build(self._params.size, self.dtype)
-        for name, vector in old_state.items():
-            for j, i in matches.items():
-                vector_part = vector[old_slices[i]]
-                opt.state[name][self._slice(j)] = vector_part
-        self.version += 1
-
-        kept = sorted(j + 1 for j in matches)
-        fresh = [j + 1 for j in range(len(self._dense)) if j not in matches]
-        messages = []
-        if kept:
-            messages.append(f"kept the weights of {_layers(kept)}")
-        if fresh:
-            messages.append(f"{_layers(fresh)} got new random weights")
-        if old.dtype != spec.dtype:
-            messages.append(f"the network now computes in {spec.dtype}")
-        return ["; ".join(messages)] if messages else []
 
     def _update_optimizer(self, old: NetworkSpec, spec: NetworkSpec, new: Optimizer) -> list[str]:
         current = self.optimizer
@@ -690,22 +659,6 @@ def _non_default(obj: Optimizer | Schedule) -> dict[str, Any]:
 def _structure(spec: NetworkSpec) -> tuple[Any, ...]:
     layers = tuple((layer.kind, layer.units if layer.is_dense() else None) for layer in spec.layers)
     return spec.input_dim, spec.dtype, layers
-
-
-def _match_layers(old: list[tuple[int, int]], new: list[tuple[int, int]]) -> dict[int, int]:
-    """new dense index -> old dense index for layers kept: the common prefix of equal
-    shapes, then the common suffix of what remains."""
-    limit = min(len(old), len(new))
-    prefix = 0
-    while prefix < limit and old[prefix] == new[prefix]:
-        prefix += 1
-    suffix = 0
-    while suffix < limit - prefix and old[-1 - suffix] == new[-1 - suffix]:
-        suffix += 1
-    matches = {i: i for i in range(prefix)}
-    for k in range(1, suffix + 1):
-        matches[len(new) - k] = len(old) - k
-    return matches
 
 
 def _layers_from_spec(layer_specs: Sequence[LayerSpec]) -> list[Layer]:

@@ -145,19 +145,27 @@ def test_deleting_a_layer_keeps_the_others():
     assert_same(after[4], w[6])
 
 
-def test_resizing_a_layer_renews_it_and_its_successor_only():
+def test_shrinking_a_layer_keeps_its_first_neurons_and_their_outgoing_weights():
     model, _ = trained(BASE)
     w = model.get_weights()
-    optimizer_m = model.optimizer.state["m"].copy()
+    m = model.optimizer.state["m"].copy()
     messages = model.apply_spec(BASE.with_layer(1, units=4))
-    assert messages == ["kept the weights of layer 1; layers 2 and 3 got new random weights"]
+    assert messages == [
+        "kept the weights of layer 1; layer 2: 4 neurons kept, 2 removed; "
+        "layer 3: 4 inputs kept, 2 removed"
+    ]
     after = model.get_weights()
     assert_same(after[0], w[0])
-    assert after[2].shape == (8, 4) and after[4].shape == (4, 1)
-    # the optimizer state of the kept layer is carried over, the new layers start at 0
+    assert_same(after[2], w[2][:, :4])
+    assert_same(after[3], w[3][:4])
+    assert_same(after[4], w[4][:4])
+    assert_same(after[5], w[5])
+    # the optimizer state follows its weights
     n1 = w[0].size + w[1].size
-    assert_same(model.optimizer.state["m"][:n1], optimizer_m[:n1])
-    assert not model.optimizer.state["m"][n1:].any()
+    assert_same(model.optimizer.state["m"][:n1], m[:n1])
+    m2 = model.optimizer.state["m"][model._slice(1)]
+    old_m2 = m[n1 : n1 + w[2].size + w[3].size]
+    assert_same(m2[: 8 * 4].reshape(8, 4), old_m2[: 8 * 6].reshape(8, 6)[:, :4])
 
 
 def test_changing_the_input_size_renews_the_first_layer_and_the_trainer_needs_new_data():
@@ -189,7 +197,7 @@ def test_switching_to_three_classes_rebuilds_the_output_and_the_targets():
     model, trainer = trained(BASE)
     new = BASE.for_task(input_dim=2, n_classes=3)
     messages = model.apply_spec(new)
-    assert "layer 3 got new random weights" in messages[0]
+    assert "layer 3: 1 neuron kept, 2 new" in messages[0]
     assert "loss: binary_crossentropy → categorical_crossentropy" in messages
     trainer.train_step()  # 0/1 labels become one-hot rows of 3
     assert trainer.y.shape == (40, 3)

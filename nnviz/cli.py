@@ -38,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
         argv = ["gui", *argv]
+    elif argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help"):
+        argv = ["gui", *argv]  # `nnviz network.nnviz`, as the desktop entry runs it
     args = build_parser().parse_args(argv)
     if args.command is None:
         args = build_parser().parse_args(["gui"])

@@ -174,6 +174,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     net.add_argument("--dtype", default="float64", choices=("float64", "float32"))
     parser.add_argument("--json", action="store_true", help="print the final metrics as JSON")
+    files = parser.add_argument_group("projects")
+    files.add_argument(
+        "--project",
+        metavar="PATH",
+        help="continue a saved .nnviz project exactly where it stopped (its data, network, "
+        "optimizer state and counters; the data and network options are not used)",
+    )
+    files.add_argument(
+        "--save", metavar="PATH", help="save the trained network as a .nnviz project"
+    )
 
 
 class UsageError(Exception):
@@ -275,40 +285,53 @@ class Progress(Callback):
         self.stream.flush()
 
 
-def train(args: argparse.Namespace, progress: TextIO | None = None) -> dict[str, Any]:
-    """Prepare the data, build and train the network; return the final metrics."""
+def make_session(args: argparse.Namespace) -> Any:
+    """The session to train: a saved project to continue (``--project``), or the data
+    and network the arguments describe."""
     from nnviz.data import prepare
-    from nnviz.engine.model import Sequential
-    from nnviz.engine.training import Trainer
+    from nnviz.io.project import load_project
+    from nnviz.live.projects import session_from_project
+    from nnviz.live.session import TrainingSession
 
+    if args.project:
+        return session_from_project(load_project(args.project), args.project)
     config = data_config(args)
     network_spec(args)  # fail on bad network arguments before loading any data
     data = prepare(config)
-    spec = network_spec(args, data.input_dim, data.n_classes)
-    model = Sequential.from_config(spec)
-    validation = (data.x_val, data.y_val) if data.x_val is not None else None
-    callbacks = [Progress(args.epochs, progress)] if progress is not None else []
+    return TrainingSession(network_spec(args, data.input_dim, data.n_classes), data)
+
+
+def train(args: argparse.Namespace, progress: TextIO | None = None) -> dict[str, Any]:
+    """Prepare the data, build (or load) and train the network; return the final
+    metrics (at full float precision)."""
+    session = make_session(args)
+    spec, data, model = session.spec, session.data, session.model
+    if progress is not None:
+        session.trainer.callbacks = [*session.trainer.callbacks, Progress(args.epochs, progress)]
     start = time.perf_counter()
-    trainer = Trainer(
-        model,
-        data.x_train,
-        data.y_train,
-        batch_size=spec.batch_size,
-        seed=spec.seed,
-        validation_data=validation,
-        callbacks=callbacks,
-    )
+    target = session.epoch + args.epochs
     # Overflow on the way to a divergence is reported by the engine as DivergenceError.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        trainer.fit(args.epochs)
+        while session.epoch < target:
+            session.step()
     seconds = time.perf_counter() - start
+    if args.save:
+        from nnviz.io.project import save_project
+        from nnviz.live.projects import project_from_session
+
+        session.trainer.callbacks = [
+            c for c in session.trainer.callbacks if not isinstance(c, Progress)
+        ]
+        save_project(args.save, project_from_session(session, {"epochs": args.epochs}))
     result: dict[str, Any] = {
-        "dataset": _dataset_name(config),
+        "dataset": _dataset_name(data.config),
         "network": "-".join(
             str(n) for n in (spec.input_dim, *(d.units for d in spec.dense_layers))
         ),
         "parameters": model.n_params,
         "epochs": args.epochs,
+        "epochs_total": session.epoch,
+        "steps_total": session.step_count,
         "seconds": round(seconds, 3),
     }
     for name, x, y in (
@@ -354,13 +377,14 @@ def run(args: argparse.Namespace) -> int:
     from nnviz.data import DataConfigError, DatasetError
     from nnviz.engine.errors import DivergenceError
     from nnviz.engine.spec import SpecError
+    from nnviz.io.project import ProjectError
 
     try:
         result = train(args, progress=sys.stderr)
     except (UsageError, DataConfigError, SpecError) as exc:
         sys.stderr.write(f"nnviz train: error: {exc}\n")
         return 2
-    except (DatasetError, DivergenceError) as exc:
+    except (DatasetError, DivergenceError, ProjectError) as exc:
         sys.stderr.write(f"nnviz train: error: {exc}\n")
         return 1
     sys.stdout.write((json.dumps(result) if args.json else _summary(result)) + "\n")

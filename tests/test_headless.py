@@ -223,3 +223,20 @@ def test_headless_train_does_not_load_qt():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("[]")
+
+
+def test_a_saved_project_continues_exactly(capsys, tmp_path):
+    """10 epochs, save, 10 more from the project == 20 straight (Adam, dropout)."""
+    common = ["--dataset", "moons", "--n-samples", "80", "--layers", "6,4", "--seed", "2"]
+    first = tmp_path / "first.nnviz"
+    _json(capsys, *common, "--epochs", "10", "--save", str(first))
+    continued = _json(capsys, "--project", str(first), "--epochs", "10")
+    straight = _json(capsys, *common, "--epochs", "20")
+    for key in ("train_loss", "val_loss", "test_loss", "train_accuracy", "steps_total"):
+        assert continued[key] == straight[key], key
+    assert continued["epochs_total"] == 20
+
+
+def test_a_missing_project_is_one_line_and_exit_1(capsys, tmp_path):
+    code, _out, err = _train(capsys, "--project", str(tmp_path / "none.nnviz"))
+    assert code == 1 and err.count("\n") == 1 and "no such file" in err

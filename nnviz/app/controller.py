@@ -9,16 +9,16 @@ hangs and no ``QThread`` is destroyed while running.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QAbstractEventDispatcher, QObject, QThread, QTimer, Signal, Slot
 
 from nnviz.app.document import NetworkDocument
 from nnviz.app.worker import TrainingWorker
-from nnviz.data import PreparedData
-from nnviz.engine.spec import NetworkSpec
 from nnviz.live.session import TrainingSession
 from nnviz.live.snapshot import TrainingSnapshot
+from nnviz.live.workspace import Edit
 
 STOP_TIMEOUT_MS = 5000
 # How long one thread may hold the interpreter lock while another waits for it (Python's
@@ -38,13 +38,13 @@ class TrainingController(QObject):
     message = Signal(str)
     failed = Signal(str)
     playingChanged = Signal(bool)
+    restarted = Signal()
 
     def __init__(self, document: NetworkDocument, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.document = document
         self.worker: TrainingWorker | None = None
         self.training_thread: QThread | None = None
-        self.data: PreparedData | None = None
         self.latest: TrainingSnapshot | None = None
         self.snapshots_received = 0
         self._playing = False
@@ -52,7 +52,11 @@ class TrainingController(QObject):
         self._speed: float | None = None
         self._focus_layer = 0
         self._views_drawn = True
-        document.specChanged.connect(self._on_spec_changed)
+        document.editApplied.connect(self._on_edit_applied)
+        document.editUndone.connect(self._on_edit_undone)
+        document.editRedone.connect(self._on_edit_redone)
+        document.editsMerged.connect(self._on_edits_merged)
+        document.editsForgotten.connect(self._on_edits_forgotten)
         sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_INTERVAL_S))
         dispatcher = QAbstractEventDispatcher.instance()
         if dispatcher is not None:
@@ -71,11 +75,9 @@ class TrainingController(QObject):
     def is_running(self) -> bool:
         return self.training_thread is not None and self.training_thread.isRunning()
 
-    def start(self, data: PreparedData) -> None:
-        """(Re)start training from fresh weights on ``data`` with the document's spec."""
+    def start(self, session: TrainingSession) -> None:
+        """(Re)start the worker on ``session`` (paused)."""
         self.stop()
-        self.data = data
-        session = TrainingSession(self.document.spec, data)
         worker = TrainingWorker(session)
         thread = QThread()
         thread.setObjectName("nnviz-training")
@@ -83,6 +85,7 @@ class TrainingController(QObject):
         worker.snapshotAvailable.connect(self._on_snapshot_available)
         worker.message.connect(self._on_message)
         worker.failed.connect(self._on_failed)
+        worker.editFailed.connect(self._on_edit_failed)
         worker.playingChanged.connect(self._on_playing_changed)
         thread.started.connect(worker.run)
         self.worker, self.training_thread = worker, thread
@@ -91,6 +94,7 @@ class TrainingController(QObject):
         worker.set_speed(self._speed)
         worker.set_focus_layer(self._focus_layer)
         thread.start()
+        self.restarted.emit()
 
     def stop(self) -> bool:
         """Stop the worker and its thread; True when it ended within the timeout."""
@@ -104,6 +108,7 @@ class TrainingController(QObject):
             (worker.snapshotAvailable, self._on_snapshot_available),
             (worker.message, self._on_message),
             (worker.failed, self._on_failed),
+            (worker.editFailed, self._on_edit_failed),
             (worker.playingChanged, self._on_playing_changed),
         ):
             signal.disconnect(slot)
@@ -142,16 +147,13 @@ class TrainingController(QObject):
         if self.worker:
             self.worker.reset(same_initial=True)
 
-    def load_weights(self, weights: list[Any]) -> None:
-        """Weights from a project file, in ``get_weights()`` order; applied between steps."""
-        if self.worker:
-            self.worker.load_weights(weights)
-
-    @Slot(int, str, object, float)
-    def set_parameter(self, layer_index: int, kind: str, index: Any, value: float) -> None:
-        """A weight or bias typed in the diagram: applied between two steps."""
-        if self.worker:
-            self.worker.set_parameter(layer_index, kind, index, value)
+    def call(self, function: Callable[[TrainingSession], Any]) -> Any:
+        """``function(session)`` run between two training steps; its result."""
+        if self.worker is None:
+            raise RuntimeError("training has not started")
+        if not self.is_running:
+            return function(self.worker.session)
+        return self.worker.call(function)
 
     def set_run_options(self, epochs: int, patience: int) -> None:
         self._run_options = (int(epochs), int(patience))
@@ -178,10 +180,42 @@ class TrainingController(QObject):
         if self._views_drawn and self.worker is not None:
             self.worker.set_gui_busy(False)
 
-    @Slot(object, object)
-    def _on_spec_changed(self, _old: NetworkSpec, new: NetworkSpec) -> None:
+    @Slot(int, object)
+    def _on_edit_applied(self, key: int, edit: Edit) -> None:
         if self.worker:
-            self.worker.set_spec(new)
+            self.worker.apply_edit(key, edit)
+
+    @Slot(int)
+    def _on_edit_undone(self, key: int) -> None:
+        if self.worker:
+            self.worker.undo_edit(key)
+
+    @Slot(int)
+    def _on_edit_redone(self, key: int) -> None:
+        if self.worker:
+            self.worker.redo_edit(key)
+
+    @Slot(int, int)
+    def _on_edits_merged(self, key: int, later: int) -> None:
+        if self.worker:
+            self.worker.merge_edits(key, later)
+
+    @Slot(object)
+    def _on_edits_forgotten(self, keys: list[int]) -> None:
+        if self.worker:
+            self.worker.forget_edits(keys)
+
+    @Slot(int, str)
+    def _on_edit_failed(self, key: int, text: str) -> None:
+        """The worker could not apply edit ``key``: take it off the stack (the network
+        stays as it was) and say why."""
+        stack = self.document.undo_stack
+        index = stack.index() - 1
+        command = stack.command(index) if index >= 0 else None
+        if command is not None and getattr(command, "key", None) == key:
+            command.setObsolete(True)
+            stack.undo()
+        self.failed.emit(f"Could not make this change: {text}")
 
     @Slot()
     def _on_snapshot_available(self) -> None:

@@ -1,76 +1,178 @@
-"""The open network as an undoable document: the current spec plus its undo stack.
+"""The learner's work as an undoable document: the network spec, the data it trains on,
+and the undo stack of every edit.
 
-Every edit — from the diagram editor or a settings panel — is a :class:`SpecEdit` pushed
-on the stack; views mirror ``spec`` by listening to :attr:`NetworkDocument.specChanged`,
-so undo and redo need no view code.
+Every edit — a diagram drag, a panel change, a typed weight, a dataset switch — is one
+:class:`DocumentEdit` on the stack, checked against the data before it is accepted. The
+document does not hold weights: the training worker keeps the exact state before and after
+each edit under the edit's key (:class:`nnviz.live.workspace.Workspace`). The document
+tells it what happened through ``editApplied``/``editUndone``/``editRedone``/
+``editsMerged``/``editsForgotten``; views mirror ``spec`` and ``data`` by listening to
+``specChanged`` and ``dataChanged``, so undo and redo need no view code.
 """
 
 from __future__ import annotations
 
+import itertools
+
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from nnviz.data import PreparedData
 from nnviz.engine.spec import NetworkSpec
+from nnviz.engine.transition import Transition
+from nnviz.live.edits import EditRefused
+from nnviz.live.session import check_fits
+from nnviz.live.workspace import Edit
+
+_keys = itertools.count(1)
 
 
-class SpecEdit(QUndoCommand):
-    """Replace the document's spec; consecutive edits with the same ``merge_id`` (e.g. the
-    steps of one spin-box or slider interaction) merge into one undo entry."""
+class DocumentEdit(QUndoCommand):
+    """One undo entry. Consecutive edits with the same ``merge_id`` (the steps of one
+    spin-box or slider interaction) merge into one."""
 
     def __init__(
-        self, document: NetworkDocument, new_spec: NetworkSpec, text: str, merge_id: int = -1
+        self,
+        document: NetworkDocument,
+        text: str,
+        edit: Edit,
+        merge_id: int = -1,
     ) -> None:
         super().__init__(text)
+        self.key = next(_keys)
         self._document = document
-        self._old = document.spec
-        self._new = new_spec
+        self._edit = edit
+        self._old = (document.spec, document.data)
+        self._new = (edit.spec or document.spec, edit.data or document.data)
         self._merge_id = merge_id
+        self._applied = False
 
     def id(self) -> int:
         return self._merge_id
 
     def mergeWith(self, other: QUndoCommand) -> bool:
-        if not isinstance(other, SpecEdit) or other.id() != self.id() or self.id() == -1:
+        if not isinstance(other, DocumentEdit) or other.id() != self.id() or self.id() == -1:
             return False
         self._new = other._new
+        self._document.editsMerged.emit(self.key, other.key)
         return True
 
     def redo(self) -> None:
-        self._document._apply(self._new)
+        self._document._show(*self._new)
+        if self._applied:
+            self._document.editRedone.emit(self.key)
+        else:
+            self._applied = True
+            self._document.editApplied.emit(self.key, self._edit)
 
     def undo(self) -> None:
-        self._document._apply(self._old)
+        self._document._show(*self._old)
+        self._document.editUndone.emit(self.key)
 
 
 class NetworkDocument(QObject):
-    """Holds the one current :class:`NetworkSpec`. Emits ``specChanged(old, new)``."""
+    """The one current :class:`NetworkSpec` and :class:`PreparedData`, and their edits.
+
+    Signals: ``specChanged(old, new)``, ``dataChanged(data)``, ``refused(text)`` for an
+    edit that was not accepted; for the training worker ``editApplied(key, Edit)``,
+    ``editUndone(key)``, ``editRedone(key)``, ``editsMerged(key, later_key)`` and
+    ``editsForgotten(keys)``."""
 
     specChanged = Signal(object, object)
+    dataChanged = Signal(object)
+    refused = Signal(str)
+    editApplied = Signal(int, object)
+    editUndone = Signal(int)
+    editRedone = Signal(int)
+    editsMerged = Signal(int, int)
+    editsForgotten = Signal(object)
 
-    def __init__(self, spec: NetworkSpec | None = None, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        spec: NetworkSpec | None = None,
+        data: PreparedData | None = None,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self._spec = (spec or NetworkSpec()).validate()
+        self._data = data
         self.undo_stack = QUndoStack(self)
 
     @property
     def spec(self) -> NetworkSpec:
         return self._spec
 
-    def edit(self, new_spec: NetworkSpec, text: str, merge_id: int = -1) -> None:
-        """Validate ``new_spec`` (raising SpecError, leaving the document untouched) and
-        push it as one undoable edit."""
-        new_spec.validate()
+    @property
+    def data(self) -> PreparedData | None:
+        return self._data
+
+    def check(self, spec: NetworkSpec, data: PreparedData | None = None) -> None:
+        """Raise :class:`EditRefused` (or SpecError) when ``spec`` is invalid or cannot
+        train on the data."""
+        spec.validate()
+        data = data or self._data
+        if data is not None:
+            try:
+                check_fits(spec, data)
+            except ValueError as exc:
+                raise EditRefused(f"This change does not fit the data: {exc}.") from None
+
+    def edit(
+        self,
+        new_spec: NetworkSpec,
+        text: str,
+        merge_id: int = -1,
+        transition: Transition | None = None,
+    ) -> None:
+        """Check ``new_spec`` (raising EditRefused/SpecError, leaving everything as it
+        was) and push it as one undoable edit; ``transition`` says where the new layers'
+        weights come from (None: inferred)."""
+        self.check(new_spec)
         if new_spec == self._spec:
             return
-        self.undo_stack.push(SpecEdit(self, new_spec, text, merge_id))
+        self._push(DocumentEdit(self, text, Edit(spec=new_spec, transition=transition), merge_id))
 
-    def reset(self, spec: NetworkSpec) -> None:
-        """Replace the spec without undo history (a new or loaded project)."""
+    def edit_parameter(
+        self, layer_index: int, kind: str, index: tuple[int, ...], value: float
+    ) -> None:
+        """A weight (``kind="W"``, ``index=(input, unit)``) or bias (``"b"``, ``(unit,)``)
+        typed by the learner, as one undoable edit."""
+        name = f"{kind}{layer_index + 1}[{', '.join(str(i) for i in index)}]"
+        edit = Edit(parameter=(int(layer_index), kind, tuple(int(i) for i in index), float(value)))
+        self._push(DocumentEdit(self, f"Set {name} = {value:g}", edit))
+
+    def switch_data(self, data: PreparedData, spec: NetworkSpec, text: str) -> None:
+        """Train on ``data`` with ``spec`` (fitted to it), as one undoable edit."""
+        self.check(spec, data)
+        self._push(DocumentEdit(self, text, Edit(spec=spec, data=data)))
+
+    def reset(self, spec: NetworkSpec, data: PreparedData | None = None) -> None:
+        """Replace spec and data without undo history (a new or opened project)."""
+        forgotten = self._command_keys(0)
         self.undo_stack.clear()
-        self._apply(spec.validate())
+        if forgotten:
+            self.editsForgotten.emit(forgotten)
+        self._show(spec.validate(), data or self._data)
         self.undo_stack.setClean()
 
-    def _apply(self, spec: NetworkSpec) -> None:
+    def _push(self, command: DocumentEdit) -> None:
+        discarded = self._command_keys(self.undo_stack.index())
+        if discarded:
+            self.editsForgotten.emit(discarded)
+        self.undo_stack.push(command)
+
+    def _command_keys(self, start: int) -> list[int]:
+        stack = self.undo_stack
+        return [
+            command.key
+            for command in (stack.command(i) for i in range(start, stack.count()))
+            if isinstance(command, DocumentEdit)
+        ]
+
+    def _show(self, spec: NetworkSpec, data: PreparedData | None) -> None:
         old, self._spec = self._spec, spec
+        if data is not self._data:
+            self._data = data
+            self.dataChanged.emit(data)
         if old != spec:
             self.specChanged.emit(old, spec)

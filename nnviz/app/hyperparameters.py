@@ -31,7 +31,8 @@ from nnviz.engine.initializers import INITIALIZERS
 from nnviz.engine.losses import LOSSES
 from nnviz.engine.optimizers import OPTIMIZERS
 from nnviz.engine.schedules import SCHEDULES
-from nnviz.engine.spec import LayerSpec, NetworkSpec
+from nnviz.engine.spec import LayerSpec, NetworkSpec, SpecError
+from nnviz.live.edits import EditRefused
 
 LR_MIN_EXP, LR_MAX_EXP = -5, 1
 LR_TICKS_PER_DECADE = 100
@@ -391,7 +392,13 @@ class HyperparameterPanel(QWidget):
 
     # -- widgets -> spec ----------------------------------------------------------------
     def _edit(self, spec: NetworkSpec, text: str, merge: str | None = None) -> None:
-        self.document.edit(spec, text, _MERGE[merge] if merge else -1)
+        """Push one undoable edit; a refused one is said in the status bar and the panel
+        shows the network as it still is."""
+        try:
+            self.document.edit(spec, text, _MERGE[merge] if merge else -1)
+        except (EditRefused, SpecError) as exc:
+            self.document.refused.emit(str(exc))
+            self.show_spec(self.document.spec)
 
     def _set_lr(self, lr: float) -> None:
         spec = self.document.spec

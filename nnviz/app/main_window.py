@@ -12,12 +12,10 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-from PySide6.QtCore import QByteArray, QSettings, Qt, Slot
+from PySide6.QtCore import QByteArray, Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -28,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnviz.app.app_settings import settings
 from nnviz.app.controller import TrainingController
 from nnviz.app.dataset_panel import DatasetPanel
 from nnviz.app.diagram.panel import LayerPanel
@@ -40,11 +39,17 @@ from nnviz.app.plots.curves import TrainingCurvesView
 from nnviz.app.plots.images import ConfusionMatrixView, ImageGalleryView
 from nnviz.app.plots.layers import LayerStatsView
 from nnviz.app.plots.style import configure_pyqtgraph
+from nnviz.app.projects import (
+    ProjectFiles,
+    RecoveryBanner,
+    orphaned_recovery_files,
+    state_folder,
+)
 from nnviz.app.training_panel import TrainingPanel
 from nnviz.data import DataConfig, DatasetError, PreparedData, prepare
 from nnviz.engine.spec import NetworkSpec, SpecError
-from nnviz.io.project import SUFFIX, Project, ProjectError, load_project, save_project
 from nnviz.live import presets
+from nnviz.live.session import TrainingSession
 from nnviz.live.snapshot import TrainingSnapshot
 
 SETTINGS_VERSION = 1
@@ -55,9 +60,17 @@ MEDIUM_VIEW_S = 0.1
 SLOW_VIEW_S = 0.2
 
 
-def settings() -> QSettings:
-    """The app's settings; tests point ``NNVIZ_SETTINGS_ORG`` elsewhere."""
-    return QSettings(os.environ.get("NNVIZ_SETTINGS_ORG", "nnviz"), "nnviz")
+def _fitted_batch(spec: NetworkSpec, data: PreparedData) -> NetworkSpec:
+    """``spec`` with a batch no larger than the training set (full batch otherwise)."""
+    if spec.batch_size is not None and spec.batch_size > data.raw.train.n_samples:
+        return replace(spec, batch_size=None)
+    return spec
+
+
+def _data_name(config: DataConfig) -> str:
+    if config.kind == "points":
+        return str(config.name)
+    return "cat vs non-cat" if config.kind == "cat" else Path(str(config.path)).name
 
 
 class ErrorBanner(QWidget):
@@ -112,18 +125,20 @@ class MainWindow(QMainWindow):
             startup_error = f"{exc}\nShowing the spiral instead."
             config = presets.data_config()
             data = prepare(config)
-        self.data: PreparedData = data
         spec = presets.network_spec(config).for_task(data.input_dim, data.n_classes)
-        self.document = NetworkDocument(spec, self)
-        self.project_path: Path | None = None
+        spec = _fitted_batch(spec, data)
+        self.document = NetworkDocument(spec, data, self)
         self.controller = TrainingController(self.document, self)
+        self.projects = ProjectFiles(self)
 
         self.banner = ErrorBanner()
+        self.recovery_banner = RecoveryBanner(self.projects)
         self.diagram = NetworkDiagramView(self.document, self)
         centre = QWidget()
         centre_layout = QVBoxLayout(centre)
         centre_layout.setContentsMargins(0, 0, 0, 0)
         centre_layout.addWidget(self.banner)
+        centre_layout.addWidget(self.recovery_banner)
         centre_layout.addWidget(self.diagram, 1)
         self.setCentralWidget(centre)
 
@@ -167,7 +182,8 @@ class MainWindow(QMainWindow):
         self._restore_layout = restore_layout
         if restore_layout:
             self._restore_settings()
-        self._use_data(data)
+        self._show_data(data)
+        self.controller.start(TrainingSession(spec, data))
         if startup_error:
             self.banner.show_message(startup_error)
 
@@ -288,15 +304,7 @@ class MainWindow(QMainWindow):
     def _create_menus(self) -> None:
         bar = self.menuBar()
         self.file_menu = bar.addMenu("&File")
-        for text, shortcut, slot in (
-            ("&Open project…", QKeySequence.StandardKey.Open, self._choose_project_to_open),
-            ("&Save project", QKeySequence.StandardKey.Save, self._save),
-            ("Save project &as…", QKeySequence.StandardKey.SaveAs, self._choose_project_to_save),
-        ):
-            action = QAction(text, self)
-            action.setShortcut(shortcut)
-            action.triggered.connect(slot)
-            self.file_menu.addAction(action)
+        self.projects.add_actions(self.file_menu)
         self.file_menu.addSeparator()
         quit_action = QAction("Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -336,7 +344,9 @@ class MainWindow(QMainWindow):
         c.message.connect(self._on_message)
         c.failed.connect(self._on_failed)
         c.playingChanged.connect(self._on_playing_changed)
-        self.diagram.parameterEdited.connect(c.set_parameter)
+        self.diagram.parameterEdited.connect(self.document.edit_parameter)
+        self.document.refused.connect(self._on_refused)
+        self.document.dataChanged.connect(self._show_data)
         self.diagram.message.connect(self.statusBar().showMessage)
         self.dataset_panel.configChanged.connect(self.set_data_config)
         self.hyperparameters.runOptionsChanged.connect(c.set_run_options)
@@ -346,40 +356,33 @@ class MainWindow(QMainWindow):
         self.document.undo_stack.cleanChanged.connect(self._update_title)
 
     # -- data ---------------------------------------------------------------------------
+    @property
+    def data(self) -> PreparedData:
+        return self.document.data
+
     @Slot(object)
     def set_data_config(self, config: DataConfig) -> bool:
-        """Switch to the data ``config`` describes; on bad data keep everything as it was
-        and say what to do. Training restarts from fresh weights (the status bar says so)."""
+        """Switch to the data ``config`` describes, as one undoable edit that keeps the
+        weights that still fit; on bad data keep everything as it was and say what to do."""
         try:
             data = prepare(config)
-            self._adapted_spec(data).validate()
+            spec = _fitted_batch(self.document.spec.for_task(data.input_dim, data.n_classes), data)
+            self.document.switch_data(data, spec, f"Data: {_data_name(config)}")
         except (DatasetError, SpecError, ValueError, OSError) as exc:
             self.banner.show_message(f"Could not use this data: {exc}")
             self.dataset_panel.show_config(self.data.config)
             return False
         self.banner.hide()
-        self._use_data(data)
         self.statusBar().showMessage(
             f"New data: {data.raw.train.n_samples} training samples, {data.input_dim} inputs, "
-            f"{data.n_classes} classes — training was reset.",
+            f"{data.n_classes} classes — training starts again from step 0.",
             8000,
         )
         return True
 
-    def _adapted_spec(self, data: PreparedData) -> NetworkSpec:
-        """The document's network with its input, output and batch size fitted to ``data``."""
-        spec = self.document.spec
-        adapted = spec.for_task(data.input_dim, data.n_classes)
-        if spec.batch_size is not None and spec.batch_size > data.raw.train.n_samples:
-            adapted = replace(adapted, batch_size=None)
-        return adapted
-
-    def _use_data(self, data: PreparedData) -> None:
-        self.controller.stop()
-        self.data = data
-        adapted = self._adapted_spec(data)
-        if adapted != self.document.spec:
-            self.document.edit(adapted, "Adapt the network to the data")
+    @Slot(object)
+    def _show_data(self, data: PreparedData) -> None:
+        """Point every view at ``data`` (at start, on a switch, and on its undo)."""
         self.dataset_panel.show_config(data.config)
         self.dataset_panel.show_prepared(data)
         self.hyperparameters.set_training_size(data.raw.train.n_samples)
@@ -405,7 +408,6 @@ class MainWindow(QMainWindow):
         self.curves.clear()
         self.layer_stats_view.clear()
         self.activation_view.set_spec(self.document.spec)
-        self.controller.start(data)
 
     # -- snapshots and messages ---------------------------------------------------------
     @Slot(object)
@@ -427,6 +429,7 @@ class MainWindow(QMainWindow):
                 due.append((overdue, view))
         if due:
             self._draw(max(due, key=lambda item: item[0])[1], snapshot, now)
+        self.projects.note_step(snapshot.step)
         self.status_rate.setText(
             f"{snapshot.steps_per_second:,.0f} steps/s" if snapshot.playing else "paused"
         )
@@ -438,6 +441,10 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _on_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 10000)
+
+    @Slot(str)
+    def _on_refused(self, text: str) -> None:
         self.statusBar().showMessage(text, 10000)
 
     @Slot(str)
@@ -456,72 +463,37 @@ class MainWindow(QMainWindow):
             self.activation_view.set_spec(new)
 
     @Slot(bool)
-    # -- project files ------------------------------------------------------------------
-    def save_project_as(self, path: str | os.PathLike[str]) -> bool:
-        """Save the network, its latest weights and history and the data settings."""
-        snapshot = self.controller.latest
-        weights = None
-        history: dict[str, np.ndarray] = {}
-        if snapshot is not None and len(snapshot.weights) == len(self.document.spec.dense_layers):
-            weights = tuple(array for pair in snapshot.weights for array in pair)
-            history = {name: np.asarray(values) for name, values in snapshot.history.items()}
-        project = Project(
-            spec=self.document.spec,
-            weights=weights,
-            history=history,
-            data=self.data.config.to_dict(),
-        )
-        try:
-            saved = save_project(path, project)
-        except ProjectError as exc:
-            self.banner.show_message(f"Could not save: {exc}")
-            return False
-        self.project_path = saved
-        self.document.undo_stack.setClean()
-        self.setWindowTitle(f"{saved.name} — nnviz[*]")
-        self.statusBar().showMessage(f"Saved {saved}", 5000)
-        return True
+    # -- projects ---------------------------------------------------------------------
+    def run_settings(self) -> dict[str, int]:
+        """The training options a project keeps besides the network (JSON-able)."""
+        epochs, patience = self.hyperparameters.run_options
+        return {
+            "epochs": epochs,
+            "patience": patience,
+            "speed_index": self.training_panel.speed_slider.value(),
+        }
 
-    def open_project(self, path: str | os.PathLike[str]) -> bool:
-        """Open a project; a bad file changes nothing and the banner says why."""
-        try:
-            project = load_project(path)
-            config = DataConfig.from_dict(project.data)
-        except (ProjectError, DatasetError) as exc:
-            self.banner.show_message(f"Could not open the project: {exc}")
-            return False
-        if not self.set_data_config(config):
-            return False
-        self.document.reset(project.spec)
-        if project.weights is not None:
-            self.controller.load_weights(list(project.weights))
-        self.project_path = Path(path)
-        self.setWindowTitle(f"{self.project_path.name} — nnviz[*]")
-        self.statusBar().showMessage(f"Opened {path}", 5000)
-        return True
+    def start_session(self, session: TrainingSession, run_settings: dict[str, object]) -> None:
+        """Show and train ``session`` (an opened project) from where it stands; the undo
+        history starts anew."""
+        self.controller.stop()
+        self.document.reset(session.spec, session.data)
+        self._show_data(session.data)
+        for key, widget in (
+            ("epochs", self.hyperparameters.epochs_spin),
+            ("patience", self.hyperparameters.patience_spin),
+            ("speed_index", self.training_panel.speed_slider),
+        ):
+            value = run_settings.get(key)
+            if isinstance(value, int) and not isinstance(value, bool):
+                widget.setValue(value)
+        self.controller.start(session)
 
-    def _save(self) -> None:
-        if self.project_path is None:
-            self._choose_project_to_save()
-        else:
-            self.save_project_as(self.project_path)
-
-    def _choose_project_to_save(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Save project", f"network{SUFFIX}", f"nnviz projects (*{SUFFIX})"
-        )
-        if path:
-            self.save_project_as(path if path.endswith(SUFFIX) else path + SUFFIX)
-
-    def _choose_project_to_open(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Open project", "", f"nnviz projects (*{SUFFIX});;All files (*)"
-        )
-        if path:
-            self.open_project(path)
-
-    def _update_title(self, clean: bool) -> None:
-        self.setWindowModified(not clean)
+    def offer_recovery(self) -> None:
+        """Offer the newest recovery file a crashed nnviz left behind, if any."""
+        found = orphaned_recovery_files(state_folder() / "recovery")
+        if found:
+            self.recovery_banner.offer(found[0])
 
     def _show_shortcuts(self) -> None:
         actions = (
@@ -556,7 +528,11 @@ class MainWindow(QMainWindow):
         store.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.projects.may_discard("quitting"):
+            event.ignore()
+            return
         self.controller.stop()
+        self.projects.remove_recovery()
         if self._restore_layout:
             self.save_settings()
         super().closeEvent(event)

@@ -10,6 +10,7 @@ and emits ``snapshotAvailable`` only when the GUI has taken the previous one, at
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 import time
@@ -19,9 +20,11 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal, Slot
 
 from nnviz.engine import DivergenceError
-from nnviz.engine.spec import NetworkSpec
 from nnviz.live.session import TrainingSession
 from nnviz.live.snapshot import TrainingSnapshot
+from nnviz.live.workspace import Edit, Workspace
+
+logger = logging.getLogger(__name__)
 
 PUBLISH_RATE_HZ = 30.0
 # A snapshot of a big network (the cat images) costs milliseconds: publish less often then,
@@ -43,11 +46,12 @@ class TrainingWorker(QObject):
     snapshotAvailable = Signal()
     message = Signal(str)
     failed = Signal(str)
+    editFailed = Signal(int, str)
     playingChanged = Signal(bool)
 
     def __init__(self, session: TrainingSession) -> None:
         super().__init__()
-        self.session = session
+        self.workspace = Workspace(session)
         self._commands: queue.SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...]]] = (
             queue.SimpleQueue()
         )
@@ -91,15 +95,42 @@ class TrainingWorker(QObject):
         """New random weights, or (``same_initial``) the weights training started from."""
         self._send(self._reset, same_initial)
 
-    def set_spec(self, spec: NetworkSpec) -> None:
-        self._send(self._apply_spec, spec)
+    def apply_edit(self, key: int, edit: Edit) -> None:
+        """Apply an edit, keeping the exact states before and after it under ``key``."""
+        self._send(self._apply_edit, key, edit)
 
-    def load_weights(self, weights: list[Any]) -> None:
-        self._send(self._load_weights, weights)
+    def undo_edit(self, key: int) -> None:
+        self._send(self._restore_edit, key, True)
 
-    def set_parameter(self, layer_index: int, kind: str, index: Any, value: float) -> None:
-        """Set one weight (``kind="W"``, ``index=(row, col)``) or bias (``"b"``, unit)."""
-        self._send(self._set_parameter, layer_index, kind, index, value)
+    def redo_edit(self, key: int) -> None:
+        self._send(self._restore_edit, key, False)
+
+    def merge_edits(self, key: int, later: int) -> None:
+        self._send(self.workspace.merge, key, later)
+
+    def forget_edits(self, keys: list[int]) -> None:
+        self._send(self.workspace.forget, list(keys))
+
+    def call(self, function: Callable[[TrainingSession], Any], timeout: float = 10.0) -> Any:
+        """Run ``function(session)`` between two steps and return its result (blocks the
+        calling thread until then; re-raises its exception)."""
+        done = threading.Event()
+        outcome: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                outcome["value"] = function(self.session)
+            except Exception as exc:
+                outcome["error"] = exc
+            finally:
+                done.set()
+
+        self._send(run)
+        if not done.wait(timeout):
+            raise TimeoutError("the training thread did not answer in time")
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome.get("value")
 
     def set_run_options(self, epochs: int, patience: int) -> None:
         """Stop after ``epochs`` (0: run until paused); early stopping after ``patience``
@@ -131,6 +162,10 @@ class TrainingWorker(QObject):
             self._gui_idle.clear()
         else:
             self._gui_idle.set()
+
+    @property
+    def session(self) -> TrainingSession:
+        return self.workspace.session
 
     def take_snapshot(self) -> TrainingSnapshot | None:
         """The newest snapshot not taken yet (``None`` if there is none)."""
@@ -299,17 +334,23 @@ class TrainingWorker(QObject):
             else "Reset: new random weights; history cleared."
         )
 
-    def _apply_spec(self, spec: NetworkSpec) -> None:
-        for text in self.session.apply_spec(spec):
+    def _apply_edit(self, key: int, edit: Edit) -> None:
+        if edit.data is not None:
+            self._set_playing(False)
+        try:
+            messages = self.workspace.apply(key, edit)
+        except Exception as exc:
+            logger.exception("edit %s could not be applied", key)
+            self.editFailed.emit(key, str(exc))
+            return
+        for text in messages:
             self.message.emit(text)
 
-    def _load_weights(self, weights: list[Any]) -> None:
-        self._set_playing(False)
-        self.session.load_weights(weights)
-        self.message.emit("Loaded the project's weights; history starts again from them.")
-
-    def _set_parameter(self, layer_index: int, kind: str, index: Any, value: float) -> None:
-        self.session.set_parameter(layer_index, kind, index, value)
+    def _restore_edit(self, key: int, before: bool) -> None:
+        workspace = self.workspace
+        text = workspace.undo(key) if before else workspace.redo(key)
+        if text:
+            self.message.emit(text)
 
     def _set_run_options(self, epochs: int, patience: int) -> None:
         self._epochs_target = max(int(epochs), 0)

@@ -239,6 +239,11 @@ class Trainer:
             callback.model, callback.trainer = self.model, self
 
     @property
+    def batch_in_epoch(self) -> int:
+        """Batches done in the current epoch (0 right after an epoch ends)."""
+        return self._batch
+
+    @property
     def n_samples(self) -> int:
         return len(self._x)
 

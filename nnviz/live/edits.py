@@ -7,6 +7,7 @@ what is wrong and what to do instead. The view pushes the result with ``document
 from __future__ import annotations
 
 from nnviz.engine.spec import MAX_HIDDEN_LAYERS, MAX_UNITS, LayerSpec, NetworkSpec
+from nnviz.engine.transition import Transition
 
 DEFAULT_DROPOUT_RATE = 0.2
 
@@ -113,3 +114,51 @@ def set_layer_options(spec: NetworkSpec, index: int, **changes: object) -> Netwo
             "more. Change the hidden layers' activations instead."
         )
     return spec.with_layer(index, **changes)
+
+
+def inserted(n_layers: int, position: int) -> Transition:
+    """Where the layers come from after :func:`insert_layer` at ``position``."""
+    return Transition((*range(position), None, *range(position, n_layers)))
+
+
+def removed(n_layers: int, index: int) -> Transition:
+    """Where the layers come from after :func:`remove_layer` of ``index``."""
+    return Transition((*range(index), *range(index + 1, n_layers)))
+
+
+def moved(n_layers: int, index: int, position: int) -> Transition:
+    """Where the layers come from after :func:`move_layer` of ``index`` to ``position``."""
+    order = [i for i in range(n_layers) if i != index]
+    order.insert(max(0, min(position, n_layers - 2)), index)
+    return Transition(tuple(order))
+
+
+def layer_sources(
+    old: tuple[LayerSpec, ...], new: tuple[LayerSpec, ...]
+) -> tuple[int | None, ...] | None:
+    """For each layer of ``new``, the index of the ``old`` layer it comes from (None for a
+    new layer), guessed for an edit that did not say (a settings panel's): the same layers
+    changed in place, one layer inserted, one removed, or one moved. None when ``new`` is
+    none of these."""
+    n_old, n_new = len(old), len(new)
+    if n_new == n_old:
+        changed = sum(a != b for a, b in zip(old, new, strict=True))
+        same_kinds = all(a.kind == b.kind for a, b in zip(old, new, strict=True))
+        if changed <= 1 and same_kinds:
+            return tuple(range(n_new))
+        for i in range(n_old):
+            for j in range(n_new):
+                candidate = moved(n_old, i, j).layer_sources
+                if all(new[k] == old[source] for k, source in enumerate(candidate)):
+                    return candidate
+        return tuple(range(n_new)) if same_kinds else None
+    if n_new == n_old + 1:
+        for p in range(n_new):
+            if new[:p] == old[:p] and new[p + 1 :] == old[p:]:
+                return inserted(n_old, p).layer_sources
+        return None
+    if n_new == n_old - 1:
+        for p in range(n_old):
+            if new[:p] == old[:p] and new[p:] == old[p + 1 :]:
+                return removed(n_old, p).layer_sources
+    return None

@@ -3,13 +3,18 @@
 The worker thread owns a session: it calls :meth:`TrainingSession.step` while playing and
 :meth:`TrainingSession.snapshot` at the display rate. Everything expensive a view needs
 (the boundary grid, per-neuron grids, histograms, test predictions) is computed here, in
-the worker, from the same weights; the GUI thread only draws.
+the worker, from the same weights; the GUI thread only draws. Histories are
+:class:`DecimatedSeries`: bounded however long training runs.
+
+:meth:`TrainingSession.capture` and :meth:`TrainingSession.restore` save and put back the
+whole training state (weights, optimizer, counters, random states) bit for bit: undo,
+redo, "reset to start" and project files use them.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -17,10 +22,12 @@ import numpy as np
 from nnviz.data import PreparedData
 from nnviz.engine import EarlyStopping, Sequential, Trainer
 from nnviz.engine.spec import NetworkSpec
+from nnviz.engine.state import TrainingState
+from nnviz.engine.transition import Transition
+from nnviz.live.series import DecimatedSeries
 from nnviz.live.snapshot import (
     HISTORY_KEYS,
     Boundary,
-    GrowingBuffer,
     Histogram,
     TrainingSnapshot,
     readonly,
@@ -31,6 +38,50 @@ NEURON_STRIDE = 3  # neuron heatmaps are BOUNDARY_GRID / 3 = 32 pixels wide
 PREACTIVATION_SAMPLES = 256
 PREACTIVATION_BINS = 40
 SMOOTHING = 0.05  # weight of the newest step in the smoothed loss
+SERIES_NAMES = ("step_loss", "smoothed_loss", "grad_norms", *HISTORY_KEYS)
+
+
+@dataclass(frozen=True)
+class SessionState:
+    """The whole state of a session at one moment: the data it trains on and the
+    engine's exact training state (the histories are cut back to ``step`` on restore)."""
+
+    data: PreparedData
+    training: TrainingState
+    smoothed: float | None
+    #: what "reset to start" goes back to (arrays shared, never written in place)
+    initial_weights: tuple[np.ndarray, ...] = ()
+    #: the histories, kept only where cutting the current ones back cannot give them
+    #: (before a dataset switch, which starts the histories anew)
+    series: dict[str, dict[str, Any]] | None = None
+
+    @property
+    def step(self) -> int:
+        return int(self.training.values["trainer/step"])
+
+    @property
+    def epoch(self) -> int:
+        return int(self.training.values["trainer/epoch"])
+
+    @property
+    def nbytes(self) -> int:
+        return self.training.nbytes
+
+
+def check_fits(spec: NetworkSpec, data: PreparedData) -> None:
+    """ValueError saying what to do when ``spec`` cannot train on ``data``."""
+    if spec.input_dim != data.input_dim:
+        raise ValueError(
+            f"the network has {spec.input_dim} inputs but the data has {data.input_dim} "
+            "features per sample: keep the input layer as the data needs it, or pick "
+            "matching data"
+        )
+    wanted = 1 if data.n_classes == 2 else data.n_classes
+    if spec.output_units != wanted:
+        raise ValueError(
+            f"the output layer has {spec.output_units} units but {data.n_classes} classes "
+            f"need {wanted}: keep the output layer as the task needs it, or pick matching data"
+        )
 
 
 class TrainingSession:
@@ -39,45 +90,21 @@ class TrainingSession:
     Raises ``ValueError`` (with what to do) when ``spec`` does not fit ``data``."""
 
     def __init__(self, spec: NetworkSpec, data: PreparedData) -> None:
-        self.data = data
-        self._grid_points: np.ndarray | None = None
-        if data.bounds is not None and data.config.kind == "points":
-            x0, x1, y0, y1 = data.bounds
-            xs = np.linspace(x0, x1, BOUNDARY_GRID)
-            ys = np.linspace(y0, y1, BOUNDARY_GRID)
-            gx, gy = np.meshgrid(xs, ys)  # rows along x2, so the image is row-major
-            self._grid_raw = np.column_stack([gx.ravel(), gy.ravel()])
-        else:
-            self._grid_raw = None
-        self.initial_weights: list[np.ndarray] = []
         self.early_stopping: EarlyStopping | None = None
-        self._build(spec, weights=None)
+        self._patience = 0
+        self._use_data(data, spec)
+        self.initial_weights = self.model.get_weights()
 
     # -- construction -------------------------------------------------------------------
     def check_fits(self, spec: NetworkSpec) -> None:
-        data = self.data
-        if spec.input_dim != data.input_dim:
-            raise ValueError(
-                f"the network has {spec.input_dim} inputs but the data has {data.input_dim} "
-                "features per sample: redo the change, or pick matching data"
-            )
-        wanted = 1 if data.n_classes == 2 else data.n_classes
-        if spec.output_units != wanted:
-            raise ValueError(
-                f"the output layer has {spec.output_units} units but {data.n_classes} classes "
-                f"need {wanted}: redo the change, or pick matching data"
-            )
+        check_fits(spec, self.data)
 
-    def _build(self, spec: NetworkSpec, weights: list[np.ndarray] | None) -> None:
-        self.check_fits(spec)
+    def _use_data(self, data: PreparedData, spec: NetworkSpec) -> None:
+        """Build a fresh model and trainer for ``spec`` on ``data``; histories emptied."""
+        check_fits(spec, data)
         model = Sequential.from_config(spec)
-        if weights is not None:
-            model.set_weights(weights)
-        self.spec = spec
-        self.model = model
-        data = self.data
         validation = None if data.x_val is None else (data.x_val, data.y_val)
-        self.trainer = Trainer(
+        trainer = Trainer(
             model,
             data.x_train,
             data.y_train,
@@ -86,27 +113,39 @@ class TrainingSession:
             seed=spec.seed,
             validation_data=validation,
         )
-        self.initial_weights = [w.copy() for w in model.get_weights()]
-        self._grid = (
-            None
-            if self._grid_raw is None
-            else np.ascontiguousarray(data.encode(self._grid_raw), dtype=np.float32)
-        )
+        self.data, self.spec, self.model, self.trainer = data, spec, model, trainer
+        if data.bounds is not None and data.config.kind == "points":
+            x0, x1, y0, y1 = data.bounds
+            gx, gy = np.meshgrid(
+                np.linspace(x0, x1, BOUNDARY_GRID), np.linspace(y0, y1, BOUNDARY_GRID)
+            )  # rows along x2, so the image is row-major
+            grid = data.encode(np.column_stack([gx.ravel(), gy.ravel()]))
+            self._grid: np.ndarray | None = np.ascontiguousarray(grid, dtype=np.float32)
+        else:
+            self._grid = None
+        self._prepare_inputs()
+        self._clear_history()
+        self.set_patience(self._patience)
+
+    def _prepare_inputs(self) -> None:
+        """The test and sample inputs cast for the model (again after a dtype change)."""
+        data, model = self.data, self.model
         self._x_test = None if data.x_test is None else model.prepare(data.x_test)[0]
         self._x_sample = model.prepare(data.x_train[:PREACTIVATION_SAMPLES])[0]
-        self.step_losses = GrowingBuffer()
-        self.smoothed_losses = GrowingBuffer()
-        self.history = {key: GrowingBuffer() for key in HISTORY_KEYS}
-        self.grad_norms = GrowingBuffer(width=len(spec.dense_layers))
-        self.grad_norm_steps = GrowingBuffer()
-        self._batch_in_epoch = 0
+
+    def _clear_history(self) -> None:
+        self.series = {
+            "step_loss": DecimatedSeries(),
+            "smoothed_loss": DecimatedSeries(),
+            "grad_norms": DecimatedSeries(width=len(self.spec.dense_layers)),
+            **{key: DecimatedSeries() for key in HISTORY_KEYS},
+        }
         self._smooth: float | None = None
-        self.set_patience(self.early_stopping.patience if self.early_stopping else 0)
 
     # -- state --------------------------------------------------------------------------
     @property
     def step_count(self) -> int:
-        return len(self.step_losses)
+        return int(self.trainer.step)
 
     @property
     def epoch(self) -> int:
@@ -121,16 +160,20 @@ class TrainingSession:
     @property
     def batch_in_epoch(self) -> int:
         """Batches done in the current epoch (0 right after an epoch ends)."""
-        return self._batch_in_epoch
+        return int(self.trainer.batch_in_epoch)
+
+    @property
+    def patience(self) -> int:
+        return self._patience
 
     def set_patience(self, patience: int) -> None:
         """Early stopping on the validation loss after ``patience`` epochs without
         improvement (0: off), with the engine's :class:`EarlyStopping`."""
+        self._patience = max(int(patience), 0)
         callbacks = [c for c in self.trainer.callbacks if c is not self.early_stopping]
         self.early_stopping = None
-        if patience > 0 and self.data.x_val is not None:
-            self.early_stopping = EarlyStopping(patience=patience)
-            self.early_stopping.model, self.early_stopping.trainer = self.model, self.trainer
+        if self._patience > 0 and self.data.x_val is not None:
+            self.early_stopping = EarlyStopping(patience=self._patience)
             callbacks.append(self.early_stopping)
         self.trainer.callbacks = callbacks
 
@@ -147,45 +190,130 @@ class TrainingSession:
             f"for {waited} epochs."
         )
 
+    def capture(self, with_series: bool = False) -> SessionState:
+        """The exact state now (copies; training on does not change it); the histories
+        too with ``with_series``."""
+        series = None
+        if with_series:
+            series = {name: s.get_state() for name, s in self.series.items()}
+        return SessionState(
+            self.data, self.trainer.get_state(), self._smooth, tuple(self.initial_weights), series
+        )
+
+    def restore(self, state: SessionState) -> None:
+        """Put back ``state`` bit for bit; histories are cut back to its step and epoch.
+        Raises ValueError (nothing changed) when the state does not fit."""
+        if state.data is not self.data:
+            self._use_data(state.data, state.training.spec)
+        self.trainer.set_state(state.training)
+        self.spec = state.training.spec
+        self._prepare_inputs()
+        if state.series is not None:
+            self.series = {
+                name: DecimatedSeries.from_state(saved) for name, saved in state.series.items()
+            }
+        for name, history in self.series.items():
+            history.truncate(state.epoch if name in HISTORY_KEYS else state.step)
+        if self.series["grad_norms"].width != len(self.spec.dense_layers):
+            self.series["grad_norms"] = DecimatedSeries(width=len(self.spec.dense_layers))
+        self._smooth = state.smoothed
+
     # -- training -----------------------------------------------------------------------
     def step(self) -> float:
-        """Train one mini-batch; at an epoch's end, record its metrics."""
+        """Train one mini-batch; record its loss and gradient norms, and at an epoch's end
+        the epoch's metrics."""
         result = self.trainer.train_step()
         loss = float(result.loss)
+        step = result.step
         smooth = self._smooth
         smooth = loss if smooth is None else smooth + SMOOTHING * (loss - smooth)
         self._smooth = smooth
-        self.step_losses.append(loss)
-        self.smoothed_losses.append(smooth)
-        self._batch_in_epoch += 1
+        series = self.series
+        series["step_loss"].append(step, loss)
+        series["smoothed_loss"].append(step, smooth)
+        series["grad_norms"].append(
+            step, [math.sqrt(np.dot(d.dW.ravel(), d.dW.ravel())) for d in self.model.dense_layers]
+        )
         if result.epoch_finished:
-            self._batch_in_epoch = 0
             logs = self.trainer.last_logs
-            for key, buffer in self.history.items():
-                buffer.append(logs.get(key, math.nan))
+            for key in HISTORY_KEYS:
+                series[key].append(result.epoch, logs.get(key, math.nan))
         return loss
 
     def reset(self, same_initial: bool = False) -> None:
-        """Fresh random weights (or the weights this run started from); history cleared."""
+        """Start again from step 0 with fresh random weights, or (``same_initial``) with
+        the weights this run started from; histories cleared."""
         if same_initial:
             weights = self.initial_weights
         else:
             seed = int(np.random.SeedSequence().entropy % 2**32)
             weights = Sequential.from_config(replace(self.spec, seed=seed)).get_weights()
-        self._build(self.spec, weights)
+        self.start_from(weights)
 
-    def load_weights(self, weights: list[np.ndarray]) -> None:
-        """Start over from ``weights`` (a saved project's): they become the initial weights."""
-        self._build(self.spec, [np.array(w) for w in weights])
+    def start_from(
+        self, weights: list[np.ndarray], initial_weights: list[np.ndarray] | None = None
+    ) -> None:
+        """Start again from step 0 with ``weights``; "reset to start" goes back to
+        ``initial_weights`` (default: ``weights``). Raises ValueError (nothing changed)."""
+        probe = Sequential.from_config(self.spec)
+        probe.set_weights(weights)
+        if initial_weights is not None:
+            probe.set_weights(initial_weights)
+        self._use_data(self.data, self.spec)
+        self.model.set_weights(weights)
+        self.initial_weights = [np.array(w, copy=True) for w in initial_weights or weights]
 
-    def apply_spec(self, spec: NetworkSpec) -> list[str]:
-        """Make the model match ``spec`` keeping what it learned; returns what changed."""
-        self.check_fits(spec)
-        messages = self.model.apply_spec(spec)
-        if _shape(spec) != _shape(self.spec):
-            self.grad_norms = GrowingBuffer(width=len(spec.dense_layers))
-            self.grad_norm_steps = GrowingBuffer()
+    def set_data(self, data: PreparedData, spec: NetworkSpec) -> None:
+        """Train on ``data`` from step 0 with ``spec`` (fitted to it): the weights that
+        still fit are kept (a new input or output size re-initializes that layer)."""
+        check_fits(spec, data)
+        model = Sequential.from_config(self.spec)
+        model.set_weights(self.model.get_weights())
+        model.apply_spec(spec)
+        self.data = data
         self.spec = spec
+        self.start_from(model.get_weights())
+
+    def load(self, state: TrainingState, initial_weights: list[np.ndarray]) -> None:
+        """Continue exactly from a saved ``state`` (a project's); ``initial_weights`` are
+        what "reset to start" goes back to. Raises ValueError (nothing changed)."""
+        Sequential.from_config(state.spec).set_weights(initial_weights)
+        self.restore(SessionState(self.data, state, None))
+        self._clear_history()
+        self.initial_weights = [np.array(w, copy=True) for w in initial_weights]
+
+    @property
+    def smoothed_loss(self) -> float | None:
+        return self._smooth
+
+    def restore_series(
+        self, series: dict[str, DecimatedSeries], smoothed_loss: float | None
+    ) -> None:
+        """Put back saved histories (a project's). Raises ValueError when one does not
+        fit the network."""
+        norms = series.get("grad_norms")
+        if norms is not None and norms.width != len(self.spec.dense_layers):
+            raise ValueError(
+                f"the gradient-norm history has {norms.width} columns for "
+                f"{len(self.spec.dense_layers)} layers"
+            )
+        if smoothed_loss is not None and not isinstance(smoothed_loss, int | float):
+            raise ValueError(f"the smoothed loss must be a number, got {smoothed_loss!r}")
+        self.series.update(series)
+        self._smooth = smoothed_loss
+
+    def apply_spec(self, spec: NetworkSpec, transition: Transition | None = None) -> list[str]:
+        """Make the model match ``spec`` keeping what it learned; returns what changed.
+        The weights "reset to start" goes back to follow the same edit."""
+        self.check_fits(spec)
+        old_spec = self.spec
+        messages = self.model.apply_spec(spec, transition)
+        self.spec = spec
+        if len(spec.dense_layers) != len(old_spec.dense_layers):
+            self.series["grad_norms"] = DecimatedSeries(width=len(spec.dense_layers))
+        if spec.dtype != old_spec.dtype:
+            self._prepare_inputs()
+        self.initial_weights = _edited_weights(old_spec, self.initial_weights, spec, transition)
         return messages
 
     def set_parameter(self, layer_index: int, kind: str, index: Any, value: float) -> None:
@@ -198,7 +326,13 @@ class TrainingSession:
         if kind not in ("W", "b"):
             raise ValueError(f"kind must be 'W' or 'b', got {kind!r}")
         target = getattr(layers[layer_index], kind)
-        target[tuple(np.atleast_1d(index))] = value
+        position = tuple(np.atleast_1d(index))
+        if len(position) != target.ndim or not all(
+            0 <= p < n for p, n in zip(position, target.shape, strict=True)
+        ):
+            raise ValueError(f"{kind}{layer_index + 1} has no entry {position}")
+        target[position] = value
+        self.model.set_weights(self.model.get_weights())  # the divergence backup follows
 
     # -- snapshots ----------------------------------------------------------------------
     def snapshot(
@@ -213,9 +347,13 @@ class TrainingSession:
         dense = model.dense_layers
         focus = min(max(focus_layer, 0), len(dense) - 1)
         stats = tuple(model.layer_stats())
-        if stats and len(stats) == len(self.spec.dense_layers):
-            self.grad_norms.append(np.array([s.grad_norm for s in stats]))
-            self.grad_norm_steps.append(self.step_count)
+        series = self.series
+        epochs, history = {}, {}
+        for key in HISTORY_KEYS:
+            epochs[key], history[key] = series[key].view()
+        loss_steps, step_losses = series["step_loss"].view()
+        smoothed_steps, smoothed_losses = series["smoothed_loss"].view()
+        grad_norm_steps, grad_norms = series["grad_norms"].view()
         sample_trace = model.forward_trace(self._x_sample)
         z = sample_trace[focus].z
         boundary = neuron_grids = None
@@ -233,13 +371,16 @@ class TrainingSession:
             steps_per_second=steps_per_second,
             playing=playing,
             learning_rate=float(model.optimizer.current_learning_rate),
-            history={key: buffer.view() for key, buffer in self.history.items()},
-            step_losses=self.step_losses.view(),
-            smoothed_losses=self.smoothed_losses.view(),
+            history=history,
+            history_epochs=epochs,
+            step_losses=step_losses,
+            loss_steps=loss_steps,
+            smoothed_losses=smoothed_losses,
+            smoothed_steps=smoothed_steps,
             weights=tuple((readonly(d.W), readonly(d.b)) for d in dense),
             layer_stats=stats,
-            grad_norms=self.grad_norms.view(),
-            grad_norm_steps=self.grad_norm_steps.view(),
+            grad_norms=grad_norms,
+            grad_norm_steps=grad_norm_steps,
             activation_hists=tuple(Histogram(s.histogram, s.bin_edges) for s in stats),
             focus_layer=focus,
             activation=dense[focus].activation.name,
@@ -299,5 +440,15 @@ def _histogram(values: np.ndarray) -> Histogram:
     return Histogram(readonly(counts.astype(np.float64)), readonly(edges))
 
 
-def _shape(spec: NetworkSpec) -> tuple[int, ...]:
-    return tuple(layer.units for layer in spec.dense_layers)
+def _edited_weights(
+    old_spec: NetworkSpec,
+    weights: list[np.ndarray],
+    spec: NetworkSpec,
+    transition: Transition | None,
+) -> list[np.ndarray]:
+    """``weights`` of ``old_spec`` carried through the edit to ``spec`` by the engine's
+    weight-keeping rules (new neurons get fresh initial values)."""
+    model = Sequential.from_config(old_spec)
+    model.set_weights(weights)
+    model.apply_spec(spec, transition)
+    return model.get_weights()

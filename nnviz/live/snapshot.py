@@ -1,8 +1,8 @@
 """Immutable snapshots of training, made in the worker thread and drawn by the views.
 
-A snapshot holds copies (weights, grids) or read-only views of history buffers that are
-never written again where the view looks (:class:`GrowingBuffer` only appends, and
-``clear`` allocates a new array), so the GUI thread can read it while the worker trains on.
+A snapshot holds copies (weights, grids) or read-only views of history series that are
+never written again where the view looks (see :class:`~nnviz.live.series.DecimatedSeries`),
+so the GUI thread can read it while the worker trains on.
 """
 
 from __future__ import annotations
@@ -14,40 +14,6 @@ from typing import Any
 import numpy as np
 
 HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
-
-
-class GrowingBuffer:
-    """An append-only float buffer that doubles its capacity when full.
-
-    ``view()`` returns a read-only view of the filled rows; later appends never touch
-    those rows, and ``clear()`` starts a fresh array, so handed-out views stay valid.
-    """
-
-    def __init__(self, width: int | None = None, capacity: int = 1024) -> None:
-        self._width = width
-        self._capacity = capacity
-        self.clear()
-
-    def clear(self) -> None:
-        shape = (self._capacity,) if self._width is None else (self._capacity, self._width)
-        self._data = np.full(shape, np.nan, dtype=np.float64)
-        self._size = 0
-
-    def __len__(self) -> int:
-        return self._size
-
-    def append(self, value: float | np.ndarray) -> None:
-        if self._size == len(self._data):
-            grown = np.full((2 * len(self._data), *self._data.shape[1:]), np.nan)
-            grown[: self._size] = self._data[: self._size]
-            self._data = grown
-        self._data[self._size] = value
-        self._size += 1
-
-    def view(self) -> np.ndarray:
-        out = self._data[: self._size]
-        out.flags.writeable = False
-        return out
 
 
 @dataclass(frozen=True)
@@ -75,8 +41,10 @@ class TrainingSnapshot:
     """Everything the views need to draw one moment of training.
 
     ``epoch`` counts completed epochs; ``history`` holds per-epoch arrays named in
-    :data:`HISTORY_KEYS` (NaN where there is no validation split). ``step_losses`` is the
-    loss of every step, ``smoothed_losses`` its exponential moving average. ``weights`` is
+    :data:`HISTORY_KEYS` (NaN where there is no validation split) at the epoch numbers
+    ``history_epochs[key]`` (1-based). ``step_losses`` is the loss of the steps numbered
+    ``loss_steps`` (1-based; long runs keep old steps decimated, min and max kept),
+    ``smoothed_losses`` its exponential moving average at ``smoothed_steps``. ``weights`` is
     a copy of ``(W, b)`` per dense layer. ``grad_norms`` has one row per recorded step
     (``grad_norm_steps``) and one column per dense layer. ``neuron_grids`` (2D data) holds
     per dense layer a float32 ``(units, g, g)`` array of each neuron's output over the
@@ -94,8 +62,11 @@ class TrainingSnapshot:
     playing: bool = False
     learning_rate: float = 0.0
     history: Mapping[str, np.ndarray] = field(default_factory=dict)
+    history_epochs: Mapping[str, np.ndarray] = field(default_factory=dict)
     step_losses: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    loss_steps: np.ndarray = field(default_factory=lambda: np.zeros(0))
     smoothed_losses: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    smoothed_steps: np.ndarray = field(default_factory=lambda: np.zeros(0))
     weights: tuple[tuple[np.ndarray, np.ndarray], ...] = ()
     layer_stats: tuple[Mapping[str, Any], ...] = ()
     grad_norms: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))

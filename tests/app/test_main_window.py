@@ -211,14 +211,11 @@ def test_switching_data_restarts_training_and_bad_data_keeps_everything(
         lambda: window.controller.latest is not None and latest(window).epoch == 1,
         timeout=TIMEOUT_MS,
     )
-    old_thread = window.controller.training_thread
     circle = window.dataset_panel.source_combo.findData("circle")
     window.dataset_panel.source_combo.setCurrentIndex(circle)
     qtbot.waitUntil(lambda: window.data.config.name == "circle", timeout=TIMEOUT_MS)
-    assert old_thread.isFinished()
-    qtbot.waitUntil(lambda: window.controller.latest is not None, timeout=TIMEOUT_MS)
-    assert latest(window).step == 0
-    assert "reset" in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: latest(window).step == 0, timeout=TIMEOUT_MS)
+    assert "step 0" in window.statusBar().currentMessage()
 
     before = window.data
     spec_before = window.document.spec
@@ -415,21 +412,21 @@ def test_three_classes_train_a_softmax_output_and_colour_the_plane(qtbot, make_w
     assert snapshot.confusion.shape == (3, 3)
 
 
-def test_undo_into_a_network_that_does_not_fit_the_data_explains(qtbot, make_window):
+def test_undoing_a_data_change_brings_the_data_back_with_its_network(qtbot, make_window):
     window = make_window()
     config = replace(window.data.config, features=("x1", "x2", "x1^2"))
     assert window.set_data_config(config)
     assert window.document.spec.input_dim == 3
-    qtbot.waitUntil(lambda: window.controller.latest is not None, timeout=TIMEOUT_MS)
-    model = window.controller.session.model
-    window.undo_action.trigger()  # back to the 2-input network
-    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=TIMEOUT_MS)
-    text = window.banner.label.text()
-    assert "2 inputs" in text and "3 features" in text and "redo" in text
-    assert window.controller.session.model is model  # nothing lost
+    qtbot.waitUntil(lambda: latest(window).weights[0][0].shape == (3, 8), timeout=TIMEOUT_MS)
+    window.undo_action.trigger()
+    assert window.data.config.features == ("x1", "x2") and window.document.spec.input_dim == 2
+    assert window.dataset_panel.feature_checks["x1^2"].isChecked() is False
+    qtbot.waitUntil(lambda: latest(window).weights[0][0].shape == (2, 8), timeout=TIMEOUT_MS)
     window.redo_action.trigger()
+    assert window.data.config.features == config.features
     click(qtbot, window, "step_batch")
     qtbot.waitUntil(lambda: latest(window).step == 1, timeout=TIMEOUT_MS)
+    assert latest(window).weights[0][0].shape == (3, 8)
 
 
 def test_layer_dock_edits_the_selected_layer_and_refusals_reach_the_status_bar(qtbot, make_window):
@@ -459,12 +456,12 @@ def test_save_and_open_project_restores_network_data_and_weights(qtbot, make_win
     )
     assert window.isWindowModified()
     path = tmp_path / "lesson.nnviz"
-    assert window.save_project_as(path)
+    assert window.projects.save_as(path)
     assert not window.isWindowModified()
     saved = [w.copy() for pair in window.controller.latest.weights for w in pair]
 
     other = make_window()
-    assert other.open_project(path)
+    assert other.projects.open(path)
     assert other.document.spec == window.document.spec
     assert other.data.config == window.data.config
     qtbot.waitUntil(
@@ -483,6 +480,6 @@ def test_opening_a_broken_project_changes_nothing(qtbot, make_window, tmp_path):
     before = window.document.spec
     broken = tmp_path / "broken.nnviz"
     broken.write_text("not a project")
-    assert not window.open_project(broken)
+    assert not window.projects.open(broken)
     assert window.document.spec == before
     assert "not an nnviz project" in window.banner.label.text()

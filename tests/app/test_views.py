@@ -20,27 +20,7 @@ from nnviz.data import prepare
 from nnviz.engine.optimizers import OPTIMIZERS
 from nnviz.live import presets
 from nnviz.live.session import BOUNDARY_GRID, NEURON_STRIDE, TrainingSession
-from nnviz.live.snapshot import Boundary, GrowingBuffer, TrainingSnapshot
-
-
-def test_growing_buffer_doubles_and_handed_out_views_never_change():
-    buffer = GrowingBuffer(capacity=2)
-    buffer.append(1.0)
-    first = buffer.view()
-    for value in (2.0, 3.0, 4.0, 5.0):
-        buffer.append(value)
-    np.testing.assert_array_equal(buffer.view(), [1, 2, 3, 4, 5])
-    np.testing.assert_array_equal(first, [1.0])
-    with pytest.raises(ValueError):
-        buffer.view()[0] = 9.0
-    kept = buffer.view()
-    buffer.clear()
-    buffer.append(7.0)
-    np.testing.assert_array_equal(kept, [1, 2, 3, 4, 5])
-    wide = GrowingBuffer(width=3, capacity=1)
-    wide.append(np.array([1.0, 2.0, 3.0]))
-    wide.append(np.array([4.0, 5.0, 6.0]))
-    assert wide.view().shape == (2, 3)
+from nnviz.live.snapshot import Boundary, TrainingSnapshot
 
 
 def test_boundary_image_probability_discretized_and_multiclass():
@@ -88,13 +68,17 @@ def _history_snapshot() -> TrainingSnapshot:
         "val_accuracy": np.array([0.5, 0.625, 0.75]),
     }
     steps = np.linspace(1.0, 0.3, 12)
+    numbers = np.arange(1, 13)
     return TrainingSnapshot(
         step=12,
         epoch=3,
         batches_per_epoch=4,
         history=history,
+        history_epochs={key: np.arange(1, 4) for key in history},
         step_losses=steps,
+        loss_steps=numbers,
         smoothed_losses=steps,
+        smoothed_steps=numbers,
     )
 
 
@@ -258,7 +242,7 @@ def test_session_reset_to_initial_weights_and_fresh_weights():
     session.reset(same_initial=True)
     for a, b in zip(session.model.get_weights(), initial, strict=True):
         np.testing.assert_array_equal(a, b)
-    assert session.step_count == 0 and len(session.history["loss"]) == 0
+    assert session.step_count == 0 and len(session.series["loss"]) == 0
     session.reset()
     assert not np.allclose(session.model.get_weights()[0], initial[0])
     with pytest.raises(ValueError, match="inputs"):

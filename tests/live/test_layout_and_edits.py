@@ -121,3 +121,19 @@ def test_tall_columns_are_drawn_tighter():
     assert cols[1].neuron_y(1) - cols[1].neuron_y(0) == layout.COMPACT_PITCH
     assert cols[2].neuron_y(1) - cols[2].neuron_y(0) == layout.NEURON_PITCH
     assert cols[1].bottom - cols[1].top == 19 * layout.COMPACT_PITCH + 2 * layout.NEURON_RADIUS
+
+
+def test_layer_sources_follow_inserts_removals_and_moves():
+    spec = spec_of(LayerSpec(units=5), DROP, LayerSpec(units=3), OUT)
+    layers = spec.layers
+    assert edits.layer_sources(layers, edits.resize_layer(spec, 0, 7).layers) == (0, 1, 2, 3)
+    inserted = edits.insert_layer(spec, 2, "dense").layers
+    assert edits.layer_sources(layers, inserted) == (0, 1, None, 2, 3)
+    assert edits.layer_sources(layers, edits.remove_layer(spec, 1).layers) == (0, 2, 3)
+    moved = edits.move_layer(spec, 0, 2).layers
+    assert moved[2] == layers[0]
+    assert edits.layer_sources(layers, moved) == (1, 2, 0, 3)
+    assert edits.layer_sources(layers, (OUT,)) is None
+    two_dense = spec_of(LayerSpec(units=5), LayerSpec(units=3), OUT)
+    swapped = edits.move_layer(two_dense, 0, 1).layers
+    assert edits.layer_sources(two_dense.layers, swapped) == (1, 0, 2)

@@ -101,6 +101,7 @@ class InsertMode(Mode, _MarkerMixin):
                 lambda spec: edits.insert_layer(spec, position, self.kind),
                 f"Insert {title} layer",
                 select_spec_index=position,
+                transition=edits.inserted(len(self.view.document.spec.layers), position),
             )
 
     def cancel(self) -> None:
@@ -150,6 +151,9 @@ class MoveLayerMode(Mode, _MarkerMixin):
                 lambda spec: edits.move_layer(spec, self.spec_index, position),
                 "Move layer",
                 select_spec_index=position,
+                transition=edits.moved(
+                    len(self.view.document.spec.layers), self.spec_index, position
+                ),
             )
 
     def cancel(self) -> None:

@@ -36,6 +36,7 @@ from nnviz.app.diagram.items import ButtonItem, HandleItem, NeuronItem, PaletteC
 from nnviz.app.diagram.scene import NetworkScene
 from nnviz.app.document import NetworkDocument
 from nnviz.engine.spec import NetworkSpec, SpecError
+from nnviz.engine.transition import Transition
 from nnviz.live import edits
 from nnviz.live.layout import format_value
 
@@ -168,14 +169,16 @@ class NetworkDiagramView(QGraphicsView):
         text: str,
         select_spec_index: int | None = None,
         merge_id: int = -1,
+        transition: Transition | None = None,
     ) -> bool:
-        """Push ``make(spec)`` as one undoable edit (``merge_id`` as in ``document.edit``),
-        selecting ``select_spec_index``; show the reason when the edit is refused."""
+        """Push ``make(spec)`` as one undoable edit (``merge_id`` and ``transition`` as in
+        ``document.edit``), selecting ``select_spec_index``; show the reason when the edit
+        is refused."""
         try:
             new_spec = make(self.document.spec)
             if select_spec_index is not None:
                 self.selected_spec_index = select_spec_index
-            self.document.edit(new_spec, text, merge_id)
+            self.document.edit(new_spec, text, merge_id, transition)
         except (edits.EditRefused, SpecError) as exc:
             self.show_message(str(exc))
             return False
@@ -188,6 +191,7 @@ class NetworkDiagramView(QGraphicsView):
             lambda spec: edits.remove_layer(spec, spec_index),
             f"Remove {'dropout' if not layers[spec_index].is_dense() else 'dense'} layer",
             select_spec_index=following,
+            transition=edits.removed(len(layers), spec_index),
         )
 
     def resize_layer(self, spec_index: int, units: int) -> bool:
@@ -502,6 +506,7 @@ class NetworkDiagramView(QGraphicsView):
             lambda spec: edits.insert_layer(spec, position, kind),
             f"Insert {kind} layer",
             select_spec_index=position,
+            transition=edits.inserted(len(spec.layers), position),
         )
 
     def _remove_selected(self) -> None:
@@ -582,6 +587,7 @@ class NetworkDiagramView(QGraphicsView):
                     lambda spec: edits.insert_layer(spec, spec_index + 1, k),
                     f"Insert {k} layer",
                     select_spec_index=spec_index + 1,
+                    transition=edits.inserted(len(self.document.spec.layers), spec_index + 1),
                 )
             )
         delete = menu.addAction("Remove layer (Delete)")

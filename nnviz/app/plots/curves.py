@@ -73,7 +73,7 @@ class TrainingCurvesView(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.graphics, 1)
         self._snapshot: TrainingSnapshot | None = None
-        self._epochs_drawn: dict[str, int] = {}
+        self._epochs_drawn: dict[str, tuple[int, int]] = {}
         self._turn = False
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
@@ -114,11 +114,11 @@ class TrainingCurvesView(QWidget):
             )
 
     def _show_loss(self, snapshot: TrainingSnapshot) -> None:
-        steps = snapshot.smoothed_losses
-        if len(steps):
-            keep = thinned(len(steps))
-            x = np.arange(1, len(steps) + 1, dtype=np.float64)[keep]
-            self.step_loss_curve.setData(x / max(snapshot.batches_per_epoch, 1), steps[keep])
+        losses = snapshot.smoothed_losses
+        if len(losses):
+            keep = thinned(len(losses))
+            x = np.asarray(snapshot.smoothed_steps, dtype=np.float64)[keep]
+            self.step_loss_curve.setData(x / max(snapshot.batches_per_epoch, 1), losses[keep])
         else:
             self.step_loss_curve.setData([], [])
         self._show_epochs(
@@ -129,30 +129,36 @@ class TrainingCurvesView(QWidget):
         self, snapshot: TrainingSnapshot, curves: tuple[tuple[str, pg.PlotDataItem], ...]
     ) -> None:
         history = snapshot.history
-        n = len(history.get("loss", ()))
-        if self._epochs_drawn.get(curves[0][0]) == n:
+        drawn = (snapshot.epoch, len(history.get("loss", ())))
+        if self._epochs_drawn.get(curves[0][0]) == drawn:
             return
-        self._epochs_drawn[curves[0][0]] = n
-        keep = thinned(n)
-        epochs = np.arange(1, n + 1, dtype=np.float64)[keep]
+        self._epochs_drawn[curves[0][0]] = drawn
         for key, item in curves:
             values = history.get(key)
-            if values is None or n == 0 or not np.isfinite(values).any():
+            epochs = snapshot.history_epochs.get(key)
+            if values is None or epochs is None or not len(values):
+                item.setData([], [])
+                continue
+            keep = thinned(len(values))
+            if not np.isfinite(values[keep]).any():
                 item.setData([], [])
             else:
-                item.setData(epochs, values[keep], connect="finite")
+                x = np.asarray(epochs, dtype=np.float64)[keep]
+                item.setData(x, values[keep], connect="finite")
 
     def readout_at(self, plot: pg.PlotItem, x: float) -> str:
         """The values of the epoch nearest to ``x`` on ``plot``, as shown on hover."""
         snap = self._snapshot
         if snap is None or not len(snap.history.get("loss", ())):
             return "No epoch finished yet."
-        n = len(snap.history["loss"])
-        epoch = int(min(max(round(x), 1), n))
         keys = ("loss", "val_loss") if plot is self.loss_plot else ("accuracy", "val_accuracy")
+        epochs = np.asarray(snap.history_epochs["loss"])
+        nearest = int(np.argmin(np.abs(epochs - x)))
+        epoch = int(epochs[nearest])
         parts = [f"epoch {epoch}"]
         for key in keys:
-            value = float(snap.history[key][epoch - 1])
+            at = np.flatnonzero(np.asarray(snap.history_epochs[key]) == epoch)
+            value = float(snap.history[key][at[0]]) if len(at) else math.nan
             if math.isfinite(value):
                 parts.append(f"{key.replace('_', ' ')} {value:.4f}")
         return ": ".join(parts[:1]) + ": " + ", ".join(parts[1:]) if len(parts) > 1 else parts[0]

@@ -62,16 +62,22 @@ class LayerStatsView(QWidget):
             item.setData([], [])
 
     def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
-        count = len(snapshot.activation_hists) or snapshot.grad_norms.shape[1]
+        """Draw ``snapshot``; a run with no steps yet (after a reset) clears the plots."""
+        count = len(snapshot.weights)
         if count == 0:
             return
         self._ensure_layers(count)
+        if not snapshot.activation_hists:
+            self.clear()
         for item, hist in zip(self.distribution_curves, snapshot.activation_hists, strict=False):
             total = max(float(hist.counts.sum()), 1.0)
             centers = 0.5 * (hist.edges[:-1] + hist.edges[1:])
             item.setData(centers, 100.0 * hist.counts / total)
         norms = snapshot.grad_norms
-        if norms.ndim == 2 and norms.shape[1] == count and len(norms):
+        if not len(norms):
+            for item in self.gradient_curves:
+                item.setData([], [])
+        elif norms.ndim == 2 and norms.shape[1] == count:
             keep = thinned(len(norms))
             steps = snapshot.grad_norm_steps[keep]
             for i, item in enumerate(self.gradient_curves):

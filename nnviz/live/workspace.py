@@ -1,0 +1,162 @@
+"""The learner's work as the training worker holds it: one session plus, for every edit,
+the exact states before and after it, so that undo and redo are exact.
+
+An edit (a network change, a typed weight, a dataset switch) is applied by
+:meth:`Workspace.apply` under a key the undo stack chose; :meth:`Workspace.undo` and
+:meth:`Workspace.redo` put back the state from before or after it — weights, optimizer
+state, counters and random states bit for bit. Kept states count against a byte budget:
+past it the oldest edits lose their states first, and undoing such an edit keeps what
+weights fit instead (and says so).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from nnviz.data import PreparedData
+from nnviz.engine.spec import NetworkSpec
+from nnviz.engine.transition import Transition
+from nnviz.live.edits import layer_sources
+from nnviz.live.session import SessionState, TrainingSession
+
+#: bytes of weights and optimizer state kept for undo (a cat network with Adam is about
+#: 4 MB a state, two states an edit)
+UNDO_BUDGET_BYTES = 256 * 2**20
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One learner action, as the worker applies it.
+
+    ``spec``: the network after the edit (None: unchanged); ``transition`` says which old
+    layers and neurons the new ones come from (None: inferred from the two specs);
+    ``parameter``: ``(dense_index, "W" | "b", index, value)`` for a typed weight or bias;
+    ``data``: new data (a dataset switch; ``spec`` is then the network fitted to it)."""
+
+    spec: NetworkSpec | None = None
+    transition: Transition | None = None
+    parameter: tuple[int, str, tuple[int, ...], float] | None = None
+    data: PreparedData | None = None
+
+
+@dataclass
+class _Kept:
+    before: SessionState | None
+    after: SessionState | None
+    spec_before: NetworkSpec
+    spec_after: NetworkSpec
+
+    @property
+    def nbytes(self) -> int:
+        return sum(s.nbytes for s in (self.before, self.after) if s is not None)
+
+
+class Workspace:
+    """A :class:`TrainingSession` with exact undo states for each edit key."""
+
+    def __init__(self, session: TrainingSession, budget_bytes: int = UNDO_BUDGET_BYTES) -> None:
+        self.session = session
+        self.budget_bytes = budget_bytes
+        self._kept: OrderedDict[int, _Kept] = OrderedDict()
+        self._warned_budget = False
+
+    @property
+    def kept_bytes(self) -> int:
+        return sum(kept.nbytes for kept in self._kept.values())
+
+    def kept_keys(self) -> list[int]:
+        """Keys whose states are still kept (oldest first)."""
+        return [key for key, kept in self._kept.items() if kept.before is not None]
+
+    def apply(self, key: int, edit: Edit) -> list[str]:
+        """Apply ``edit`` keeping the states before and after it under ``key``; returns
+        what changed, in words. Raises ValueError (nothing changed) when it cannot apply."""
+        session = self.session
+        before = session.capture(with_series=edit.data is not None)
+        spec_before = session.spec
+        messages: list[str] = []
+        try:
+            if edit.data is not None:
+                session.set_data(edit.data, edit.spec or session.spec)
+                messages.append("New data: the network was fitted to it, its weights kept")
+            elif edit.spec is not None and edit.spec != session.spec:
+                transition = edit.transition or _inferred(session.spec, edit.spec)
+                messages += session.apply_spec(edit.spec, transition)
+            if edit.parameter is not None:
+                session.set_parameter(*edit.parameter)
+        except Exception:
+            session.restore(before)
+            raise
+        self._kept[key] = _Kept(before, session.capture(), spec_before, session.spec)
+        return messages + self._enforce_budget()
+
+    def merge(self, key: int, later: int) -> None:
+        """Make ``key`` span ``later`` too (one undo entry for a slider's many steps)."""
+        first, last = self._kept.get(key), self._kept.pop(later, None)
+        if first is None or last is None:
+            return
+        first.after, first.spec_after = last.after, last.spec_after
+
+    def undo(self, key: int) -> str:
+        """Back to the state from before edit ``key``."""
+        return self._restore(key, before=True)
+
+    def redo(self, key: int) -> str:
+        """Back to the state right after edit ``key``."""
+        return self._restore(key, before=False)
+
+    def forget(self, keys: list[int]) -> None:
+        """Drop the states of edits that left the undo stack."""
+        for key in keys:
+            self._kept.pop(key, None)
+
+    def forget_all(self) -> None:
+        self._kept.clear()
+
+    def _restore(self, key: int, before: bool) -> str:
+        session = self.session
+        kept = self._kept.get(key)
+        state = None if kept is None else (kept.before if before else kept.after)
+        if state is None:
+            if kept is None:
+                raise ValueError(f"nothing is kept for edit {key}")
+            spec = kept.spec_before if before else kept.spec_after
+            session.apply_spec(spec, _inferred(session.spec, spec))
+            return (
+                "This edit is older than the undo memory keeps weights for: the network is "
+                "back, with the current weights kept where they fit."
+            )
+        steps_since = session.step_count - state.step
+        session.restore(state)
+        if steps_since > 0:
+            return (
+                f"The weights are back as they were at this edit; the {steps_since:,} "
+                "training steps since then are undone."
+            )
+        return ""
+
+    def _enforce_budget(self) -> list[str]:
+        """Drop the oldest kept states past the budget; say so the first time."""
+        total = self.kept_bytes
+        dropped = False
+        for kept in self._kept.values():
+            if total <= self.budget_bytes:
+                break
+            if kept.before is None:
+                continue
+            total -= kept.nbytes
+            kept.before = kept.after = None
+            dropped = True
+        if dropped and not self._warned_budget:
+            self._warned_budget = True
+            return [
+                f"Undo keeps at most {self.budget_bytes // 2**20} MB of weights: the oldest "
+                "edits will be undone without their weights."
+            ]
+        return []
+
+
+def _inferred(old: NetworkSpec, new: NetworkSpec) -> Transition | None:
+    sources = layer_sources(old.layers, new.layers)
+    return None if sources is None else Transition(layer_sources=sources)

@@ -1,0 +1,230 @@
+"""Nothing a learner did is lost, driven through the real window: edits keep weights,
+undo and redo are exact, projects are whole, unsaved work is asked about and recovered."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from nnviz.app.main_window import MainWindow
+from nnviz.app.projects import Choice, orphaned_recovery_files, state_folder
+from nnviz.engine.spec import LayerSpec
+from nnviz.io.project import load_project, save_project
+from tests.app.diagram.conftest import click, to_view
+
+TIMEOUT_MS = 10_000
+
+
+def weights(window: MainWindow) -> list[np.ndarray]:
+    return window.controller.call(lambda session: session.model.get_weights())
+
+
+def state(window: MainWindow):
+    return window.controller.call(lambda session: session.capture().training)
+
+
+def assert_same(a, b) -> None:
+    assert a.spec == b.spec
+    assert sorted(a.arrays) == sorted(b.arrays)
+    for key in a.arrays:
+        assert np.array_equal(a.arrays[key], b.arrays[key]), key
+    assert dict(a.values) == dict(b.values)
+
+
+def train_steps(window: MainWindow, steps: int) -> None:
+    window.controller.call(lambda session: [session.step() for _ in range(steps)])
+
+
+def test_adding_a_neuron_with_the_plus_button_keeps_weights_and_undoes_exactly(qtbot, make_window):
+    window = make_window()
+    train_steps(window, 60)
+    before = state(window)
+    learned = weights(window)
+    view = window.diagram
+    plus = next(b for b in view.diagram.buttons if b.spec_index == 0 and b.action == "add_unit")
+    click(view, to_view(view, plus.scenePos()))
+    assert window.document.spec.layers[0].units == 9
+    after_edit = weights(window)
+    assert after_edit[0].shape == (2, 9)
+    assert np.array_equal(after_edit[0][:, :8], learned[0])
+    assert np.array_equal(after_edit[2][:8], learned[2])
+    assert np.array_equal(after_edit[4], learned[4])
+    window.undo_action.trigger()
+    assert_same(state(window), before)
+    window.redo_action.trigger()
+    assert np.array_equal(weights(window)[0], after_edit[0])
+
+
+def test_a_typed_weight_is_one_undo_entry(qtbot, make_window):
+    window = make_window()
+    train_steps(window, 5)
+    before = state(window)
+    count = window.document.undo_stack.count()
+    window.diagram.parameterEdited.emit(1, "W", (2, 3), 0.625)
+    assert window.document.undo_stack.count() == count + 1
+    assert "W2[2, 3]" in window.document.undo_stack.undoText()
+    assert weights(window)[2][2, 3] == 0.625
+    qtbot.keyClick(window.diagram, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert_same(state(window), before)
+
+
+def test_undo_after_training_says_the_steps_are_undone(qtbot, make_window):
+    window = make_window()
+    window.document.edit(window.document.spec.with_layer(0, units=6), "Resize")
+    train_steps(window, 12)
+    window.undo_action.trigger()
+    qtbot.waitUntil(
+        lambda: "12 training steps" in window.statusBar().currentMessage(), timeout=TIMEOUT_MS
+    )
+
+
+def test_a_network_that_cannot_fit_the_data_never_enters_the_undo_stack(qtbot, make_window):
+    window = make_window()
+    count = window.document.undo_stack.count()
+    window.hyperparameters._edit(window.document.spec.for_task(5, 2), "Five inputs")
+    assert window.document.undo_stack.count() == count
+    assert "does not fit the data" in window.statusBar().currentMessage()
+
+
+def test_whole_project_continues_bit_identically(qtbot, make_window, tmp_path):
+    """10 epochs, save, open in a new window, 10 more == 20 straight (Adam, dropout)."""
+    window = make_window()
+    spec = window.document.spec
+    layers = (spec.layers[0], LayerSpec(kind="dropout", rate=0.25), *spec.layers[1:])
+    window.document.edit(spec.with_layers(layers), "Dropout")
+
+    def epochs(target):
+        def run(session):
+            while session.epoch < target:
+                session.step()
+
+        return run
+
+    window.controller.call(epochs(10))
+    path = tmp_path / "ten.nnviz"
+    assert window.projects.save_as(path)
+    window.controller.call(epochs(20))
+    straight = state(window)
+
+    other = make_window()
+    assert other.projects.open(path)
+    assert other.windowTitle().startswith("ten.nnviz")
+    qtbot.waitUntil(
+        lambda: other.controller.latest is not None and other.controller.latest.epoch == 10,
+        timeout=TIMEOUT_MS,
+    )
+    assert len(other.controller.latest.history["loss"]) == 10  # the curves come back
+    other.controller.call(epochs(20))
+    assert_same(state(other), straight)
+
+
+def test_title_marks_unsaved_work_and_quitting_asks(qtbot, make_window, tmp_path):
+    window = make_window()
+    assert not window.isWindowModified()
+    window.document.edit(window.document.spec.with_layer(0, units=5), "Resize")
+    assert window.isWindowModified()
+    asked = []
+    window.projects.ask_to_save = lambda action: asked.append(action) or Choice.CANCEL
+    window.close()
+    assert asked == ["quitting"] and window.isVisible()
+    window.projects.ask_to_save = lambda action: Choice.DISCARD
+    assert window.projects.save_as(tmp_path / "a.nnviz")
+    assert not window.isWindowModified()
+    assert str((tmp_path / "a.nnviz").resolve()) in window.projects.recent_files()
+
+
+def test_opening_a_project_whose_network_does_not_fit_its_data_changes_nothing(
+    qtbot, make_window, tmp_path
+):
+    window = make_window()
+    assert window.projects.save_as(tmp_path / "good.nnviz")
+    project = load_project(tmp_path / "good.nnviz")
+    misfit = replace(
+        project,
+        spec=project.spec.for_task(5, 2),
+        weights=None,
+        initial_weights=None,
+        state_arrays={},
+        state_values={},
+    )
+    save_project(tmp_path / "bad.nnviz", misfit)
+    title, spec, data = window.windowTitle(), window.document.spec, window.data
+    assert not window.projects.open(tmp_path / "bad.nnviz")
+    assert (window.windowTitle(), window.document.spec, window.data) == (title, spec, data)
+    assert "bad.nnviz" in window.banner.label.text()
+
+
+def test_reset_clears_every_view_of_the_old_run(qtbot, make_window):
+    window = make_window()
+    train_steps(window, 200)
+    window.controller.step_batch()
+    qtbot.waitUntil(lambda: window.controller.latest.step == 201, timeout=TIMEOUT_MS)
+    qtbot.waitUntil(
+        lambda: window.curves.step_loss_curve.getData()[0] is not None, timeout=TIMEOUT_MS
+    )
+    window.reset_action.trigger()
+    qtbot.waitUntil(lambda: window.controller.latest.step == 0, timeout=TIMEOUT_MS)
+
+    def empty(item) -> bool:
+        x, _ = item.getData()
+        return x is None or len(x) == 0
+
+    views = window.layer_stats_view
+    items = [*views.gradient_curves, *views.distribution_curves, window.curves.step_loss_curve]
+    qtbot.waitUntil(lambda: all(empty(item) for item in items), timeout=TIMEOUT_MS)
+
+
+def test_the_command_line_opens_a_project_file(tmp_path):
+    from nnviz.cli import build_parser
+
+    args = build_parser().parse_args(["gui", str(tmp_path / "x.nnviz")])
+    assert args.project == tmp_path / "x.nnviz"
+
+
+@pytest.mark.slow
+def test_unsaved_work_survives_a_kill_and_is_offered_at_the_next_start(
+    qtbot, make_window, tmp_path, monkeypatch
+):
+    folder = tmp_path / "state"
+    env = {**os.environ, "NNVIZ_STATE_DIR": str(folder), "NNVIZ_RECOVERY_INTERVAL_S": "0.2"}
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    script = textwrap.dedent(
+        """
+        from PySide6.QtWidgets import QApplication
+        from nnviz.app.main_window import MainWindow
+        app = QApplication([])
+        window = MainWindow(restore_layout=False)
+        window.document.edit(window.document.spec.with_layer(0, units=5), "Five")
+        window.show()
+        app.exec()
+        """
+    )
+    process = subprocess.Popen([sys.executable, "-c", script], env=env)
+    recovery = folder / "recovery"
+    deadline = time.monotonic() + 60
+    while not list(recovery.glob("recovery-*.nnviz")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.3)
+    process.send_signal(signal.SIGKILL)
+    process.wait(10)
+    assert orphaned_recovery_files(recovery), "no recovery file was written"
+
+    monkeypatch.setenv("NNVIZ_STATE_DIR", str(folder))
+    assert state_folder() == Path(folder)
+    window = make_window()
+    window.offer_recovery()
+    assert window.recovery_banner.isVisible()
+    qtbot.mouseClick(window.recovery_banner.restore_button, Qt.MouseButton.LeftButton)
+    assert window.document.spec.layers[0].units == 5
+    assert window.isWindowModified()
+    assert not orphaned_recovery_files(recovery)

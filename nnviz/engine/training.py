@@ -37,6 +37,9 @@ from nnviz.engine.state import (
 )
 
 HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
+#: batch outputs kept for the epoch's accuracy before they are counted (bounds memory in
+#: huge epochs while keeping the counting off most steps)
+MAX_KEPT_OUTPUTS = 64
 
 
 class StepResult(NamedTuple):
@@ -60,7 +63,6 @@ class History:
         default_factory=lambda: {key: [] for key in HISTORY_KEYS}
     )
     epoch: list[int] = field(default_factory=list)
-    step_loss: list[float] = field(default_factory=list)
 
     def __getitem__(self, key: str) -> list[float]:
         return self.history[key]
@@ -420,9 +422,10 @@ class Trainer:
             raise error.at(self.epoch, self.step + 1) from None
         self.step += 1
         self._pos = end
-        self.history.step_loss.append(loss)
         self._loss_sum += loss * (end - start)
         self._outputs.append(model.last_output)
+        if len(self._outputs) >= MAX_KEPT_OUTPUTS:
+            self._count_correct()
         for callback in self.callbacks:
             callback.on_batch_end(self._batch, {"loss": loss})
         self._batch += 1

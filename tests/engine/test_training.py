@@ -12,6 +12,7 @@ from nnviz.engine import (
     StepResult,
     Trainer,
     optimizers,
+    training,
 )
 
 from .test_model import small_model, xor_data
@@ -51,7 +52,7 @@ def test_steps_epochs_and_partial_last_batch():
     assert trainer.history["loss"][0] == pytest.approx(
         (10 * first[0] + 10 * first[1] + 5 * first[2]) / 25
     )
-    assert trainer.history.step_loss == [r.loss for r in results]
+    assert not hasattr(trainer.history, "step_loss")  # nothing grows per step
 
 
 def test_full_batch_is_one_step_per_epoch_and_equals_train_on_batch():
@@ -128,7 +129,7 @@ def test_fit_runs_the_trainer_with_callbacks():
     trainer.run_epoch()
     trainer.run_epoch()
     assert history["loss"] == trainer.history["loss"]
-    assert history.step_loss == [e[2] for e in recorder.events if e[0] == "batch"]
+    assert history.epoch == trainer.history.epoch == [0, 1]
 
 
 def test_stop_training_flag_ends_fit_after_the_batch():
@@ -139,8 +140,9 @@ def test_stop_training_flag_ends_fit_after_the_batch():
 
     x, y = xor_data(30)
     model = small_model()
-    history = model.fit(x, y, epochs=50, batch_size=10, callbacks=[StopAfterFour()])
-    assert len(history.step_loss) == 4
+    stopper = StopAfterFour()
+    history = model.fit(x, y, epochs=50, batch_size=10, callbacks=[stopper])
+    assert stopper.trainer.step == 4
     assert len(history["loss"]) == 1  # the second epoch was cut short
 
 
@@ -215,3 +217,21 @@ def test_callbacks_driven_step_by_step_know_their_model_and_trainer():
     while not model.stop_training:
         trainer.train_step()
     assert stopper.stopped_epoch == trainer.epoch - 1
+
+
+def test_kept_batch_outputs_stay_few_in_a_huge_epoch_and_the_accuracy_is_unchanged(monkeypatch):
+    x, y = xor_data(300)
+
+    def accuracy() -> tuple[float, int]:
+        trainer = Trainer(small_model(), x, y, batch_size=1, seed=2)
+        most = 0
+        for _ in range(300):
+            trainer.train_step()
+            most = max(most, len(trainer._outputs))
+        return trainer.history["accuracy"][0], most
+
+    bounded, most = accuracy()
+    assert most < training.MAX_KEPT_OUTPUTS
+    monkeypatch.setattr(training, "MAX_KEPT_OUTPUTS", 10**6)
+    unbounded, most = accuracy()
+    assert most == 299 and unbounded == bounded

@@ -84,6 +84,8 @@ class Sequential:
         self.stop_training = False
         #: bumped whenever data prepared for this model must be prepared again
         self.version = 0
+        #: bumped whenever the weights are set or the network edited (not by training)
+        self.edits = 0
         self._init_rng = np.random.default_rng(self.seed)
         self._dropout_rng = np.random.default_rng([self.seed, 1])
         self._input_dim: int | None = None
@@ -218,6 +220,7 @@ class Sequential:
             old[...] = new
         np.copyto(self._backup, self._params)
         self._stepped = False
+        self.edits += 1
 
     # -- compile ------------------------------------------------------------------------
     def compile(
@@ -560,6 +563,8 @@ class Sequential:
         if spec.seed != old.seed:
             self.seed = spec.seed
             messages.append(f"seed {spec.seed} will be used when the network is reset")
+        if messages:
+            self.edits += 1
         return messages
 
     def _update_layers(self, old: NetworkSpec, spec: NetworkSpec) -> list[str]:

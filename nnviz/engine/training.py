@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from nnviz.engine import losses as losses_module
+from nnviz.engine.divergence import DivergenceMonitor
 from nnviz.engine.errors import DivergenceError
 from nnviz.engine.model import Sequential, count_correct
 from nnviz.engine.spec import NetworkSpec
@@ -215,6 +216,7 @@ class Trainer:
         self._outputs: list[np.ndarray] = []
         self._counted = 0
         self._correct = 0
+        self._monitor = DivergenceMonitor(model)
 
     # -- settings -----------------------------------------------------------------------
     @property
@@ -239,6 +241,11 @@ class Trainer:
         self._callbacks = list(callbacks)
         for callback in self._callbacks:
             callback.model, callback.trainer = self.model, self
+
+    @property
+    def instability(self) -> str | None:
+        """A short warning while the loss rises fast (before a DivergenceError), else None."""
+        return self._monitor.instability
 
     @property
     def n_samples(self) -> int:
@@ -290,6 +297,7 @@ class Trainer:
                 "trainer/counted": self._counted,
                 "trainer/correct": self._correct,
                 "trainer/rng": rng_state(self._rng),
+                "divergence": self._monitor.get_state(),
             }
         )
         for i, callback in self._stateful_callbacks():
@@ -315,6 +323,7 @@ class Trainer:
         counted = check_int(values, "trainer/counted", high=position)
         check_int(values, "trainer/correct", high=counted)
         check_rng(values, "trainer/rng")
+        DivergenceMonitor.check_state(require(values, "divergence", "value"))
         order = arrays.get("trainer/order")
         if order is not None and (
             not isinstance(order, np.ndarray)
@@ -336,6 +345,7 @@ class Trainer:
         self._counted, self._correct = counted, values["trainer/correct"]
         self._outputs = []
         self._rng.bit_generator.state = dict(values["trainer/rng"])
+        self._monitor.set_state(values["divergence"])
         for callback, callback_state, best in callback_states:
             callback.set_state(callback_state)
             if hasattr(callback, "best_weights"):
@@ -413,6 +423,7 @@ class Trainer:
         xb, yb = self._epoch_x[start:end], self._epoch_y[start:end]
         try:
             loss = model.train_step(xb, yb)
+            self._monitor.observe(loss)
         except DivergenceError as error:
             raise error.at(self.epoch, self.step + 1) from None
         self.step += 1

@@ -20,7 +20,8 @@ import numpy as np
 from nnviz.engine import losses as losses_module
 from nnviz.engine.divergence import DivergenceMonitor
 from nnviz.engine.errors import DivergenceError
-from nnviz.engine.model import Sequential, count_correct
+from nnviz.engine.inference import count_correct
+from nnviz.engine.model import Sequential
 from nnviz.engine.spec import NetworkSpec
 from nnviz.engine.state import (
     TrainingState,

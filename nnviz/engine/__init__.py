@@ -6,13 +6,15 @@
 >>> model.compile(optimizer=optimizers.Adam(learning_rate=0.01), loss="binary_crossentropy")
 """
 
-from nnviz.engine import optimizers
+from nnviz.engine import divergence, optimizers
 from nnviz.engine.errors import DivergenceError
 from nnviz.engine.layers import Dense, Dropout
 from nnviz.engine.model import LayerTrace, Sequential
 from nnviz.engine.spec import LayerSpec, NetworkSpec, OptimizerSpec, ScheduleSpec, SpecError
+from nnviz.engine.state import TrainingState
 from nnviz.engine.stats import LayerStats
 from nnviz.engine.training import Callback, EarlyStopping, History, StepResult, Trainer
+from nnviz.engine.transition import Transition
 
 __all__ = [
     "Callback",
@@ -31,5 +33,8 @@ __all__ = [
     "SpecError",
     "StepResult",
     "Trainer",
+    "TrainingState",
+    "Transition",
+    "divergence",
     "optimizers",
 ]

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 
 class DivergenceError(ArithmeticError):
-    """The loss or a weight became NaN or infinite. Before raising, the weights were put
-    back to their last finite state before the update that blew up, and the optimizer's
-    moments were cleared; the history is kept.
+    """Training diverged: the loss or a weight became NaN or infinite (the weights are put
+    back to their state before the update that blew up), or — ``reason`` then says which
+    rule fired, with its numbers — the loss or the weights grew far past their normal
+    range (the weights are put back to the last good copy the Trainer kept, at most
+    :data:`~nnviz.engine.divergence.CHECK_EVERY` steps old). The optimizer's moments are
+    cleared; the history is kept.
 
     ``layer``: 1-based number of the dense layer that first produced non-finite values
     (None if none could be named), ``layer_name`` its name; ``epoch`` (0-based epoch of the
@@ -22,8 +25,10 @@ class DivergenceError(ArithmeticError):
         learning_rate: float | None,
         epoch: int | None = None,
         step: int | None = None,
+        reason: str | None = None,
     ) -> None:
         self.what = what
+        self.reason = reason
         self.layer = layer
         self.layer_name = layer_name
         self.learning_rate = learning_rate
@@ -47,6 +52,12 @@ class DivergenceError(ArithmeticError):
         lr = ""
         if self.learning_rate is not None:
             lr = f" (now {self.learning_rate:g}; try {self.learning_rate / 10:g})"
+        if self.reason is not None:
+            return (
+                f"training diverged{where}: {self.reason}. The weights were restored to "
+                f"their last good values. Use a smaller learning rate{lr}, or clip the "
+                f"gradients."
+            )
         return (
             f"training diverged{where}: {self.what} became NaN or infinite{culprit}. "
             f"The weights were restored to their state before the last update. "

@@ -4,18 +4,29 @@ a = g(z), z = x @ W + b, with W of shape ``(n_in, units)`` and b of shape ``(uni
 A layer does not own its parameter memory: :class:`~nnviz.engine.model.Sequential` gives
 it views (``W``, ``b``, ``dW``, ``db``) into the model's flat parameter and gradient
 vectors, so the optimizer updates everything at once.
+
+Layer kinds are registered in ``LAYERS`` by their spec ``kind``; each class converts
+itself to and from a :class:`~nnviz.engine.spec.LayerSpec` (``get_config``/``from_config``),
+checks a spec's fields for its kind (``check_spec``), describes itself for the model's
+summary and takes in-place setting changes (``update``), so adding a kind is one class here.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from nnviz.engine import activations, initializers
-from nnviz.engine.activations import Activation
+from nnviz.engine.activations import ACTIVATIONS, Activation
 from nnviz.engine.checks import check_number
-from nnviz.engine.initializers import Initializer
+from nnviz.engine.initializers import INITIALIZERS, Initializer
+from nnviz.engine.registry import Registry
 from nnviz.engine.regularizers import L1L2
+from nnviz.engine.spec import MAX_UNITS, LayerSpec, check_float, check_int, check_name
 from nnviz.engine.threads import threads_for, use_threads
+
+LAYERS: Registry[type[Layer]] = Registry("layer")
 
 
 class Layer:
@@ -23,6 +34,36 @@ class Layer:
 
     kind = "layer"
     name: str = ""
+    #: whether the layer has weights W, b in the model's flat vectors (Dense-like)
+    has_weights = False
+
+    def get_config(self) -> LayerSpec:
+        """The layer as a :class:`LayerSpec`."""
+        raise NotImplementedError
+
+    @classmethod
+    def from_config(cls, spec: LayerSpec) -> Layer:
+        """A new layer from a (valid) :class:`LayerSpec` of this kind."""
+        raise NotImplementedError
+
+    @classmethod
+    def check_spec(cls, spec: LayerSpec, where: str) -> None:
+        """Raise :class:`~nnviz.engine.spec.SpecError` naming ``where.field`` on a bad
+        field of a spec of this kind."""
+
+    @classmethod
+    def canonical_spec(cls, spec: LayerSpec) -> LayerSpec:
+        """``spec`` with registry names instead of aliases."""
+        return spec
+
+    def describe(self) -> tuple[str, str, str, str]:
+        """The summary row: (name and type, output shape, activation, parameter count)."""
+        raise NotImplementedError
+
+    def update(self, before: LayerSpec, after: LayerSpec, label: str) -> tuple[list[str], bool]:
+        """Take ``after``'s settings (same kind and shape as ``before``) in place; returns
+        what changed, in words, and whether the layer's weights must be drawn anew."""
+        raise NotImplementedError
 
     def forward(self, x: np.ndarray, training: bool, rng: np.random.Generator) -> np.ndarray:
         raise NotImplementedError
@@ -32,6 +73,7 @@ class Layer:
         raise NotImplementedError
 
 
+@LAYERS.register("dense")
 class Dense(Layer):
     """A fully connected layer.
 
@@ -41,6 +83,7 @@ class Dense(Layer):
     """
 
     kind = "dense"
+    has_weights = True
 
     def __init__(
         self,
@@ -144,10 +187,74 @@ class Dense(Layer):
             self._regularizer.add_gradient(self.W, self.dW)
         return np.matmul(dz, self.W.T) if need_dx else None
 
+    def get_config(self) -> LayerSpec:
+        return LayerSpec(
+            kind="dense",
+            units=self.units,
+            activation=ACTIVATIONS.name_of(self.activation),
+            initializer=INITIALIZERS.name_of(self.kernel_initializer),
+            init_scale=self.init_scale,
+            l1=self.l1,
+            l2=self.l2,
+        )
+
+    @classmethod
+    def from_config(cls, spec: LayerSpec) -> Dense:
+        return cls(
+            spec.units,
+            activation=spec.activation,
+            kernel_initializer=spec.initializer,
+            l1=spec.l1,
+            l2=spec.l2,
+            init_scale=spec.init_scale,
+        )
+
+    @classmethod
+    def check_spec(cls, spec: LayerSpec, where: str) -> None:
+        check_int(f"{where}.units", spec.units, 1, MAX_UNITS)
+        check_name(f"{where}.activation", spec.activation, ACTIVATIONS)
+        check_name(f"{where}.initializer", spec.initializer, INITIALIZERS)
+        if spec.init_scale is not None:
+            check_float(f"{where}.init_scale", spec.init_scale, 0.0, 1e6, low_open=True)
+        check_float(f"{where}.l1", spec.l1, 0.0, 1e3)
+        check_float(f"{where}.l2", spec.l2, 0.0, 1e3)
+
+    @classmethod
+    def canonical_spec(cls, spec: LayerSpec) -> LayerSpec:
+        return replace(
+            spec,
+            activation=ACTIVATIONS.canonical(spec.activation),
+            initializer=INITIALIZERS.canonical(spec.initializer),
+        )
+
+    def describe(self) -> tuple[str, str, str, str]:
+        return (
+            f"{self.name} (Dense)",
+            f"(None, {self.units})",
+            self.activation.name,
+            f"{self.n_params:,}",
+        )
+
+    def update(self, before: LayerSpec, after: LayerSpec, label: str) -> tuple[list[str], bool]:
+        messages = []
+        if after.activation != before.activation:
+            self.activation = after.activation
+            messages.append(f"{label}: activation {before.activation} → {after.activation}")
+        if (after.l1, after.l2) != (before.l1, before.l2):
+            self.regularizer = L1L2(after.l1, after.l2)
+            messages.append(f"{label}: L1 {after.l1:g}, L2 {after.l2:g}")
+        redraw = (after.initializer, after.init_scale) != (before.initializer, before.init_scale)
+        if redraw:
+            self.kernel_initializer = INITIALIZERS.get(after.initializer)
+            self.init_scale = after.init_scale
+            messages.append(f"{label} got new weights from {after.initializer}")
+        return messages, redraw
+
     def __repr__(self) -> str:
         return f"Dense({self.units}, activation={self._activation.name!r})"
 
 
+@LAYERS.register("dropout")
 class Dropout(Layer):
     """Inverted dropout: while training each input is zeroed with probability ``rate`` and
     the survivors are scaled by 1 / (1 - rate), so nothing changes at predict time."""
@@ -171,6 +278,26 @@ class Dropout(Layer):
         if not need_dx:
             return None
         return da if self.mask is None else da * self.mask
+
+    def get_config(self) -> LayerSpec:
+        return LayerSpec(kind="dropout", rate=self.rate)
+
+    @classmethod
+    def from_config(cls, spec: LayerSpec) -> Dropout:
+        return cls(spec.rate)
+
+    @classmethod
+    def check_spec(cls, spec: LayerSpec, where: str) -> None:
+        check_float(f"{where}.rate", spec.rate, 0.0, 1.0, high_open=True)
+
+    def describe(self) -> tuple[str, str, str, str]:
+        return (f"{self.name} (Dropout {self.rate:g})", "", "", "0")
+
+    def update(self, before: LayerSpec, after: LayerSpec, label: str) -> tuple[list[str], bool]:
+        if after.rate == before.rate:
+            return [], False
+        self.rate = after.rate
+        return [f"{self.name}: rate {before.rate:g} → {after.rate:g}"], False
 
     def __repr__(self) -> str:
         return f"Dropout({self.rate})"

@@ -1,59 +1,35 @@
 """The Sequential model: a stack of Dense (and Dropout) layers, trained with NumPy.
 
 All parameters live in one flat vector (``W1, b1, W2, b2, ...``, each layer's arrays are
-views into it) and all gradients in another of the same layout, so one training step is a
-few dozen NumPy calls whatever the network: forward, backward (no gradient for the input
-data), one whole-vector optimizer update and one finiteness check.
+views into it) and all gradients in another of the same layout. This module holds the
+structure, the weights, compiling and data preparation; the other jobs are mixins in their
+own modules: the training step (:mod:`~nnviz.engine.step`), inference and statistics
+(:mod:`~nnviz.engine.inference`), the config round trip (:mod:`~nnviz.engine.config`) and
+spec-to-spec transitions (:mod:`~nnviz.engine.transition`).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from nnviz.engine import losses as losses_module
 from nnviz.engine import optimizers as optimizers_module
-from nnviz.engine import schedules as schedules_module
-from nnviz.engine import threads
-from nnviz.engine.activations import ACTIVATIONS
-from nnviz.engine.errors import DivergenceError
-from nnviz.engine.initializers import INITIALIZERS
-from nnviz.engine.layers import Dense, Dropout, Layer
-from nnviz.engine.losses import LOSSES, Loss
-from nnviz.engine.optimizers import OPTIMIZERS, Optimizer
-from nnviz.engine.regularizers import L1L2
-from nnviz.engine.schedules import SCHEDULES, Schedule
-from nnviz.engine.spec import DTYPES, LayerSpec, NetworkSpec, OptimizerSpec, ScheduleSpec
-from nnviz.engine.stats import LayerStats, layer_stats
-from nnviz.engine.transition import Transition, default_transition, is_identity, plan, transplant
+from nnviz.engine.config import ConfigMixin
+from nnviz.engine.inference import InferenceMixin, LayerTrace, count_correct
+from nnviz.engine.layers import Dense, Layer
+from nnviz.engine.losses import Loss
+from nnviz.engine.optimizers import Optimizer
+from nnviz.engine.spec import DTYPES
+from nnviz.engine.step import TrainingStepMixin
+from nnviz.engine.transition import TransitionMixin
+
+__all__ = ["LayerTrace", "Sequential", "count_correct"]
 
 
-@dataclass(frozen=True)
-class LayerTrace:
-    """One dense layer's pre-activation ``z`` and activation ``a`` for some input, both of
-    shape ``(n_samples, units)``; ``index`` is 1-based."""
-
-    index: int
-    name: str
-    z: np.ndarray
-    a: np.ndarray
-
-
-def _numbers(items: Sequence[int]) -> str:
-    """[1, 3, 4] -> "1, 3 and 4"."""
-    text = [str(i) for i in items]
-    return text[0] if len(text) == 1 else ", ".join(text[:-1]) + " and " + text[-1]
-
-
-def _layers(numbers: Sequence[int]) -> str:
-    return ("layer " if len(numbers) == 1 else "layers ") + _numbers(numbers)
-
-
-class Sequential:
+class Sequential(TrainingStepMixin, InferenceMixin, ConfigMixin, TransitionMixin):
     """A feed-forward network.
 
     ``layers``: Dense and Dropout layers, the last one Dense (the output layer).
@@ -84,6 +60,8 @@ class Sequential:
         self.stop_training = False
         #: bumped whenever data prepared for this model must be prepared again
         self.version = 0
+        #: bumped whenever the weights are set or the network edited (not by training)
+        self.edits = 0
         self._init_rng = np.random.default_rng(self.seed)
         self._dropout_rng = np.random.default_rng([self.seed, 1])
         self._input_dim: int | None = None
@@ -99,7 +77,7 @@ class Sequential:
         for layer in layers:
             if not isinstance(layer, Layer):
                 raise ValueError(f"layers must be Dense or Dropout layers, got {layer!r}")
-        if layers and not isinstance(layers[-1], Dense):
+        if layers and not layers[-1].has_weights:
             raise ValueError("the last layer must be a Dense (output) layer")
         counts: dict[str, int] = {}
         for layer in layers:
@@ -108,13 +86,13 @@ class Sequential:
                 layer.name = f"{layer.kind}_{counts[layer.kind]}"
         self.layers = layers
         self._hidden = layers[:-1]  # all but the output layer
-        self._dense = [layer for layer in layers if isinstance(layer, Dense)]
+        self._dense = [layer for layer in layers if layer.has_weights]
         self._output_index = len(layers) - 1
         seen_dense = False
         self._needs_dx = []
         for layer in layers:
             self._needs_dx.append(seen_dense)
-            seen_dense = seen_dense or isinstance(layer, Dense)
+            seen_dense = seen_dense or layer.has_weights
 
     @property
     def dense_layers(self) -> list[Dense]:
@@ -218,6 +196,7 @@ class Sequential:
             old[...] = new
         np.copyto(self._backup, self._params)
         self._stepped = False
+        self.edits += 1
 
     # -- compile ------------------------------------------------------------------------
     def compile(
@@ -268,91 +247,6 @@ class Sequential:
             raise ValueError(f"got {len(x)} input samples but {len(y)} targets")
         return x, y
 
-    # -- training -----------------------------------------------------------------------
-    def train_on_batch(self, x: object, y: object) -> float:
-        """One update on this batch; returns the loss of the forward pass before it."""
-        self._require_compiled()
-        x, y = self.prepare(x, y)
-        return self.train_step(x, y)
-
-    def compute_gradients(self, x: object, y: object) -> tuple[float, list[np.ndarray]]:
-        """(loss, ``[dW1, db1, dW2, db2, ...]``) on this batch, without updating (dropout
-        active, as in training)."""
-        self._require_compiled()
-        x, y = self.prepare(x, y)
-        loss = self._forward_backward(x, y)
-        grads = []
-        for layer in self._dense:
-            grads += [layer.dW.copy(), layer.db.copy()]
-        return loss, grads
-
-    def train_step(self, x: np.ndarray, y: np.ndarray) -> float:
-        """:meth:`train_on_batch` for data already :meth:`prepare`-d (the Trainer's path).
-        Raises :class:`DivergenceError` (weights restored) on a NaN/Inf loss or weight."""
-        threads.sync()
-        # overflow is reported as a DivergenceError, not as warnings
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            loss = self._forward_backward(x, y)
-            params = self._params
-            np.copyto(self._backup, params)
-            self.optimizer.apply(params, self._grads)
-            self._stepped = True
-            if not math.isfinite(np.add.reduce(params)):
-                culprit = self._first_nonfinite(lambda d: (d.W, d.b))
-                np.copyto(params, self._backup)
-                self.optimizer.reset()
-                raise self._divergence("the weights", culprit)
-        return loss
-
-    def _forward_backward(self, x: np.ndarray, y: np.ndarray) -> float:
-        """Forward and backward pass: fills the gradient vector, returns the loss."""
-        a = x
-        rng = self._dropout_rng
-        for layer in self._hidden:
-            a = layer.forward(a, True, rng)
-        out = self._dense[-1]
-        loss_fn = self.loss
-        if out.activation.name == loss_fn.logits_activation:
-            loss, grad, a = loss_fn.from_logits(y, out.forward_z(a))
-            out.a = a
-        else:
-            a = out.forward(a, True, rng)
-            loss = loss_fn(y, a)
-            grad = out.activation.backward(loss_fn.gradient(y, a), out.z, a)
-        for layer in self._dense:
-            if layer.regularized:
-                loss += layer.regularizer.penalty(layer.W)
-        self.last_output = a
-        if not math.isfinite(loss):
-            # the weights are finite but the last update made them blow the loss up: undo it
-            culprit = self._first_nonfinite(lambda d: (d.z, d.a))
-            if self._stepped:
-                np.copyto(self._params, self._backup)
-                self.optimizer.reset()
-                self._stepped = False
-            raise self._divergence("the loss", culprit)
-        layers, needs_dx = self.layers, self._needs_dx
-        i = self._output_index
-        grad = out.backward_from_z(grad, needs_dx[i])
-        while grad is not None:
-            i -= 1
-            grad = layers[i].backward(grad, needs_dx[i])
-        return loss
-
-    def _first_nonfinite(self, arrays: Callable[[Dense], tuple[np.ndarray | None, ...]]) -> int:
-        for number, layer in enumerate(self._dense, start=1):
-            if any(a is not None and not np.all(np.isfinite(a)) for a in arrays(layer)):
-                return number
-        return 0
-
-    def _divergence(self, what: str, layer: int) -> DivergenceError:
-        return DivergenceError(
-            what,
-            layer or None,
-            self._dense[layer - 1].name if layer else None,
-            self.optimizer.current_learning_rate,
-        )
-
     def fit(
         self,
         x: object,
@@ -384,75 +278,11 @@ class Sequential:
         )
         return trainer.fit(epochs, verbose=verbose)
 
-    # -- inference ----------------------------------------------------------------------
-    def _infer(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(z, a) of the output layer, dropout off."""
-        threads.sync()
-        z = a = x
-        for layer in self._dense:
-            z, a = layer.compute(a)
-        return z, a
-
-    def predict(self, x: object) -> np.ndarray:
-        """The network's output ``(n_samples, output_units)`` (dropout off)."""
-        self._require_built()
-        x, _ = self.prepare(x)
-        return self._infer(x)[1]
-
-    def loss_and_correct(self, x: np.ndarray, y: np.ndarray) -> tuple[float, int]:
-        """(loss including penalties, number of correct predictions) on prepared data."""
-        z, a = self._infer(x)
-        if self._dense[-1].activation.name == self.loss.logits_activation:
-            loss = self.loss.from_logits(y, z)[0]
-        else:
-            loss = self.loss(y, a)
-        loss += sum(layer.regularizer.penalty(layer.W) for layer in self._dense)
-        return loss, count_correct(a, y)
-
-    def evaluate(self, x: object, y: object) -> dict[str, float]:
-        """``{"loss": ..., "accuracy": ...}`` on this data (dropout off)."""
-        self._require_compiled()
-        x, y = self.prepare(x, y)
-        loss, correct = self.loss_and_correct(x, y)
-        return {"loss": loss, "accuracy": correct / len(x) if len(x) else math.nan}
-
-    def forward_trace(self, x: object) -> list[LayerTrace]:
-        """Every dense layer's z and a for ``x`` (dropout off); training state untouched."""
-        self._require_built()
-        x, _ = self.prepare(x)
-        threads.sync()
-        traces, a = [], x
-        for number, layer in enumerate(self._dense, start=1):
-            z, a = layer.compute(a)
-            traces.append(LayerTrace(number, layer.name, z, a))
-        return traces
-
-    def layer_stats(self) -> list[LayerStats]:
-        """Per dense layer statistics of the last training step (empty before the first)."""
-        if not self._stepped:
-            return []
-        stats = []
-        for i, layer in enumerate(self._dense):
-            previous_w = self._backup[self._slice(i)][: layer.W.size].reshape(layer.W.shape)
-            stats.append(layer_stats(layer, i + 1, previous_w))
-        return stats
-
     # -- description --------------------------------------------------------------------
     def summary(self, print_fn: Callable[[str], None] | None = print) -> str:
         """A table of the layers with output shapes and parameter counts."""
         rows = [("Layer (type)", "Output shape", "Activation", "Params")]
-        for layer in self.layers:
-            if isinstance(layer, Dense):
-                rows.append(
-                    (
-                        f"{layer.name} (Dense)",
-                        f"(None, {layer.units})",
-                        layer.activation.name,
-                        f"{layer.n_params:,}",
-                    )
-                )
-            else:
-                rows.append((f"{layer.name} (Dropout {layer.rate:g})", "", "", "0"))
+        rows += [layer.describe() for layer in self.layers]
         widths = [max(len(row[c]) for row in rows) for c in range(4)]
         line = "-" * (sum(widths) + 6)
 
@@ -469,222 +299,3 @@ class Sequential:
         if print_fn is not None:
             print_fn(text)
         return text
-
-    # -- spec ---------------------------------------------------------------------------
-    def get_config(self) -> NetworkSpec:
-        """The model as a :class:`NetworkSpec`."""
-        self._require_built()
-        layer_specs = []
-        for layer in self.layers:
-            if isinstance(layer, Dense):
-                layer_specs.append(
-                    LayerSpec(
-                        kind="dense",
-                        units=layer.units,
-                        activation=ACTIVATIONS.name_of(layer.activation),
-                        initializer=INITIALIZERS.name_of(layer.kernel_initializer),
-                        init_scale=layer.init_scale,
-                        l1=layer.l1,
-                        l2=layer.l2,
-                    )
-                )
-            else:
-                layer_specs.append(LayerSpec(kind="dropout", rate=layer.rate))
-        optimizer, schedule = OptimizerSpec(), ScheduleSpec()
-        clipnorm = None
-        if self.optimizer is not None:
-            opt = self.optimizer
-            optimizer = OptimizerSpec(OPTIMIZERS.name_of(opt), opt.learning_rate, _non_default(opt))
-            schedule = ScheduleSpec(SCHEDULES.name_of(opt.schedule), _non_default(opt.schedule))
-            clipnorm = opt.clipnorm
-        return NetworkSpec(
-            input_dim=self._input_dim,
-            layers=tuple(layer_specs),
-            loss=LOSSES.name_of(self.loss) if self.loss is not None else NetworkSpec.loss,
-            optimizer=optimizer,
-            schedule=schedule,
-            clipnorm=clipnorm,
-            batch_size=self.batch_size,
-            seed=self.seed,
-            dtype=str(self.dtype),
-        )
-
-    @classmethod
-    def from_config(cls, spec: NetworkSpec) -> Sequential:
-        """Build, initialize and compile a model from a spec."""
-        spec.validate()
-        model = cls(
-            _layers_from_spec(spec.layers),
-            input_dim=spec.input_dim,
-            dtype=spec.dtype,
-            seed=spec.seed,
-        )
-        model.compile(optimizer=_optimizer_from_spec(spec), loss=spec.loss)
-        model.batch_size = spec.batch_size
-        return model
-
-    def apply_spec(self, spec: NetworkSpec, transition: Transition | None = None) -> list[str]:
-        """Make the model match ``spec`` while keeping what it has learned; returns what
-        changed, in words. ``transition`` says where each new layer and neuron comes from
-        (default: see :func:`~nnviz.engine.transition.default_transition`). Kept weights
-        keep their optimizer state; new neurons and layers get fresh initial values.
-        Raises SpecError/ValueError and changes nothing when ``spec`` or ``transition``
-        is invalid."""
-        self._require_built()
-        self._require_compiled()
-        spec = _canonical(spec.validate())
-        new_optimizer = _optimizer_from_spec(spec)
-        old = self.get_config()
-        if transition is None:
-            transition = default_transition(old, spec)
-        steps = plan(old, spec, transition)
-        messages: list[str] = []
-        if _structure(old) == _structure(spec) and is_identity(old, spec, transition):
-            messages += self._update_layers(old, spec)
-        else:
-            transplant(self, spec, _layers_from_spec(spec.layers), steps)
-            words = list(steps.messages)
-            if old.dtype != spec.dtype:
-                words.append(f"the network now computes in {spec.dtype}")
-            messages += ["; ".join(words)] if words else []
-        messages += self._update_optimizer(old, spec, new_optimizer)
-        if spec.loss != old.loss:
-            self.loss = losses_module.get(spec.loss)
-            self.version += 1
-            messages.append(f"loss: {old.loss} → {spec.loss}")
-        if spec.batch_size != old.batch_size:
-            self.batch_size = spec.batch_size
-            messages.append(
-                f"batch size: {old.batch_size or 'full batch'} → {spec.batch_size or 'full batch'}"
-            )
-        if spec.seed != old.seed:
-            self.seed = spec.seed
-            messages.append(f"seed {spec.seed} will be used when the network is reset")
-        return messages
-
-    def _update_layers(self, old: NetworkSpec, spec: NetworkSpec) -> list[str]:
-        messages = []
-        dense_number = 0
-        for layer, before, after in zip(self.layers, old.layers, spec.layers, strict=True):
-            if isinstance(layer, Dropout):
-                if after.rate != before.rate:
-                    layer.rate = after.rate
-                    messages.append(f"{layer.name}: rate {before.rate:g} → {after.rate:g}")
-                continue
-            dense_number += 1
-            label = f"layer {dense_number}"
-            if after.activation != before.activation:
-                layer.activation = after.activation
-                messages.append(f"{label}: activation {before.activation} → {after.activation}")
-            if (after.l1, after.l2) != (before.l1, before.l2):
-                layer.regularizer = L1L2(after.l1, after.l2)
-                messages.append(f"{label}: L1 {after.l1:g}, L2 {after.l2:g}")
-            if (after.initializer, after.init_scale) != (before.initializer, before.init_scale):
-                layer.kernel_initializer = INITIALIZERS.get(after.initializer)
-                layer.init_scale = after.init_scale
-                self._initialize(layer)
-                self._reset_optimizer_slice(dense_number - 1)
-                np.copyto(self._backup, self._params)
-                messages.append(f"{label} got new weights from {after.initializer}")
-        return messages
-
-    def _reset_optimizer_slice(self, dense_index: int) -> None:
-        part = self._slice(dense_index)
-        for name, vector in self.optimizer.state.items():
-            vector[part] = self.optimizer.initial_state_value(name)
-
-    def _update_optimizer(self, old: NetworkSpec, spec: NetworkSpec, new: Optimizer) -> list[str]:
-        current = self.optimizer
-        if spec.optimizer.name != old.optimizer.name:
-            new.iterations = 0
-            self.optimizer = new
-            return [f"optimizer: {old.optimizer.name} → {spec.optimizer.name} (fresh state)"]
-        messages = []
-        if new.learning_rate != current.learning_rate:
-            messages.append(f"learning rate: {current.learning_rate:g} → {new.learning_rate:g}")
-        changed = [
-            f"{k} {v!r}" for k, v in new.get_config().items() if current.get_config()[k] != v
-        ]
-        if changed:
-            messages.append(f"{spec.optimizer.name}: " + ", ".join(changed))
-        if new.schedule != current.schedule:
-            messages.append(f"learning-rate schedule: {spec.schedule.name}")
-        if new.clipnorm != current.clipnorm:
-            messages.append(
-                "gradient clipping off"
-                if new.clipnorm is None
-                else f"gradients clipped to norm {new.clipnorm:g}"
-            )
-        # the same optimizer class keeps its state and update count
-        new.state, new._tmp, new.iterations = current.state, current._tmp, current.iterations
-        self.optimizer = new
-        return messages
-
-
-def count_correct(a: np.ndarray, y: np.ndarray) -> int:
-    """Correct predictions: one output unit is thresholded at 0.5, several take argmax."""
-    if a.shape[1] == 1:
-        return int(np.count_nonzero((a > 0.5) == (y > 0.5)))
-    return int(np.count_nonzero(a.argmax(axis=1) == y.argmax(axis=1)))
-
-
-def _canonical(spec: NetworkSpec) -> NetworkSpec:
-    """``spec`` with registry names instead of aliases ("silu" -> "swish"), so that
-    comparing it with ``get_config()`` finds only real changes."""
-    layers = tuple(
-        replace(
-            layer,
-            activation=ACTIVATIONS.canonical(layer.activation),
-            initializer=INITIALIZERS.canonical(layer.initializer),
-        )
-        if layer.is_dense()
-        else layer
-        for layer in spec.layers
-    )
-    return replace(
-        spec,
-        layers=layers,
-        loss=LOSSES.canonical(spec.loss),
-        optimizer=replace(spec.optimizer, name=OPTIMIZERS.canonical(spec.optimizer.name)),
-        schedule=replace(spec.schedule, name=SCHEDULES.canonical(spec.schedule.name)),
-    )
-
-
-def _non_default(obj: Optimizer | Schedule) -> dict[str, Any]:
-    """``obj``'s settings that differ from its class's defaults (a spec's ``options``)."""
-    defaults = type(obj)().get_config()
-    return {k: v for k, v in obj.get_config().items() if defaults.get(k) != v}
-
-
-def _structure(spec: NetworkSpec) -> tuple[Any, ...]:
-    layers = tuple((layer.kind, layer.units if layer.is_dense() else None) for layer in spec.layers)
-    return spec.input_dim, spec.dtype, layers
-
-
-def _layers_from_spec(layer_specs: Sequence[LayerSpec]) -> list[Layer]:
-    layers: list[Layer] = []
-    for ls in layer_specs:
-        if ls.is_dense():
-            layers.append(
-                Dense(
-                    ls.units,
-                    activation=ls.activation,
-                    kernel_initializer=ls.initializer,
-                    l1=ls.l1,
-                    l2=ls.l2,
-                    init_scale=ls.init_scale,
-                )
-            )
-        else:
-            layers.append(Dropout(ls.rate))
-    return layers
-
-
-def _optimizer_from_spec(spec: NetworkSpec) -> Optimizer:
-    return optimizers_module.get(
-        spec.optimizer.name,
-        learning_rate=spec.optimizer.learning_rate,
-        clipnorm=spec.clipnorm,
-        schedule=schedules_module.get(spec.schedule.name, **spec.schedule.options),
-        **spec.optimizer.options,
-    )

@@ -15,7 +15,6 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-LAYER_KINDS = ("dense", "dropout")
 DTYPES = ("float64", "float32")
 MAX_HIDDEN_LAYERS = 12
 MAX_UNITS = 1024
@@ -192,13 +191,12 @@ class NetworkSpec:
     # -- validation ---------------------------------------------------------------------
     def validate(self) -> NetworkSpec:
         """Raise :class:`SpecError` on the first impossible field; return self when valid."""
-        from nnviz.engine.activations import ACTIVATIONS
-        from nnviz.engine.initializers import INITIALIZERS
+        from nnviz.engine.layers import LAYERS
         from nnviz.engine.losses import LOSSES
         from nnviz.engine.optimizers import OPTIMIZERS
         from nnviz.engine.schedules import SCHEDULES
 
-        _check_int("input_dim", self.input_dim, 1, MAX_INPUT_DIM)
+        check_int("input_dim", self.input_dim, 1, MAX_INPUT_DIM)
         if not self.dense_layers:
             raise SpecError("layers", "the network needs at least one dense (output) layer")
         if len(self.dense_layers) - 1 > MAX_HIDDEN_LAYERS:
@@ -208,23 +206,15 @@ class NetworkSpec:
             )
         for i, layer in enumerate(self.layers):
             name = f"layers[{i}]"
-            if layer.kind not in LAYER_KINDS:
-                raise SpecError(f"{name}.kind", f"must be one of {LAYER_KINDS}, got {layer.kind!r}")
-            if layer.is_dense():
-                _check_int(f"{name}.units", layer.units, 1, MAX_UNITS)
-                _check_name(f"{name}.activation", layer.activation, ACTIVATIONS)
-                _check_name(f"{name}.initializer", layer.initializer, INITIALIZERS)
-                if layer.init_scale is not None:
-                    _check_float(f"{name}.init_scale", layer.init_scale, 0.0, 1e6, low_open=True)
-                _check_float(f"{name}.l1", layer.l1, 0.0, 1e3)
-                _check_float(f"{name}.l2", layer.l2, 0.0, 1e3)
-            else:
-                _check_float(f"{name}.rate", layer.rate, 0.0, 1.0, high_open=True)
+            if layer.kind not in LAYERS:
+                kinds = tuple(LAYERS.names())
+                raise SpecError(f"{name}.kind", f"must be one of {kinds}, got {layer.kind!r}")
+            LAYERS.get(layer.kind).check_spec(layer, name)
         if not self.layers[-1].is_dense():
             raise SpecError("layers", "the last layer must be a dense (output) layer")
-        _check_name("loss", self.loss, LOSSES)
-        _check_name("optimizer.name", self.optimizer.name, OPTIMIZERS)
-        _check_float(
+        check_name("loss", self.loss, LOSSES)
+        check_name("optimizer.name", self.optimizer.name, OPTIMIZERS)
+        check_float(
             "optimizer.learning_rate", self.optimizer.learning_rate, 0.0, 1e3, low_open=True
         )
         if not isinstance(self.optimizer.options, Mapping):
@@ -232,17 +222,17 @@ class NetworkSpec:
         optimizer_class = OPTIMIZERS.get(self.optimizer.name)
         _reject_unknown("optimizer.options", self.optimizer.options, optimizer_class.option_names())
         _check_options("optimizer.options", optimizer_class, self.optimizer.options)
-        _check_name("schedule.name", self.schedule.name, SCHEDULES)
+        check_name("schedule.name", self.schedule.name, SCHEDULES)
         if not isinstance(self.schedule.options, Mapping):
             raise SpecError("schedule.options", "expected a mapping of setting names to values")
         schedule_class = SCHEDULES.get(self.schedule.name)
         _reject_unknown("schedule.options", self.schedule.options, schedule_class.option_names())
         _check_options("schedule.options", schedule_class, self.schedule.options)
         if self.clipnorm is not None:
-            _check_float("clipnorm", self.clipnorm, 0.0, 1e9, low_open=True)
+            check_float("clipnorm", self.clipnorm, 0.0, 1e9, low_open=True)
         if self.batch_size is not None:
-            _check_int("batch_size", self.batch_size, 1, 10**9)
-        _check_int("seed", self.seed, 0, 2**32 - 1)
+            check_int("batch_size", self.batch_size, 1, 10**9)
+        check_int("seed", self.seed, 0, 2**32 - 1)
         if self.dtype not in DTYPES:
             raise SpecError("dtype", f"must be one of {DTYPES}, got {self.dtype!r}")
         return self
@@ -266,14 +256,14 @@ def _check_options(where: str, cls: Any, options: Mapping[str, Any]) -> None:
         raise SpecError(where, str(exc)) from exc
 
 
-def _check_int(name: str, value: Any, low: int, high: int) -> None:
+def check_int(name: str, value: Any, low: int, high: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise SpecError(name, f"must be a whole number, got {value!r}")
     if not low <= value <= high:
         raise SpecError(name, f"must be from {low} to {high}, got {value}")
 
 
-def _check_float(
+def check_float(
     name: str,
     value: Any,
     low: float,
@@ -292,7 +282,7 @@ def _check_float(
         raise SpecError(name, f"must be in {left}{low}, {high}{right}, got {value}")
 
 
-def _check_name(name: str, value: Any, registry: Any) -> None:
+def check_name(name: str, value: Any, registry: Any) -> None:
     if value not in registry:
         raise SpecError(
             name, f"unknown choice {value!r}; choose one of: {', '.join(registry.names())}"

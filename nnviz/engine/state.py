@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from nnviz.engine.optimizers import OPTIMIZERS
 from nnviz.engine.spec import NetworkSpec
 
 if TYPE_CHECKING:
@@ -153,8 +154,6 @@ def check_model_state(state: TrainingState) -> NetworkSpec:
     check_rng(values, "model/init_rng")
     check_rng(values, "model/dropout_rng")
     check_int(values, "optimizer/iterations")
-    from nnviz.engine.optimizers import OPTIMIZERS
-
     slots = OPTIMIZERS.get(spec.optimizer.name).slots
     present = [slot for slot in slots if f"optimizer/{slot}" in arrays]
     if present and len(present) != len(slots):

@@ -18,8 +18,10 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from nnviz.engine import losses as losses_module
+from nnviz.engine.divergence import DivergenceMonitor
 from nnviz.engine.errors import DivergenceError
-from nnviz.engine.model import Sequential, count_correct
+from nnviz.engine.inference import count_correct
+from nnviz.engine.model import Sequential
 from nnviz.engine.spec import NetworkSpec
 from nnviz.engine.state import (
     TrainingState,
@@ -215,6 +217,7 @@ class Trainer:
         self._outputs: list[np.ndarray] = []
         self._counted = 0
         self._correct = 0
+        self._monitor = DivergenceMonitor(model)
 
     # -- settings -----------------------------------------------------------------------
     @property
@@ -244,6 +247,11 @@ class Trainer:
     def batch_in_epoch(self) -> int:
         """Batches done in the current epoch (0 right after an epoch ends)."""
         return self._batch
+
+    @property
+    def instability(self) -> str | None:
+        """A short warning while the loss rises fast (before a DivergenceError), else None."""
+        return self._monitor.instability
 
     @property
     def n_samples(self) -> int:
@@ -295,6 +303,7 @@ class Trainer:
                 "trainer/counted": self._counted,
                 "trainer/correct": self._correct,
                 "trainer/rng": rng_state(self._rng),
+                "divergence": self._monitor.get_state(),
             }
         )
         for i, callback in self._stateful_callbacks():
@@ -320,6 +329,7 @@ class Trainer:
         counted = check_int(values, "trainer/counted", high=position)
         check_int(values, "trainer/correct", high=counted)
         check_rng(values, "trainer/rng")
+        DivergenceMonitor.check_state(require(values, "divergence", "value"))
         order = arrays.get("trainer/order")
         if order is not None and (
             not isinstance(order, np.ndarray)
@@ -341,6 +351,7 @@ class Trainer:
         self._counted, self._correct = counted, values["trainer/correct"]
         self._outputs = []
         self._rng.bit_generator.state = dict(values["trainer/rng"])
+        self._monitor.set_state(values["divergence"])
         for callback, callback_state, best in callback_states:
             callback.set_state(callback_state)
             if hasattr(callback, "best_weights"):
@@ -418,6 +429,7 @@ class Trainer:
         xb, yb = self._epoch_x[start:end], self._epoch_y[start:end]
         try:
             loss = model.train_step(xb, yb)
+            self._monitor.observe(loss)
         except DivergenceError as error:
             raise error.at(self.epoch, self.step + 1) from None
         self.step += 1

@@ -22,10 +22,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from nnviz.engine import losses as losses_module
+from nnviz.engine.config import canonical, layers_from_spec, optimizer_from_spec, structure
+from nnviz.engine.layers import Layer
+from nnviz.engine.optimizers import Optimizer
 from nnviz.engine.spec import NetworkSpec
 
 if TYPE_CHECKING:
-    from nnviz.engine.layers import Layer
     from nnviz.engine.model import Sequential
 
 
@@ -305,3 +308,94 @@ def transplant(model: Sequential, new: NetworkSpec, layers: list[Layer], steps: 
     else:
         optimizer.state, optimizer._tmp = {}, None
     model.version += 1
+
+
+class TransitionMixin:
+    """``apply_spec`` of :class:`~nnviz.engine.model.Sequential`."""
+
+    def apply_spec(self, spec: NetworkSpec, transition: Transition | None = None) -> list[str]:
+        """Make the model match ``spec`` while keeping what it has learned; returns what
+        changed, in words. ``transition`` says where each new layer and neuron comes from
+        (default: see :func:`~nnviz.engine.transition.default_transition`). Kept weights
+        keep their optimizer state; new neurons and layers get fresh initial values.
+        Raises SpecError/ValueError and changes nothing when ``spec`` or ``transition``
+        is invalid."""
+        self._require_built()
+        self._require_compiled()
+        spec = canonical(spec.validate())
+        new_optimizer = optimizer_from_spec(spec)
+        old = self.get_config()
+        if transition is None:
+            transition = default_transition(old, spec)
+        steps = plan(old, spec, transition)
+        messages: list[str] = []
+        if structure(old) == structure(spec) and is_identity(old, spec, transition):
+            messages += self._update_layers(old, spec)
+        else:
+            transplant(self, spec, layers_from_spec(spec.layers), steps)
+            words = list(steps.messages)
+            if old.dtype != spec.dtype:
+                words.append(f"the network now computes in {spec.dtype}")
+            messages += ["; ".join(words)] if words else []
+        messages += self._update_optimizer(old, spec, new_optimizer)
+        if spec.loss != old.loss:
+            self.loss = losses_module.get(spec.loss)
+            self.version += 1
+            messages.append(f"loss: {old.loss} → {spec.loss}")
+        if spec.batch_size != old.batch_size:
+            self.batch_size = spec.batch_size
+            messages.append(
+                f"batch size: {old.batch_size or 'full batch'} → {spec.batch_size or 'full batch'}"
+            )
+        if spec.seed != old.seed:
+            self.seed = spec.seed
+            messages.append(f"seed {spec.seed} will be used when the network is reset")
+        if messages:
+            self.edits += 1
+        return messages
+
+    def _update_layers(self, old: NetworkSpec, spec: NetworkSpec) -> list[str]:
+        """Settings changed in place (same structure): each layer takes its new spec."""
+        messages = []
+        dense_index = 0
+        for layer, before, after in zip(self.layers, old.layers, spec.layers, strict=True):
+            words, redraw = layer.update(before, after, f"layer {dense_index + 1}")
+            messages += words
+            if redraw:
+                self._initialize(layer)
+                self._reset_optimizer_slice(dense_index)
+                np.copyto(self._backup, self._params)
+            dense_index += layer.has_weights
+        return messages
+
+    def _reset_optimizer_slice(self, dense_index: int) -> None:
+        part = self._slice(dense_index)
+        for name, vector in self.optimizer.state.items():
+            vector[part] = self.optimizer.initial_state_value(name)
+
+    def _update_optimizer(self, old: NetworkSpec, spec: NetworkSpec, new: Optimizer) -> list[str]:
+        current = self.optimizer
+        if spec.optimizer.name != old.optimizer.name:
+            new.iterations = 0
+            self.optimizer = new
+            return [f"optimizer: {old.optimizer.name} → {spec.optimizer.name} (fresh state)"]
+        messages = []
+        if new.learning_rate != current.learning_rate:
+            messages.append(f"learning rate: {current.learning_rate:g} → {new.learning_rate:g}")
+        changed = [
+            f"{k} {v!r}" for k, v in new.get_config().items() if current.get_config()[k] != v
+        ]
+        if changed:
+            messages.append(f"{spec.optimizer.name}: " + ", ".join(changed))
+        if new.schedule != current.schedule:
+            messages.append(f"learning-rate schedule: {spec.schedule.name}")
+        if new.clipnorm != current.clipnorm:
+            messages.append(
+                "gradient clipping off"
+                if new.clipnorm is None
+                else f"gradients clipped to norm {new.clipnorm:g}"
+            )
+        # the same optimizer class keeps its state and update count
+        new.state, new._tmp, new.iterations = current.state, current._tmp, current.iterations
+        self.optimizer = new
+        return messages

@@ -117,6 +117,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("nnviz[*]")
         self.resize(1600, 1000)
         self.frames_drawn = 0
+        self._instability: str | None = None
         config = presets.data_config(dataset, data_dir)
         startup_error = None
         try:
@@ -353,7 +354,6 @@ class MainWindow(QMainWindow):
         self.training_panel.speedChanged.connect(c.set_speed)
         self.activation_view.layerChosen.connect(c.set_focus_layer)
         self.document.specChanged.connect(self._on_spec_changed)
-        self.document.undo_stack.cleanChanged.connect(self._update_title)
 
     # -- data ---------------------------------------------------------------------------
     @property
@@ -430,6 +430,9 @@ class MainWindow(QMainWindow):
         if due:
             self._draw(max(due, key=lambda item: item[0])[1], snapshot, now)
         self.projects.note_step(snapshot.step)
+        if snapshot.instability and snapshot.instability != self._instability:
+            self.statusBar().showMessage(f"Warning: {snapshot.instability}", 10000)
+        self._instability = snapshot.instability
         self.status_rate.setText(
             f"{snapshot.steps_per_second:,.0f} steps/s" if snapshot.playing else "paused"
         )
@@ -462,7 +465,6 @@ class MainWindow(QMainWindow):
         if old.layers != new.layers:
             self.activation_view.set_spec(new)
 
-    @Slot(bool)
     # -- projects ---------------------------------------------------------------------
     def run_settings(self) -> dict[str, int]:
         """The training options a project keeps besides the network (JSON-able)."""

@@ -19,6 +19,7 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtCore import QObject, QStandardPaths, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
@@ -126,6 +127,8 @@ class ProjectFiles(QObject):
 
     @Slot()
     def _update_title(self, *_: object) -> None:
+        if not shiboken6.isValid(self.window):  # the undo stack speaks while the window goes
+            return
         name = self.path.name if self.path else "untitled"
         self.window.setWindowTitle(f"{name}[*] — nnviz")
         self.window.setWindowModified(self.modified)

@@ -364,11 +364,17 @@ class TrainingWorker(QObject):
 
 
 def divergence_message(exc: DivergenceError) -> str:
-    """What to tell the learner when the loss became NaN/Inf."""
+    """What to tell the learner when training diverged (the engine says why)."""
     epoch = "" if exc.epoch is None else f" at epoch {exc.epoch + 1}"
     rate = "" if exc.learning_rate is None else f" (it is {exc.learning_rate:g})"
-    culprit = "" if exc.layer is None else f" Layer {exc.layer} blew up first."
+    if exc.reason is not None:
+        why = f" {exc.reason[0].upper()}{exc.reason[1:]}."
+        restored = "their last good values"
+    else:
+        why = f" {exc.what[0].upper()}{exc.what[1:]} became NaN or infinite"
+        why += "." if exc.layer is None else f", first in layer {exc.layer}."
+        restored = "their last finite values"
     return (
         f"The loss diverged{epoch} — lower the learning rate{rate}. Training is paused and "
-        f"the weights are back to their last finite values.{culprit}"
+        f"the weights are back to {restored}.{why}"
     )

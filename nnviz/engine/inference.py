@@ -76,8 +76,9 @@ class InferenceMixin:
         return traces
 
     def layer_stats(self) -> list[LayerStats]:
-        """Per dense layer statistics of the last training step (empty before the first)."""
-        if not self._stepped:
+        """Per dense layer statistics of the last training step (empty before the first,
+        and after a restored state until the next step has run)."""
+        if not self._stepped or any(layer.a is None for layer in self._dense):
             return []
         stats = []
         for i, layer in enumerate(self._dense):

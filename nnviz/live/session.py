@@ -263,16 +263,18 @@ class TrainingSession:
         self.model.set_weights(weights)
         self.initial_weights = [np.array(w, copy=True) for w in initial_weights or weights]
 
-    def set_data(self, data: PreparedData, spec: NetworkSpec) -> None:
+    def set_data(self, data: PreparedData, spec: NetworkSpec) -> list[str]:
         """Train on ``data`` from step 0 with ``spec`` (fitted to it): the weights that
-        still fit are kept (a new input or output size re-initializes that layer)."""
+        still fit are kept (a new input or output size re-initializes that layer).
+        Returns what happened to the weights, in words."""
         check_fits(spec, data)
         model = Sequential.from_config(self.spec)
         model.set_weights(self.model.get_weights())
-        model.apply_spec(spec)
+        messages = model.apply_spec(spec)
         self.data = data
         self.spec = spec
         self.start_from(model.get_weights())
+        return messages
 
     def load(self, state: TrainingState, initial_weights: list[np.ndarray]) -> None:
         """Continue exactly from a saved ``state`` (a project's); ``initial_weights`` are
@@ -390,6 +392,7 @@ class TrainingSession:
             test_probabilities=probabilities,
             test_predictions=predictions,
             confusion=confusion,
+            instability=self.trainer.instability,
         )
 
     def _plane(self) -> tuple[Boundary, tuple[np.ndarray, ...]]:

@@ -80,6 +80,8 @@ class TrainingSnapshot:
     test_probabilities: np.ndarray | None = None
     test_predictions: np.ndarray | None = None
     confusion: np.ndarray | None = None
+    #: a warning while the loss rises fast, before training would diverge
+    instability: str | None = None
 
     @property
     def progress(self) -> float:

@@ -78,8 +78,11 @@ class Workspace:
         messages: list[str] = []
         try:
             if edit.data is not None:
-                session.set_data(edit.data, edit.spec or session.spec)
-                messages.append("New data: the network was fitted to it, its weights kept")
+                kept = session.set_data(edit.data, edit.spec or session.spec)
+                messages.append(
+                    "New data: training starts again from step 0"
+                    + "".join(f"; {text}" for text in kept)
+                )
             elif edit.spec is not None and edit.spec != session.spec:
                 transition = edit.transition or _inferred(session.spec, edit.spec)
                 messages += session.apply_spec(edit.spec, transition)

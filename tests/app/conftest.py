@@ -10,14 +10,21 @@ import pytest
 from PySide6.QtCore import QSettings
 
 from nnviz.app.main_window import MainWindow
+from nnviz.app.projects import Choice, ProjectFiles
 
 
 @pytest.fixture(autouse=True)
-def isolated_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Window layouts go to a temporary folder, never to the user's settings."""
+def isolated_settings(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """Window layouts, recent files and recovery files go to temporary folders, never to
+    the user's."""
     folder = tmp_path_factory.mktemp("settings")
     for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
         QSettings.setPath(fmt, QSettings.Scope.UserScope, str(folder))
+    monkeypatch.setenv("NNVIZ_STATE_DIR", str(tmp_path_factory.mktemp("state")))
+    # closing a window with unsaved work would open a modal dialog and wait forever
+    monkeypatch.setattr(ProjectFiles, "_ask_with_dialog", lambda _self, _action: Choice.DISCARD)
     yield
 
 

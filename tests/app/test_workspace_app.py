@@ -82,10 +82,12 @@ def test_undo_after_training_says_the_steps_are_undone(qtbot, make_window):
     window = make_window()
     window.document.edit(window.document.spec.with_layer(0, units=6), "Resize")
     train_steps(window, 12)
-    window.undo_action.trigger()
-    qtbot.waitUntil(
-        lambda: "12 training steps" in window.statusBar().currentMessage(), timeout=TIMEOUT_MS
-    )
+    with qtbot.waitSignal(
+        window.controller.message,
+        check_params_cb=lambda text: "12 training steps" in text,
+        timeout=TIMEOUT_MS,
+    ):
+        window.undo_action.trigger()
 
 
 def test_a_network_that_cannot_fit_the_data_never_enters_the_undo_stack(qtbot, make_window):
@@ -168,12 +170,10 @@ def test_reset_clears_every_view_of_the_old_run(qtbot, make_window):
     window = make_window()
     train_steps(window, 200)
     window.controller.step_batch()
-    qtbot.waitUntil(lambda: window.controller.latest.step == 201, timeout=TIMEOUT_MS)
-    qtbot.waitUntil(
-        lambda: window.curves.step_loss_curve.getData()[0] is not None, timeout=TIMEOUT_MS
-    )
-    window.reset_action.trigger()
-    qtbot.waitUntil(lambda: window.controller.latest.step == 0, timeout=TIMEOUT_MS)
+
+    def at_step(step: int) -> bool:
+        latest = window.controller.latest
+        return latest is not None and latest.step == step
 
     def empty(item) -> bool:
         x, _ = item.getData()
@@ -181,6 +181,10 @@ def test_reset_clears_every_view_of_the_old_run(qtbot, make_window):
 
     views = window.layer_stats_view
     items = [*views.gradient_curves, *views.distribution_curves, window.curves.step_loss_curve]
+    qtbot.waitUntil(lambda: at_step(201), timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: not any(empty(item) for item in items), timeout=TIMEOUT_MS)
+    window.reset_action.trigger()
+    qtbot.waitUntil(lambda: at_step(0), timeout=TIMEOUT_MS)
     qtbot.waitUntil(lambda: all(empty(item) for item in items), timeout=TIMEOUT_MS)
 
 

@@ -235,3 +235,13 @@ def test_past_the_memory_budget_the_oldest_edits_lose_their_weights_first():
     assert workspace.kept_keys() == []
     text = workspace.undo(2)
     assert "undo memory" in text and session.spec.layers[0].units == 7
+
+
+def test_a_restored_state_draws_before_its_next_step():
+    session = TrainingSession(small_spec(), points())
+    train(session, 5)
+    state = session.capture()
+    other = TrainingSession(small_spec(), state.data)
+    other.restore(state)
+    snapshot = other.snapshot()
+    assert snapshot.step == 5 and snapshot.layer_stats == ()

@@ -171,8 +171,8 @@ class DivergenceMonitor:
         """JSON-able values (the last good copy is not included: it restarts from the
         weights the state restores)."""
         return {
-            "smoothed": self.smoothed,
-            "minimum": None if math.isinf(self.minimum) else self.minimum,
+            "smoothed": None if self.smoothed is None else float(self.smoothed),
+            "minimum": None if math.isinf(self.minimum) else float(self.minimum),
             "steps": self.steps,
             "dead_checks": self.dead_checks,
             "instability": self.instability,

@@ -48,7 +48,7 @@ class TrainingStepMixin:
             np.copyto(self._backup, params)
             self.optimizer.apply(params, self._grads)
             self._stepped = True
-            if not math.isfinite(np.add.reduce(params)):
+            if not math.isfinite(np.dot(params, self._ones)):
                 culprit = self._first_nonfinite(lambda d: (d.W, d.b))
                 np.copyto(params, self._backup)
                 self.optimizer.reset()

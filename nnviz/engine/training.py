@@ -149,7 +149,7 @@ class EarlyStopping(Callback):
         """The progress so far as JSON-able values (the best weights are not included:
         the Trainer keeps them as arrays)."""
         return {
-            "best": None if math.isinf(self.best) else self.best,
+            "best": None if math.isinf(self.best) else float(self.best),
             "best_epoch": self.best_epoch,
             "wait": self.wait,
             "stopped_epoch": self.stopped_epoch,
@@ -299,7 +299,7 @@ class Trainer:
                 "trainer/epoch": self.epoch,
                 "trainer/position": self._pos,
                 "trainer/batch": self._batch,
-                "trainer/loss_sum": self._loss_sum,
+                "trainer/loss_sum": float(self._loss_sum),
                 "trainer/counted": self._counted,
                 "trainer/correct": self._correct,
                 "trainer/rng": rng_state(self._rng),

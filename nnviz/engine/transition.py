@@ -351,6 +351,8 @@ class TransitionMixin:
             self.seed = spec.seed
             messages.append(f"seed {spec.seed} will be used when the network is reset")
         if messages:
+            # a NaN on the next step goes back to the edited network, not before the edit
+            np.copyto(self._backup, self._params)
             self.edits += 1
         return messages
 

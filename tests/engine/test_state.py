@@ -172,3 +172,14 @@ def test_a_state_before_the_first_step_has_no_optimizer_slots():
     run(trainer, 3)
     trainer.set_state(state)
     assert_same_run(run(trainer, 12), expected)
+
+
+def test_a_float32_regularized_run_gives_plain_json_values():
+    spec = replace(SPEC, dtype="float32").with_layer(0, l2=0.01)
+    trainer = make_trainer(spec)
+    run(trainer, 20)
+    state = trainer.get_state()
+    values = json.loads(json.dumps(state.values))
+    expected = run(trainer, 10)
+    trainer.set_state(TrainingState(state.spec, state.arrays, values))
+    assert_same_run(run(trainer, 10), expected)

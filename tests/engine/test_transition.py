@@ -217,6 +217,7 @@ def test_changing_an_activation_keeps_every_weight_and_slot():
     before = arrays(model)
     model.apply_spec(BASE.with_layer(1, activation="relu"))
     check(before, arrays(model), lambda old: old)
+    assert np.array_equal(model._backup, model._params)
     assert np.isfinite(trainer.train_step().loss)
 
 

@@ -10,13 +10,18 @@ from __future__ import annotations
 import csv
 import math
 import os
+import stat
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from nnviz.data.dataset import Dataset, DatasetError
+
+if TYPE_CHECKING:
+    import h5py
 
 CAT_FILES = {"train": "train_catvnoncat.h5", "test": "test_catvnoncat.h5"}
 CAT_SUBDIR = "catvnoncat"
@@ -24,6 +29,11 @@ HDF5_SUFFIXES = (".h5", ".hdf5", ".he5", ".hdf")
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 MAX_CLASSES = 1000
+#: Size limits, so a huge or endless file gets a message instead of exhausting memory.
+MAX_CSV_BYTES = 64 * 2**20
+MAX_ARRAY_BYTES = 2 * 2**30
+MAX_IMAGE_PIXELS = 4096 * 4096
+MAX_IMAGES_BYTES = 2**30
 
 
 # -- where the cat files live -----------------------------------------------------------
@@ -101,6 +111,42 @@ def load_catvnoncat(folder: str | os.PathLike[str] | None = None) -> tuple[Datas
 
 
 # -- checks shared by the loaders -------------------------------------------------------
+def human_size(nbytes: int) -> str:
+    """``nbytes`` in words: "512 bytes", "64.00 MiB", "2.00 GiB"."""
+    value = float(nbytes)
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if value < 1024:
+            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.2f} {unit}"
+        value /= 1024
+    return f"{value:.2f} TiB"
+
+
+def _not_regular(where: object, mode: int, expected: str) -> DatasetError:
+    if stat.S_ISDIR(mode):
+        kind = "a folder"
+    elif stat.S_ISFIFO(mode):
+        kind = "a named pipe (FIFO)"
+    elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        kind = "a device"
+    else:
+        kind = "a socket or other special file"
+    return DatasetError(f"{where}: this is {kind}, not a regular file; expected {expected}")
+
+
+def _regular_size(path: Path, expected: str) -> int:
+    """The size of ``path`` after checking, without opening it, that it is (or links to) a
+    regular file: pipes and devices would block or never end."""
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        raise DatasetError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot read this file ({exc.strerror or exc})") from None
+    if not stat.S_ISREG(status.st_mode):
+        raise _not_regular(path, status.st_mode, expected)
+    return status.st_size
+
+
 def _samples(where: str, x: np.ndarray) -> np.ndarray:
     """Check a sample array: numeric, (m, n) or (m, h, w, c), non-empty, finite."""
     if x.dtype.kind not in "biuf":
@@ -193,31 +239,77 @@ def load_hdf5(
 
     path = Path(path)
     where = str(path)
-    if not path.is_file():
-        raise DatasetError(f"{where}: no such file")
+    size = _regular_size(path, "an HDF5 file (.h5)")
     try:
         with h5py.File(path, "r") as f:
-            keys = sorted(k for k in f if isinstance(f[k], h5py.Dataset))
+            keys = sorted(k for k in f if _stored_here(f, k) is h5py.Dataset)
             if x_key is None or y_key is None:
                 guess_x, guess_y = _guess_keys(where, keys)
                 x_key, y_key = x_key or guess_x, y_key or guess_y
             for key in (x_key, y_key):
-                if key not in f or not isinstance(f[key], h5py.Dataset):
+                if key not in keys:
                     raise DatasetError(f"{where}: no array named {key!r}; the file holds {keys}")
-            x = f[x_key][()]
-            y = f[y_key][()]
-            classes = f["list_classes"][()] if "list_classes" in f else None
+            x = _read_array(where, f[x_key], size, "samples", "numbers", MAX_ARRAY_BYTES)
+            y = _read_array(where, f[y_key], size, "labels", "integers", MAX_ARRAY_BYTES)
+            classes = None
+            if "list_classes" in keys:
+                classes = _read_array(
+                    where, f["list_classes"], size, "list_classes", "class names", 2**20, "SOiu"
+                )
     except DatasetError:
         raise
-    except (OSError, KeyError, ValueError, TypeError, RuntimeError) as exc:
+    except (OSError, KeyError, ValueError, TypeError, RuntimeError, MemoryError) as exc:
         raise DatasetError(
             f"{where}: not a readable HDF5 file ({exc}); expected an HDF5 file (.h5) "
             f"that is complete, e.g. not truncated by an interrupted download"
         ) from None
-    x, y = np.asarray(x), np.asarray(y)
     class_names = _class_names(where, classes)
     source = {"kind": "hdf5", "path": str(path), "x_key": x_key, "y_key": y_key}
     return _build(where, path.name, x, y, class_names, None, source)
+
+
+def _stored_here(f: h5py.File, key: str) -> type | None:
+    """The class (Dataset, Group) of ``f[key]``, or None for links to other files."""
+    import h5py
+
+    if isinstance(f.get(key, getlink=True), h5py.ExternalLink):
+        return None
+    return f.get(key, getclass=True)
+
+
+def _read_array(
+    where: str,
+    dataset: h5py.Dataset,
+    file_size: int,
+    what: str,
+    expected: str,
+    limit: int,
+    kinds: str = "biuf",
+) -> np.ndarray:
+    """Read an HDF5 dataset after checking its dtype, and its declared size against
+    ``limit`` and (when stored uncompressed) against the file's own size."""
+    import h5py
+
+    dtype, shape = dataset.dtype, dataset.shape
+    plain = dtype.kind in kinds and not dtype.fields and not dtype.subdtype
+    if dtype.kind == "O":
+        plain = plain and h5py.check_string_dtype(dtype) is not None
+    if not plain:
+        raise DatasetError(f"{where}: {what} must be {expected}, got dtype {dtype}")
+    if shape is None:
+        raise DatasetError(f"{where}: the {what} array holds nothing; expected {expected}")
+    nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    if nbytes > limit:
+        raise DatasetError(
+            f"{where}: the {what} array is {shape} of {dtype} ({human_size(nbytes)}); nnviz "
+            f"reads arrays up to {human_size(limit)}; save a subset or smaller images"
+        )
+    if dataset.chunks is None and nbytes > file_size:
+        raise DatasetError(
+            f"{where}: the {what} array declares {shape} of {dtype} ({human_size(nbytes)}), "
+            f"more than the whole file holds ({human_size(file_size)}); the file is damaged"
+        )
+    return np.asarray(dataset[()])
 
 
 def _class_names(where: str, classes: object) -> list[str] | None:
@@ -237,8 +329,6 @@ def load_image_folder(
     """A folder with one sub-folder of PNG/JPEG images per class (sub-folder names, sorted,
     are the class names). Images are decoded with Pillow as RGB and resized to ``size``
     (height, width); with ``size=None`` they are kept as they are and must all match."""
-    from PIL import Image, UnidentifiedImageError
-
     root = Path(path)
     if not root.is_dir():
         raise DatasetError(f"{root}: not a folder; expected a folder of class sub-folders")
@@ -250,23 +340,21 @@ def load_image_folder(
         )
     images: list[np.ndarray] = []
     labels: list[int] = []
+    total = 0
     for label, folder in enumerate(classes):
         files = sorted(
-            p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
+            p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and not p.is_dir()
         )
         if not files:
             raise DatasetError(f"{folder}: no PNG or JPEG images in this class folder")
         for file in files:
-            try:
-                with Image.open(file) as image:
-                    rgb = image.convert("RGB")
-                    if size is not None:
-                        rgb = rgb.resize((size[1], size[0]), Image.Resampling.BILINEAR)
-                    array = np.asarray(rgb, dtype=np.uint8)
-            except (UnidentifiedImageError, OSError, ValueError) as exc:
+            array = _read_image(file, size)
+            total += array.nbytes
+            if total > MAX_IMAGES_BYTES:
                 raise DatasetError(
-                    f"{file}: cannot read this image ({exc}); expected a PNG or JPEG file"
-                ) from None
+                    f"{root}: the images take more than {human_size(MAX_IMAGES_BYTES)}; "
+                    f"choose a smaller image size or fewer images"
+                )
             if images and array.shape != images[0].shape:
                 raise DatasetError(
                     f"{file}: image is {array.shape[1]}x{array.shape[0]} but earlier ones are "
@@ -287,6 +375,32 @@ def load_image_folder(
     )
 
 
+def _read_image(file: Path, size: tuple[int, int] | None) -> np.ndarray:
+    """One image as uint8 RGB ``(height, width, 3)``, resized to ``size`` when given."""
+    from PIL import Image
+
+    _regular_size(file, "a PNG or JPEG image")
+    try:
+        with Image.open(file) as image:
+            width, height = image.size
+            if width * height > MAX_IMAGE_PIXELS:
+                raise DatasetError(
+                    f"{file}: the image is {width}x{height} pixels; nnviz reads images of up "
+                    f"to {MAX_IMAGE_PIXELS // 10**6} million pixels; shrink it first"
+                )
+            rgb = image.convert("RGB")
+            if size is not None:
+                rgb = rgb.resize((size[1], size[0]), Image.Resampling.BILINEAR)
+            return np.asarray(rgb, dtype=np.uint8)
+    except DatasetError:
+        raise
+    except Exception as exc:  # a broken file makes Pillow raise many kinds of error
+        raise DatasetError(
+            f"{file}: cannot read this image ({type(exc).__name__}: {exc}); "
+            "expected a PNG or JPEG file"
+        ) from None
+
+
 # -- CSV --------------------------------------------------------------------------------
 def _number(text: str) -> float | None:
     try:
@@ -302,15 +416,18 @@ def load_csv(path: str | os.PathLike[str], label_column: str | int | None = None
     column index (negative counts from the end)."""
     path = Path(path)
     where = str(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DatasetError(f"{where}: cannot read this CSV file ({exc})") from None
+    text = _read_text(path)
     try:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:4096], ",;\t")
     except csv.Error:
         dialect = csv.excel
-    rows = [(n, row) for n, row in enumerate(csv.reader(text.splitlines(), dialect), 1) if row]
+    lines = text.splitlines()
+    reader = csv.reader(lines, dialect)
+    rows = []
+    try:
+        rows += [(reader.line_num, row) for row in reader if row]
+    except csv.Error as exc:
+        raise _csv_error(where, lines, reader.line_num, dialect.delimiter, exc) from None
     if not rows:
         raise DatasetError(f"{where}: the file is empty; expected rows of numbers and a label")
     header: list[str] | None = None
@@ -362,6 +479,53 @@ def load_csv(path: str | os.PathLike[str], label_column: str | int | None = None
         features = [h for j, h in enumerate(header) if j != column]
     source = {"kind": "csv", "path": str(path), "label_column": label_column}
     return _build(where, path.name, np.array(table), y, class_names, features, source)
+
+
+def _read_text(path: Path) -> str:
+    """The text of a CSV file, refusing pipes, devices and files over the size limit."""
+    expected = "a CSV file of numbers"
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise DatasetError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot read this CSV file ({exc.strerror or exc})") from None
+    with os.fdopen(fd, "rb") as handle:
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):
+            raise _not_regular(path, status.st_mode, expected)
+        if status.st_size > MAX_CSV_BYTES:
+            raise DatasetError(
+                f"{path}: the file is {human_size(status.st_size)}; nnviz reads CSV files of up "
+                f"to {human_size(MAX_CSV_BYTES)}; use a sample of its rows, or save the data as "
+                f"an HDF5 file with X and y arrays"
+            )
+        try:
+            data = handle.read(MAX_CSV_BYTES + 1)
+        except OSError as exc:
+            raise DatasetError(f"{path}: cannot read this CSV file ({exc})") from None
+    if len(data) > MAX_CSV_BYTES:
+        raise DatasetError(f"{path}: the file grew past {human_size(MAX_CSV_BYTES)} while read")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DatasetError(f"{path}: cannot read this CSV file ({exc}); save it as UTF-8") from None
+
+
+def _csv_error(
+    where: str, lines: list[str], line: int, delimiter: str, exc: csv.Error
+) -> DatasetError:
+    """A CSV parse error with its line and, for an over-long cell, its column."""
+    limit = csv.field_size_limit()
+    if "field larger than field limit" not in str(exc):
+        return DatasetError(f"{where}, line {line}: not a readable CSV row ({exc})")
+    cells = lines[line - 1].split(delimiter) if 0 < line <= len(lines) else []
+    long = [j for j, cell in enumerate(cells, 1) if len(cell) > limit]
+    column = f", column {long[0]}" if long else ""
+    return DatasetError(
+        f"{where}, line {line}{column}: a cell of more than {limit} characters; expected "
+        f"numbers and class names (is this a CSV table?)"
+    )
 
 
 def _label_index(

@@ -296,6 +296,10 @@ def _read_array(
         plain = plain and h5py.check_string_dtype(dtype) is not None
     if not plain:
         raise DatasetError(f"{where}: {what} must be {expected}, got dtype {dtype}")
+    if dataset.external or dataset.is_virtual:
+        raise DatasetError(
+            f"{where}: the {what} array is stored in other files; save it inside this file"
+        )
     if shape is None:
         raise DatasetError(f"{where}: the {what} array holds nothing; expected {expected}")
     nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize

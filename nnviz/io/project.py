@@ -495,6 +495,8 @@ class _Reader:
         dtype = dataset.dtype
         if dtype.kind not in kinds or dtype.itemsize > 8 or dtype.fields or dtype.subdtype:
             raise self.damaged(f"{where} holds {dtype} data, expected plain numbers")
+        if dataset.external or dataset.is_virtual:
+            raise self.damaged(f"{where} is stored in other files, expected stored data")
         declared = dataset.shape
         if declared is None:
             raise self.damaged(f"{where} holds no array")

@@ -97,6 +97,12 @@ def _h5(path: Path, make) -> Path:
     return path
 
 
+def _virtual_layout() -> h5py.VirtualLayout:
+    layout = h5py.VirtualLayout(shape=(2,), dtype="i8")
+    layout[:] = h5py.VirtualSource("/dev/zero", "y", shape=(2,))
+    return layout
+
+
 HDF5_CASES = {
     "samples of text (object dtype)": (
         lambda f: (
@@ -140,6 +146,20 @@ HDF5_CASES = {
             f.create_dataset("list_classes", data=np.zeros(2, [("a", "i4")])),
         ),
         "list_classes must be class names",
+    ),
+    "samples stored in a device": (
+        lambda f: (
+            f.create_dataset("X", shape=(2, 2), dtype="f8", external=[("/dev/zero", 0, 32)]),
+            f.create_dataset("y", data=[0, 1]),
+        ),
+        "the samples array is stored in other files",
+    ),
+    "labels from another file": (
+        lambda f: (
+            f.create_dataset("X", data=np.zeros((2, 2))),
+            f.create_virtual_dataset("y", _virtual_layout()),
+        ),
+        "the labels array is stored in other files",
     ),
     "samples an external link": (
         lambda f: (

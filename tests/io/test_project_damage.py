@@ -289,6 +289,15 @@ DAMAGE: dict[str, tuple[Callable[[h5py.File], None], str]] = {
         _replace("initial_weights", lambda f, w: f.__setitem__(w, h5py.SoftLink("/weights"))),
         "'/initial_weights' is a link to elsewhere",
     ),
+    "state stored in a device": (
+        _replace(
+            "state/0000",
+            lambda f, w: f.create_dataset(
+                w, shape=(21,), dtype="f8", external=[("/dev/zero", 0, 168)]
+            ),
+        ),
+        "'/state/0000' is stored in other files",
+    ),
     "history 3-D": (
         _replace("history/0000", lambda f, w: f.create_dataset(w, data=np.zeros((2, 2, 2)))),
         r"shape \(2, 2, 2\), expected 1-D or 2-D",

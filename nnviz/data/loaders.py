@@ -7,12 +7,15 @@ the file, what is wrong and what was expected; no partial dataset leaks out.
 
 from __future__ import annotations
 
+import array
 import csv
+import io
+import itertools
 import math
 import os
 import stat
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -420,44 +423,41 @@ def load_csv(path: str | os.PathLike[str], label_column: str | int | None = None
     column index (negative counts from the end)."""
     path = Path(path)
     where = str(path)
-    text = _read_text(path)
+    data = _read_bytes(path)
     try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:4096], ",;\t")
+        sample = _text(data).read(4096)
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(where, exc) from None
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, ",;\t")
     except csv.Error:
         dialect = csv.excel
-    lines = text.splitlines()
-    reader = csv.reader(lines, dialect)
-    rows = []
-    try:
-        rows += [(reader.line_num, row) for row in reader if row]
-    except csv.Error as exc:
-        raise _csv_error(where, lines, reader.line_num, dialect.delimiter, exc) from None
-    if not rows:
+    rows = _csv_rows(where, data, dialect)
+    first, second = next(rows, None), next(rows, None)
+    if first is None:
         raise DatasetError(f"{where}: the file is empty; expected rows of numbers and a label")
     header: list[str] | None = None
-    first = rows[0][1]
-    second = rows[1][1] if len(rows) > 1 else [""] * len(first)
+    pending = [first] if second is None else [first, second]
+    below = second[1] if second is not None else [""] * len(first[1])
     # A header has text where the data below has numbers (or text everywhere).
-    if all(_number(cell) is None for cell in first) or any(
-        _number(a) is None and _number(b) is not None for a, b in zip(first, second, strict=False)
+    if all(_number(cell) is None for cell in first[1]) or any(
+        _number(a) is None and _number(b) is not None for a, b in zip(first[1], below, strict=False)
     ):
-        header = [cell.strip() for cell in rows[0][1]]
-        rows = rows[1:]
-    if not rows:
+        header = [cell.strip() for cell in first[1]]
+        pending = pending[1:]
+    if not pending:
         raise DatasetError(f"{where}: no data rows below the header")
-    width = len(header) if header else len(rows[0][1])
+    width = len(header) if header else len(pending[0][1])
     if width < 2:
         raise DatasetError(f"{where}: expected at least one feature column and a label column")
-    for line, row in rows:
+    column = _label_index(where, header, width, label_column)
+    table = array.array("d")  # 8 bytes a number, not a Python float in a list
+    label_text: list[str] = []
+    for line, row in itertools.chain(pending, rows):
         if len(row) != width:
             raise DatasetError(
                 f"{where}, line {line}: {len(row)} columns, expected {width} like the first row"
             )
-    column = _label_index(where, header, width, label_column)
-    table: list[list[float]] = []
-    label_text: list[str] = []
-    for line, row in rows:
-        values = []
         for j, cell in enumerate(row):
             if j == column:
                 label_text.append(cell.strip())
@@ -467,26 +467,26 @@ def load_csv(path: str | os.PathLike[str], label_column: str | int | None = None
                 name = header[j] if header else f"column {j + 1}"
                 what = "not a number" if value is None else "NaN or Inf"
                 raise DatasetError(f"{where}, line {line}, {name}: {cell!r} is {what}")
-            values.append(value)
-        table.append(values)
-    numbers = [_number(t) for t in label_text]
-    if all(v is not None for v in numbers):
-        class_names = None
-        y = np.array(numbers, dtype=np.float64)
-    else:
+            table.append(value)
+    class_names = None
+    try:
+        y = np.array(label_text, dtype=np.float64)  # parses each text as float() does
+    except ValueError:
         class_names = sorted(set(label_text))
-        y = np.array([class_names.index(t) for t in label_text])
+        index = {name: i for i, name in enumerate(class_names)}
+        y = np.array([index[t] for t in label_text])
         if len(class_names) < 2:
-            raise DatasetError(f"{where}: labels name only one class {class_names}")
+            raise DatasetError(f"{where}: labels name only one class {class_names}") from None
     features = None
     if header:
         features = [h for j, h in enumerate(header) if j != column]
     source = {"kind": "csv", "path": str(path), "label_column": label_column}
-    return _build(where, path.name, np.array(table), y, class_names, features, source)
+    x = np.frombuffer(table, dtype=np.float64).reshape(len(label_text), width - 1)
+    return _build(where, path.name, x, y, class_names, features, source)
 
 
-def _read_text(path: Path) -> str:
-    """The text of a CSV file, refusing pipes, devices and files over the size limit."""
+def _read_bytes(path: Path) -> bytes:
+    """The bytes of a CSV file, refusing pipes, devices and files over the size limit."""
     expected = "a CSV file of numbers"
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
@@ -510,20 +510,40 @@ def _read_text(path: Path) -> str:
             raise DatasetError(f"{path}: cannot read this CSV file ({exc})") from None
     if len(data) > MAX_CSV_BYTES:
         raise DatasetError(f"{path}: the file grew past {human_size(MAX_CSV_BYTES)} while read")
+    return data
+
+
+def _text(data: bytes) -> io.TextIOWrapper:
+    """``data`` as UTF-8 text lines, decoded as they are read (no copy of the whole)."""
+    return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline=None)
+
+
+def _not_utf8(where: str, exc: UnicodeDecodeError) -> DatasetError:
+    return DatasetError(f"{where}: cannot read this CSV file ({exc}); save it as UTF-8")
+
+
+def _csv_rows(
+    where: str, data: bytes, dialect: type[csv.Dialect] | csv.Dialect
+) -> Iterator[tuple[int, list[str]]]:
+    """The non-empty rows of ``data`` with their line numbers, read as needed."""
+    reader = csv.reader(_text(data), dialect)
     try:
-        return data.decode("utf-8-sig")
+        for row in reader:
+            if row:
+                yield reader.line_num, row
     except UnicodeDecodeError as exc:
-        raise DatasetError(f"{path}: cannot read this CSV file ({exc}); save it as UTF-8") from None
+        raise _not_utf8(where, exc) from None
+    except csv.Error as exc:
+        raise _csv_error(where, data, reader.line_num, dialect.delimiter, exc) from None
 
 
-def _csv_error(
-    where: str, lines: list[str], line: int, delimiter: str, exc: csv.Error
-) -> DatasetError:
+def _csv_error(where: str, data: bytes, line: int, delimiter: str, exc: csv.Error) -> DatasetError:
     """A CSV parse error with its line and, for an over-long cell, its column."""
     limit = csv.field_size_limit()
     if "field larger than field limit" not in str(exc):
         return DatasetError(f"{where}, line {line}: not a readable CSV row ({exc})")
-    cells = lines[line - 1].split(delimiter) if 0 < line <= len(lines) else []
+    raw = next(itertools.islice(_text(data), line - 1, None), "")
+    cells = raw.split(delimiter)
     long = [j for j, cell in enumerate(cells, 1) if len(cell) > limit]
     column = f", column {long[0]}" if long else ""
     return DatasetError(

@@ -115,8 +115,9 @@ class _Digest:
 
     def array(self, key: str, value: np.ndarray) -> None:
         plain = np.ascontiguousarray(value, dtype=value.dtype.newbyteorder("<"))
-        head = f"array\0{plain.dtype.str}\0{plain.shape}\0".encode()
-        self.items[key] = hashlib.sha256(head + plain.tobytes()).hexdigest()
+        digest = hashlib.sha256(f"array\0{plain.dtype.str}\0{plain.shape}\0".encode())
+        digest.update(plain.reshape(-1).view(np.uint8))  # the bytes, without a copy
+        self.items[key] = digest.hexdigest()
 
     def hexdigest(self) -> str:
         lines = "".join(f"{key}\0{self.items[key]}\n" for key in sorted(self.items))

@@ -33,10 +33,10 @@ CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 MAX_CLASSES = 1000
 #: Size limits, so a huge or endless file gets a message instead of exhausting memory.
+#: Arrays are limited by their size as float64 numbers, the form they are trained in.
 MAX_CSV_BYTES = 64 * 2**20
-MAX_ARRAY_BYTES = 2 * 2**30
+MAX_ARRAY_BYTES = 2**30
 MAX_IMAGE_PIXELS = 4096 * 4096
-MAX_IMAGES_BYTES = 2**30
 
 
 # -- where the cat files live -----------------------------------------------------------
@@ -305,11 +305,13 @@ def _read_array(
         )
     if shape is None:
         raise DatasetError(f"{where}: the {what} array holds nothing; expected {expected}")
-    nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
-    if nbytes > limit:
+    count = int(np.prod(shape, dtype=object))
+    nbytes = count * dtype.itemsize
+    if count * 8 > limit:
         raise DatasetError(
-            f"{where}: the {what} array is {shape} of {dtype} ({human_size(nbytes)}); nnviz "
-            f"reads arrays up to {human_size(limit)}; save a subset or smaller images"
+            f"{where}: the {what} array is {shape} of {dtype}, {human_size(count * 8)} as "
+            f"numbers to train on; nnviz reads arrays of up to {human_size(limit)}; save a "
+            f"subset or smaller images"
         )
     if dataset.chunks is None and nbytes > file_size:
         raise DatasetError(
@@ -356,11 +358,11 @@ def load_image_folder(
             raise DatasetError(f"{folder}: no PNG or JPEG images in this class folder")
         for file in files:
             array = _read_image(file, size)
-            total += array.nbytes
-            if total > MAX_IMAGES_BYTES:
+            total += 8 * array.size
+            if total > MAX_ARRAY_BYTES:
                 raise DatasetError(
-                    f"{root}: the images take more than {human_size(MAX_IMAGES_BYTES)}; "
-                    f"choose a smaller image size or fewer images"
+                    f"{root}: the images take more than {human_size(MAX_ARRAY_BYTES)} as "
+                    f"numbers to train on; choose a smaller image size or fewer images"
                 )
             if images and array.shape != images[0].shape:
                 raise DatasetError(

@@ -123,7 +123,15 @@ HDF5_CASES = {
             f.create_dataset("X", shape=(10**6, 10**6), dtype="f8", chunks=(100, 100)),
             f.create_dataset("y", data=[0, 1]),
         ),
-        r"array is \(1000000, 1000000\) of float64 \(7\.28 TiB\); nnviz reads arrays up to 2\.00",
+        r"array is \(1000000, 1000000\) of float64, 7\.28 TiB as numbers to train on; nnviz "
+        r"reads arrays of up to 1\.00 GiB",
+    ),
+    "bytes that would not fit as numbers": (
+        lambda f: (
+            f.create_dataset("X", shape=(10**5, 64, 64, 3), dtype="u1", chunks=(1, 64, 64, 3)),
+            f.create_dataset("y", data=[0, 1]),
+        ),
+        r"\(100000, 64, 64, 3\) of uint8, 9\.16 GiB as numbers to train on",
     ),
     "samples larger than the file": (
         lambda f: (
@@ -207,6 +215,14 @@ def test_hostile_images(tmp_path, write, message):
     with pytest.raises(DatasetError, match=message) as info:
         load_image_folder(tmp_path / "imgs", size=(4, 4))
     assert str(info.value).startswith(f"{bad}: ")
+
+
+def test_too_many_image_bytes(tmp_path, monkeypatch):
+    monkeypatch.setattr("nnviz.data.loaders.MAX_ARRAY_BYTES", 2 * 4 * 4 * 3 * 8)  # 2 images
+    a, _ = _classes(tmp_path / "imgs")
+    Image.new("RGB", (4, 4)).save(a / "more.png")
+    with pytest.raises(DatasetError, match="images take more than 768 bytes as numbers"):
+        load_image_folder(tmp_path / "imgs", size=(4, 4))
 
 
 def test_truncated_png(tmp_path):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tracemalloc
+
 import numpy as np
 import pytest
 
@@ -170,3 +172,22 @@ def test_short_series_is_exact():
     steps, held = series.view()
     assert steps.tolist() == [0, 1, 2] and held.tolist() == [0.5, 0.25, np.inf]
     assert len(series) == series.count == 3
+
+
+@pytest.mark.parametrize("width", [None, 3])
+def test_appends_between_compactions_allocate_nothing(width):
+    series = DecimatedSeries(width=width, budget=1024)
+    value = np.ones(3) if width else 0.5
+    for step in range(1025):  # the last append compacts
+        series.append(step, value)
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        before = tracemalloc.get_traced_memory()[0]
+        for step in range(1025, 1025 + 1024 - len(series)):
+            series.append(step, value)
+        after, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(series) == 1024
+    assert after - before < 1024 and peak - before < 1024  # a few transient ints at most

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import tracemalloc
 
 import numpy as np
@@ -191,3 +192,26 @@ def test_appends_between_compactions_allocate_nothing(width):
         tracemalloc.stop()
     assert len(series) == 1024
     assert after - before < 1024 and peak - before < 1024  # a few transient ints at most
+
+
+def test_views_taken_while_another_thread_appends_are_consistent():
+    series = DecimatedSeries(budget=64)
+    views = []
+    done = threading.Event()
+
+    def read() -> None:
+        while not done.is_set() and len(views) < 20_000:
+            views.append(series.view())
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        for step in range(20_000):
+            series.append(step, float(step))  # value == step: any mix-up shows
+    finally:
+        done.set()
+        reader.join()
+    assert views
+    for steps, values in views:
+        np.testing.assert_array_equal(values, steps)
+        assert np.all(np.diff(steps) >= 0) and len(steps) <= 64

@@ -250,7 +250,7 @@ def load_hdf5(
                 guess_x, guess_y = _guess_keys(where, keys)
                 x_key, y_key = x_key or guess_x, y_key or guess_y
             for key in (x_key, y_key):
-                if key not in keys:
+                if _stored_here(f, key) is not h5py.Dataset:
                     raise DatasetError(f"{where}: no array named {key!r}; the file holds {keys}")
             x = _read_array(where, f[x_key], size, "samples", "numbers", MAX_ARRAY_BYTES)
             y = _read_array(where, f[y_key], size, "labels", "integers", MAX_ARRAY_BYTES)

@@ -179,6 +179,11 @@ HDF5_CASES = {
 }
 
 
+def test_named_arrays_in_a_group_still_load(tmp_path):
+    path = _h5(tmp_path / "n.h5", lambda f: f.update({"d/X": np.zeros((4, 2)), "d/y": [0, 1] * 2}))
+    assert load_hdf5(path, "d/X", "d/y").x.shape == (4, 2)
+
+
 @pytest.mark.parametrize("case", HDF5_CASES)
 def test_hostile_hdf5(tmp_path, case):
     make, message = HDF5_CASES[case]

@@ -428,6 +428,7 @@ def test_random_and_short_files_are_refused(tmp_path, content):
         load_project(path)
 
 
+@pytest.mark.timeout(60)  # opening the pipe would block: fail instead of hanging
 def test_fifo_and_folder_are_refused_without_opening(tmp_path):
     fifo = tmp_path / "pipe.nnviz"
     os.mkfifo(fifo)

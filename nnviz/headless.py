@@ -22,9 +22,14 @@ DEFAULT_LAYERS = ",".join(str(units) for units in presets.DEFAULT_HIDDEN)
 
 
 def _layers(text: str) -> tuple[int, ...]:
-    """ "20,7,5" -> (20, 7, 5); "" or "none" -> () (no hidden layer: logistic regression)."""
-    if text.strip().lower() in ("", "none", "0"):
+    """ "20,7,5" -> (20, 7, 5); "none" -> () (no hidden layer: logistic regression)."""
+    if text.strip().lower() == "none":
         return ()
+    if text.strip() == "0":
+        raise argparse.ArgumentTypeError(
+            "a hidden layer needs at least 1 unit; for a network without hidden layers "
+            "(logistic regression) write --layers none"
+        )
     try:
         units = tuple(int(part) for part in text.split(","))
     except ValueError:
@@ -328,6 +333,7 @@ def train(args: argparse.Namespace, progress: TextIO | None = None) -> dict[str,
         "network": "-".join(
             str(n) for n in (spec.input_dim, *(d.units for d in spec.dense_layers))
         ),
+        "hidden_layers": len(spec.dense_layers) - 1,
         "parameters": model.n_params,
         "epochs": args.epochs,
         "epochs_total": session.epoch,
@@ -358,8 +364,9 @@ def _dataset_name(config: Any) -> str:
 
 
 def _summary(result: dict[str, Any]) -> str:
+    shallow = ", no hidden layer (logistic regression)" if result["hidden_layers"] == 0 else ""
     lines = [
-        f"dataset {result['dataset']}, network {result['network']} "
+        f"dataset {result['dataset']}, network {result['network']}{shallow} "
         f"({result['parameters']} parameters), {result['epochs']} epochs in "
         f"{result['seconds']:.2f} s"
     ]

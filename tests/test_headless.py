@@ -3,6 +3,7 @@ exit codes and the absence of tracebacks."""
 
 import io
 import json
+import os
 import subprocess
 import sys
 
@@ -149,6 +150,11 @@ def test_data_path_csv_hdf5_and_image_folder(capsys, tmp_path):
     ("argv", "message"),
     [
         (["--layers", "20,x"], "expected hidden-layer sizes like 20,7,5"),
+        (
+            ["--layers", "0"],
+            "for a network without hidden layers (logistic regression) write --layers none",
+        ),
+        (["--layers", "4,0"], "every hidden layer needs at least 1 unit"),
         (["--batch-size", "0"], "expected a whole number >= 1 or 'full'"),
         (["--epochs", "-1"], "expected a whole number >= 0"),
         (["--dtype", "float16"], "invalid choice"),
@@ -240,3 +246,43 @@ def test_a_saved_project_continues_exactly(capsys, tmp_path):
 def test_a_missing_project_is_one_line_and_exit_1(capsys, tmp_path):
     code, _out, err = _train(capsys, "--project", str(tmp_path / "none.nnviz"))
     assert code == 1 and err.count("\n") == 1 and "no such file" in err
+
+
+def test_no_hidden_layer_is_said_plainly(capsys):
+    code, out, _ = _train(capsys, "--dataset", "circle", *SMALL, "--layers", "none")
+    assert code == 0
+    assert out.startswith(
+        "dataset circle, network 2-1, no hidden layer (logistic regression) (3 parameters)"
+    )
+    assert _json(capsys, "--dataset", "circle", *SMALL, "--layers", "4")["hidden_layers"] == 1
+
+
+def test_pipe_and_device_as_data_fail_fast_in_a_subprocess(tmp_path):
+    """A FIFO would block a reader forever: the timeout makes a regression fail, not hang."""
+    fifo = tmp_path / "x.csv"
+    os.mkfifo(fifo)
+    (tmp_path / "zero.csv").symlink_to("/dev/zero")
+    for path, kind in ((fifo, "a named pipe (FIFO)"), (tmp_path / "zero.csv", "a device")):
+        result = subprocess.run(
+            [sys.executable, "-m", "nnviz", "train", "--data", str(path)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 1 and "Traceback" not in result.stderr
+        assert result.stderr == (
+            f"nnviz train: error: {path}: this is {kind}, not a regular file; "
+            "expected a CSV file of numbers\n"
+        )
+
+
+def test_huge_csv_and_long_cell_exit_1_with_a_message(capsys, tmp_path):
+    sparse = tmp_path / "big.csv"
+    with open(sparse, "wb") as f:
+        f.truncate(2 * 2**30)
+    code, _, err = _train(capsys, "--data", str(sparse))
+    assert code == 1 and "the file is 2.00 GiB; nnviz reads CSV files of up to" in err
+    long = tmp_path / "long.csv"
+    long.write_text("a,b,y\n1,2,0\n3," + "9" * 200_000 + ",1\n")
+    code, _, err = _train(capsys, "--data", str(long))
+    assert code == 1 and "long.csv, line 3, column 2: a cell of more than" in err

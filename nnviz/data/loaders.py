@@ -7,16 +7,24 @@ the file, what is wrong and what was expected; no partial dataset leaks out.
 
 from __future__ import annotations
 
+import array
 import csv
+import io
+import itertools
 import math
 import os
+import stat
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from nnviz.data.dataset import Dataset, DatasetError
+
+if TYPE_CHECKING:
+    import h5py
 
 CAT_FILES = {"train": "train_catvnoncat.h5", "test": "test_catvnoncat.h5"}
 CAT_SUBDIR = "catvnoncat"
@@ -24,6 +32,11 @@ HDF5_SUFFIXES = (".h5", ".hdf5", ".he5", ".hdf")
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 MAX_CLASSES = 1000
+#: Size limits, so a huge or endless file gets a message instead of exhausting memory.
+#: Arrays are limited by their size as float64 numbers, the form they are trained in.
+MAX_CSV_BYTES = 64 * 2**20
+MAX_ARRAY_BYTES = 2**30
+MAX_IMAGE_PIXELS = 4096 * 4096
 
 
 # -- where the cat files live -----------------------------------------------------------
@@ -101,6 +114,42 @@ def load_catvnoncat(folder: str | os.PathLike[str] | None = None) -> tuple[Datas
 
 
 # -- checks shared by the loaders -------------------------------------------------------
+def human_size(nbytes: int) -> str:
+    """``nbytes`` in words: "512 bytes", "64.00 MiB", "2.00 GiB"."""
+    value = float(nbytes)
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if value < 1024:
+            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.2f} {unit}"
+        value /= 1024
+    return f"{value:.2f} TiB"
+
+
+def _not_regular(where: object, mode: int, expected: str) -> DatasetError:
+    if stat.S_ISDIR(mode):
+        kind = "a folder"
+    elif stat.S_ISFIFO(mode):
+        kind = "a named pipe (FIFO)"
+    elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        kind = "a device"
+    else:
+        kind = "a socket or other special file"
+    return DatasetError(f"{where}: this is {kind}, not a regular file; expected {expected}")
+
+
+def _regular_size(path: Path, expected: str) -> int:
+    """The size of ``path`` after checking, without opening it, that it is (or links to) a
+    regular file: pipes and devices would block or never end."""
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        raise DatasetError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot read this file ({exc.strerror or exc})") from None
+    if not stat.S_ISREG(status.st_mode):
+        raise _not_regular(path, status.st_mode, expected)
+    return status.st_size
+
+
 def _samples(where: str, x: np.ndarray) -> np.ndarray:
     """Check a sample array: numeric, (m, n) or (m, h, w, c), non-empty, finite."""
     if x.dtype.kind not in "biuf":
@@ -193,31 +242,83 @@ def load_hdf5(
 
     path = Path(path)
     where = str(path)
-    if not path.is_file():
-        raise DatasetError(f"{where}: no such file")
+    size = _regular_size(path, "an HDF5 file (.h5)")
     try:
         with h5py.File(path, "r") as f:
-            keys = sorted(k for k in f if isinstance(f[k], h5py.Dataset))
+            keys = sorted(k for k in f if _stored_here(f, k) is h5py.Dataset)
             if x_key is None or y_key is None:
                 guess_x, guess_y = _guess_keys(where, keys)
                 x_key, y_key = x_key or guess_x, y_key or guess_y
             for key in (x_key, y_key):
-                if key not in f or not isinstance(f[key], h5py.Dataset):
+                if _stored_here(f, key) is not h5py.Dataset:
                     raise DatasetError(f"{where}: no array named {key!r}; the file holds {keys}")
-            x = f[x_key][()]
-            y = f[y_key][()]
-            classes = f["list_classes"][()] if "list_classes" in f else None
+            x = _read_array(where, f[x_key], size, "samples", "numbers", MAX_ARRAY_BYTES)
+            y = _read_array(where, f[y_key], size, "labels", "integers", MAX_ARRAY_BYTES)
+            classes = None
+            if "list_classes" in keys:
+                classes = _read_array(
+                    where, f["list_classes"], size, "list_classes", "class names", 2**20, "SOiu"
+                )
     except DatasetError:
         raise
-    except (OSError, KeyError, ValueError, TypeError, RuntimeError) as exc:
+    except (OSError, KeyError, ValueError, TypeError, RuntimeError, MemoryError) as exc:
         raise DatasetError(
             f"{where}: not a readable HDF5 file ({exc}); expected an HDF5 file (.h5) "
             f"that is complete, e.g. not truncated by an interrupted download"
         ) from None
-    x, y = np.asarray(x), np.asarray(y)
     class_names = _class_names(where, classes)
     source = {"kind": "hdf5", "path": str(path), "x_key": x_key, "y_key": y_key}
     return _build(where, path.name, x, y, class_names, None, source)
+
+
+def _stored_here(f: h5py.File, key: str) -> type | None:
+    """The class (Dataset, Group) of ``f[key]``, or None for links to other files."""
+    import h5py
+
+    if isinstance(f.get(key, getlink=True), h5py.ExternalLink):
+        return None
+    return f.get(key, getclass=True)
+
+
+def _read_array(
+    where: str,
+    dataset: h5py.Dataset,
+    file_size: int,
+    what: str,
+    expected: str,
+    limit: int,
+    kinds: str = "biuf",
+) -> np.ndarray:
+    """Read an HDF5 dataset after checking its dtype, and its declared size against
+    ``limit`` and (when stored uncompressed) against the file's own size."""
+    import h5py
+
+    dtype, shape = dataset.dtype, dataset.shape
+    plain = dtype.kind in kinds and not dtype.fields and not dtype.subdtype
+    if dtype.kind == "O":
+        plain = plain and h5py.check_string_dtype(dtype) is not None
+    if not plain:
+        raise DatasetError(f"{where}: {what} must be {expected}, got dtype {dtype}")
+    if dataset.external or dataset.is_virtual:
+        raise DatasetError(
+            f"{where}: the {what} array is stored in other files; save it inside this file"
+        )
+    if shape is None:
+        raise DatasetError(f"{where}: the {what} array holds nothing; expected {expected}")
+    count = int(np.prod(shape, dtype=object))
+    nbytes = count * dtype.itemsize
+    if count * 8 > limit:
+        raise DatasetError(
+            f"{where}: the {what} array is {shape} of {dtype}, {human_size(count * 8)} as "
+            f"numbers to train on; nnviz reads arrays of up to {human_size(limit)}; save a "
+            f"subset or smaller images"
+        )
+    if dataset.chunks is None and nbytes > file_size:
+        raise DatasetError(
+            f"{where}: the {what} array declares {shape} of {dtype} ({human_size(nbytes)}), "
+            f"more than the whole file holds ({human_size(file_size)}); the file is damaged"
+        )
+    return np.asarray(dataset[()])
 
 
 def _class_names(where: str, classes: object) -> list[str] | None:
@@ -237,8 +338,6 @@ def load_image_folder(
     """A folder with one sub-folder of PNG/JPEG images per class (sub-folder names, sorted,
     are the class names). Images are decoded with Pillow as RGB and resized to ``size``
     (height, width); with ``size=None`` they are kept as they are and must all match."""
-    from PIL import Image, UnidentifiedImageError
-
     root = Path(path)
     if not root.is_dir():
         raise DatasetError(f"{root}: not a folder; expected a folder of class sub-folders")
@@ -250,23 +349,21 @@ def load_image_folder(
         )
     images: list[np.ndarray] = []
     labels: list[int] = []
+    total = 0
     for label, folder in enumerate(classes):
         files = sorted(
-            p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
+            p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and not p.is_dir()
         )
         if not files:
             raise DatasetError(f"{folder}: no PNG or JPEG images in this class folder")
         for file in files:
-            try:
-                with Image.open(file) as image:
-                    rgb = image.convert("RGB")
-                    if size is not None:
-                        rgb = rgb.resize((size[1], size[0]), Image.Resampling.BILINEAR)
-                    array = np.asarray(rgb, dtype=np.uint8)
-            except (UnidentifiedImageError, OSError, ValueError) as exc:
+            array = _read_image(file, size)
+            total += 8 * array.size
+            if total > MAX_ARRAY_BYTES:
                 raise DatasetError(
-                    f"{file}: cannot read this image ({exc}); expected a PNG or JPEG file"
-                ) from None
+                    f"{root}: the images take more than {human_size(MAX_ARRAY_BYTES)} as "
+                    f"numbers to train on; choose a smaller image size or fewer images"
+                )
             if images and array.shape != images[0].shape:
                 raise DatasetError(
                     f"{file}: image is {array.shape[1]}x{array.shape[0]} but earlier ones are "
@@ -287,6 +384,32 @@ def load_image_folder(
     )
 
 
+def _read_image(file: Path, size: tuple[int, int] | None) -> np.ndarray:
+    """One image as uint8 RGB ``(height, width, 3)``, resized to ``size`` when given."""
+    from PIL import Image
+
+    _regular_size(file, "a PNG or JPEG image")
+    try:
+        with Image.open(file) as image:
+            width, height = image.size
+            if width * height > MAX_IMAGE_PIXELS:
+                raise DatasetError(
+                    f"{file}: the image is {width}x{height} pixels; nnviz reads images of up "
+                    f"to {MAX_IMAGE_PIXELS // 10**6} million pixels; shrink it first"
+                )
+            rgb = image.convert("RGB")
+            if size is not None:
+                rgb = rgb.resize((size[1], size[0]), Image.Resampling.BILINEAR)
+            return np.asarray(rgb, dtype=np.uint8)
+    except DatasetError:
+        raise
+    except Exception as exc:  # a broken file makes Pillow raise many kinds of error
+        raise DatasetError(
+            f"{file}: cannot read this image ({type(exc).__name__}: {exc}); "
+            "expected a PNG or JPEG file"
+        ) from None
+
+
 # -- CSV --------------------------------------------------------------------------------
 def _number(text: str) -> float | None:
     try:
@@ -302,41 +425,41 @@ def load_csv(path: str | os.PathLike[str], label_column: str | int | None = None
     column index (negative counts from the end)."""
     path = Path(path)
     where = str(path)
+    data = _read_bytes(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DatasetError(f"{where}: cannot read this CSV file ({exc})") from None
+        sample = _text(data).read(4096)
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(where, exc) from None
     try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:4096], ",;\t")
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, ",;\t")
     except csv.Error:
         dialect = csv.excel
-    rows = [(n, row) for n, row in enumerate(csv.reader(text.splitlines(), dialect), 1) if row]
-    if not rows:
+    rows = _csv_rows(where, data, dialect)
+    first, second = next(rows, None), next(rows, None)
+    if first is None:
         raise DatasetError(f"{where}: the file is empty; expected rows of numbers and a label")
     header: list[str] | None = None
-    first = rows[0][1]
-    second = rows[1][1] if len(rows) > 1 else [""] * len(first)
+    pending = [first] if second is None else [first, second]
+    below = second[1] if second is not None else [""] * len(first[1])
     # A header has text where the data below has numbers (or text everywhere).
-    if all(_number(cell) is None for cell in first) or any(
-        _number(a) is None and _number(b) is not None for a, b in zip(first, second, strict=False)
+    if all(_number(cell) is None for cell in first[1]) or any(
+        _number(a) is None and _number(b) is not None for a, b in zip(first[1], below, strict=False)
     ):
-        header = [cell.strip() for cell in rows[0][1]]
-        rows = rows[1:]
-    if not rows:
+        header = [cell.strip() for cell in first[1]]
+        pending = pending[1:]
+    if not pending:
         raise DatasetError(f"{where}: no data rows below the header")
-    width = len(header) if header else len(rows[0][1])
+    width = len(header) if header else len(pending[0][1])
     if width < 2:
         raise DatasetError(f"{where}: expected at least one feature column and a label column")
-    for line, row in rows:
+    column = _label_index(where, header, width, label_column)
+    table = array.array("d")  # 8 bytes a number, not a Python float in a list
+    label_text: list[str] = []
+    for line, row in itertools.chain(pending, rows):
         if len(row) != width:
             raise DatasetError(
                 f"{where}, line {line}: {len(row)} columns, expected {width} like the first row"
             )
-    column = _label_index(where, header, width, label_column)
-    table: list[list[float]] = []
-    label_text: list[str] = []
-    for line, row in rows:
-        values = []
         for j, cell in enumerate(row):
             if j == column:
                 label_text.append(cell.strip())
@@ -346,22 +469,89 @@ def load_csv(path: str | os.PathLike[str], label_column: str | int | None = None
                 name = header[j] if header else f"column {j + 1}"
                 what = "not a number" if value is None else "NaN or Inf"
                 raise DatasetError(f"{where}, line {line}, {name}: {cell!r} is {what}")
-            values.append(value)
-        table.append(values)
-    numbers = [_number(t) for t in label_text]
-    if all(v is not None for v in numbers):
-        class_names = None
-        y = np.array(numbers, dtype=np.float64)
-    else:
+            table.append(value)
+    class_names = None
+    try:
+        y = np.array(label_text, dtype=np.float64)  # parses each text as float() does
+    except ValueError:
         class_names = sorted(set(label_text))
-        y = np.array([class_names.index(t) for t in label_text])
+        index = {name: i for i, name in enumerate(class_names)}
+        y = np.array([index[t] for t in label_text])
         if len(class_names) < 2:
-            raise DatasetError(f"{where}: labels name only one class {class_names}")
+            raise DatasetError(f"{where}: labels name only one class {class_names}") from None
     features = None
     if header:
         features = [h for j, h in enumerate(header) if j != column]
     source = {"kind": "csv", "path": str(path), "label_column": label_column}
-    return _build(where, path.name, np.array(table), y, class_names, features, source)
+    x = np.frombuffer(table, dtype=np.float64).reshape(len(label_text), width - 1)
+    return _build(where, path.name, x, y, class_names, features, source)
+
+
+def _read_bytes(path: Path) -> bytes:
+    """The bytes of a CSV file, refusing pipes, devices and files over the size limit."""
+    expected = "a CSV file of numbers"
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise DatasetError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot read this CSV file ({exc.strerror or exc})") from None
+    with os.fdopen(fd, "rb") as handle:
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):
+            raise _not_regular(path, status.st_mode, expected)
+        if status.st_size > MAX_CSV_BYTES:
+            raise DatasetError(
+                f"{path}: the file is {human_size(status.st_size)}; nnviz reads CSV files of up "
+                f"to {human_size(MAX_CSV_BYTES)}; use a sample of its rows, or save the data as "
+                f"an HDF5 file with X and y arrays"
+            )
+        try:
+            data = handle.read(MAX_CSV_BYTES + 1)
+        except OSError as exc:
+            raise DatasetError(f"{path}: cannot read this CSV file ({exc})") from None
+    if len(data) > MAX_CSV_BYTES:
+        raise DatasetError(f"{path}: the file grew past {human_size(MAX_CSV_BYTES)} while read")
+    return data
+
+
+def _text(data: bytes) -> io.TextIOWrapper:
+    """``data`` as UTF-8 text lines, decoded as they are read (no copy of the whole)."""
+    return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline=None)
+
+
+def _not_utf8(where: str, exc: UnicodeDecodeError) -> DatasetError:
+    return DatasetError(f"{where}: cannot read this CSV file ({exc}); save it as UTF-8")
+
+
+def _csv_rows(
+    where: str, data: bytes, dialect: type[csv.Dialect] | csv.Dialect
+) -> Iterator[tuple[int, list[str]]]:
+    """The non-empty rows of ``data`` with their line numbers, read as needed."""
+    reader = csv.reader(_text(data), dialect)
+    try:
+        for row in reader:
+            if row:
+                yield reader.line_num, row
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(where, exc) from None
+    except csv.Error as exc:
+        raise _csv_error(where, data, reader.line_num, dialect.delimiter, exc) from None
+
+
+def _csv_error(where: str, data: bytes, line: int, delimiter: str, exc: csv.Error) -> DatasetError:
+    """A CSV parse error with its line and, for an over-long cell, its column."""
+    limit = csv.field_size_limit()
+    if "field larger than field limit" not in str(exc):
+        return DatasetError(f"{where}, line {line}: not a readable CSV row ({exc})")
+    raw = next(itertools.islice(_text(data), line - 1, None), "")
+    cells = raw.split(delimiter)
+    long = [j for j, cell in enumerate(cells, 1) if len(cell) > limit]
+    column = f", column {long[0]}" if long else ""
+    return DatasetError(
+        f"{where}, line {line}{column}: a cell of more than {limit} characters; expected "
+        f"numbers and class names (is this a CSV table?)"
+    )
 
 
 def _label_index(

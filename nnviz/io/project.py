@@ -115,8 +115,9 @@ class _Digest:
 
     def array(self, key: str, value: np.ndarray) -> None:
         plain = np.ascontiguousarray(value, dtype=value.dtype.newbyteorder("<"))
-        head = f"array\0{plain.dtype.str}\0{plain.shape}\0".encode()
-        self.items[key] = hashlib.sha256(head + plain.tobytes()).hexdigest()
+        digest = hashlib.sha256(f"array\0{plain.dtype.str}\0{plain.shape}\0".encode())
+        digest.update(plain.reshape(-1).view(np.uint8))  # the bytes, without a copy
+        self.items[key] = digest.hexdigest()
 
     def hexdigest(self) -> str:
         lines = "".join(f"{key}\0{self.items[key]}\n" for key in sorted(self.items))
@@ -495,6 +496,8 @@ class _Reader:
         dtype = dataset.dtype
         if dtype.kind not in kinds or dtype.itemsize > 8 or dtype.fields or dtype.subdtype:
             raise self.damaged(f"{where} holds {dtype} data, expected plain numbers")
+        if dataset.external or dataset.is_virtual:
+            raise self.damaged(f"{where} is stored in other files, expected stored data")
         declared = dataset.shape
         if declared is None:
             raise self.damaged(f"{where} holds no array")

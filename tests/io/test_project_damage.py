@@ -289,6 +289,15 @@ DAMAGE: dict[str, tuple[Callable[[h5py.File], None], str]] = {
         _replace("initial_weights", lambda f, w: f.__setitem__(w, h5py.SoftLink("/weights"))),
         "'/initial_weights' is a link to elsewhere",
     ),
+    "state stored in a device": (
+        _replace(
+            "state/0000",
+            lambda f, w: f.create_dataset(
+                w, shape=(21,), dtype="f8", external=[("/dev/zero", 0, 168)]
+            ),
+        ),
+        "'/state/0000' is stored in other files",
+    ),
     "history 3-D": (
         _replace("history/0000", lambda f, w: f.create_dataset(w, data=np.zeros((2, 2, 2)))),
         r"shape \(2, 2, 2\), expected 1-D or 2-D",
@@ -419,6 +428,7 @@ def test_random_and_short_files_are_refused(tmp_path, content):
         load_project(path)
 
 
+@pytest.mark.timeout(60)  # opening the pipe would block: fail instead of hanging
 def test_fifo_and_folder_are_refused_without_opening(tmp_path):
     fifo = tmp_path / "pipe.nnviz"
     os.mkfifo(fifo)

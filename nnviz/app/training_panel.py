@@ -88,25 +88,41 @@ class TrainingPanel(QWidget):
         self.speed_value.setText(speed_label(SPEEDS[position]))
         self.speedChanged.emit(SPEEDS[position])
 
-    def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
+    def snapshot_key(self, snapshot: TrainingSnapshot) -> tuple[object, ...]:
+        """What the panel shows of ``snapshot``: it redraws only when this changes."""
         epoch_text = f"{snapshot.epoch}"
         if snapshot.batches_per_epoch > 1:
             epoch_text += f"  (batch {snapshot.batch_in_epoch}/{snapshot.batches_per_epoch})"
-        self.epoch_label.setText(epoch_text)
-        self.step_label.setText(f"{snapshot.step}")
-        self.rate_label.setText(f"{snapshot.steps_per_second:,.0f}" if snapshot.playing else "–")
+        rate = f"{snapshot.steps_per_second:,.0f}" if snapshot.playing else "–"
         losses = snapshot.history.get("loss")
         if losses is not None and len(losses):
-            text = f"{float(losses[-1]):.4f}"
+            loss = f"{float(losses[-1]):.4f}"
             val = snapshot.history.get("val_loss")
             if val is not None and len(val) and val[-1] == val[-1]:
-                text += f"  (validation {float(val[-1]):.4f})"
-            self.loss_label.setText(text)
+                loss += f"  (validation {float(val[-1]):.4f})"
         elif len(snapshot.step_losses):
-            self.loss_label.setText(f"{float(snapshot.step_losses[-1]):.4f} (last step)")
+            loss = f"{float(snapshot.step_losses[-1]):.4f} (last step)"
         else:
-            self.loss_label.setText("–")
-        self.progress.setVisible(snapshot.epochs_target > 0)
+            loss = "–"
+        progress = None
         if snapshot.epochs_target > 0:
-            self.progress.setValue(round(1000 * snapshot.progress))
-            self.progress.setFormat(f"{snapshot.epoch} / {snapshot.epochs_target} epochs")
+            progress = (
+                round(1000 * snapshot.progress),
+                f"{snapshot.epoch} / {snapshot.epochs_target} epochs",
+            )
+        return epoch_text, f"{snapshot.step}", rate, loss, progress
+
+    def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
+        epoch, step, rate, loss, progress = self.snapshot_key(snapshot)
+        for label, text in (
+            (self.epoch_label, epoch),
+            (self.step_label, step),
+            (self.rate_label, rate),
+            (self.loss_label, loss),
+        ):
+            if label.text() != text:
+                label.setText(text)
+        self.progress.setVisible(progress is not None)
+        if progress is not None:
+            self.progress.setValue(progress[0])
+            self.progress.setFormat(progress[1])

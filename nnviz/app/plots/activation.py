@@ -11,6 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from nnviz.app.frame_clock import identity_key
 from nnviz.app.plots.style import DERIVATIVE_COLOR, TRAIN_COLOR, fixed_left_axis, legend_html
 from nnviz.engine.activations import ACTIVATIONS
 from nnviz.engine.spec import NetworkSpec
@@ -113,6 +114,12 @@ class ActivationView(QWidget):
         self.derivative_curve.setData(z, slope)
         self.curve_plot.setTitle(f"{name} and its derivative")
         self._drawn = (name, span)
+
+    def snapshot_key(self, snapshot: TrainingSnapshot) -> int | None:
+        """The chosen layer's histogram (none while the worker still sends another's)."""
+        if snapshot.focus_layer != self.focus_layer:
+            return None
+        return identity_key(snapshot.preactivation_hist)
 
     def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
         hist = snapshot.preactivation_hist

@@ -7,6 +7,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from nnviz.app.frame_clock import identity_key
 from nnviz.app.plots.style import DIVERGING_STOPS, class_color, diverging_colormap, diverging_lut
 from nnviz.live.snapshot import Boundary, TrainingSnapshot
 
@@ -106,6 +107,9 @@ class BoundaryView(QWidget):
     def _on_test_toggled(self, on: bool) -> None:
         self.test_points.setVisible(on)
 
+    def snapshot_key(self, snapshot: TrainingSnapshot) -> int | None:
+        return identity_key(snapshot.boundary)
+
     def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
         if snapshot.boundary is None:
             return
@@ -174,6 +178,9 @@ class NeuronGridView(QWidget):
             legend += f" Showing the first {MAX_NEURONS_SHOWN} neurons of each layer."
         self.note.setText(legend)
         self._shape = shape
+
+    def snapshot_key(self, snapshot: TrainingSnapshot) -> int | None:
+        return identity_key(snapshot.neuron_grids)
 
     def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
         if snapshot.neuron_grids is None:

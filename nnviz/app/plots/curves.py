@@ -9,6 +9,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from nnviz.app.frame_clock import history_key
 from nnviz.app.plots.style import (
     STEP_COLOR,
     TRAIN_COLOR,
@@ -73,8 +74,11 @@ class TrainingCurvesView(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.graphics, 1)
         self._snapshot: TrainingSnapshot | None = None
-        self._epochs_drawn: dict[str, int] = {}
-        self._turn = False
+        # The epoch history drawn: its buffer and length (redrawn when either changes).
+        self._epochs_drawn: tuple[np.ndarray | None, int] = (None, -1)
+        # x of every step at its fractional epoch, grown by doubling and sliced per frame.
+        self._step_x = np.zeros(0)
+        self._step_x_per_epoch = 0
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
     def set_log_scale(self, on: bool) -> None:
@@ -84,7 +88,7 @@ class TrainingCurvesView(QWidget):
 
     def clear(self) -> None:
         self._snapshot = None
-        self._epochs_drawn.clear()
+        self._epochs_drawn = (None, -1)
         for item in self._items():
             item.setData([], [])
 
@@ -97,45 +101,52 @@ class TrainingCurvesView(QWidget):
             self.val_accuracy_curve,
         )
 
-    def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
-        """Draw the history. While training, the loss and the accuracy plot take turns, so
-        one frame never repaints both (each redraw holds the interpreter lock)."""
-        self._snapshot = snapshot
-        self._turn = not self._turn
-        if not snapshot.playing or self._turn:
-            self._show_loss(snapshot)
-        if not snapshot.playing or not self._turn:
-            self._show_epochs(
-                snapshot,
-                (
-                    ("accuracy", self.train_accuracy_curve),
-                    ("val_accuracy", self.val_accuracy_curve),
-                ),
-            )
-
-    def _show_loss(self, snapshot: TrainingSnapshot) -> None:
-        steps = snapshot.smoothed_losses
-        if len(steps):
-            keep = thinned(len(steps))
-            x = np.arange(1, len(steps) + 1, dtype=np.float64)[keep]
-            self.step_loss_curve.setData(x / max(snapshot.batches_per_epoch, 1), steps[keep])
-        else:
-            self.step_loss_curve.setData([], [])
-        self._show_epochs(
-            snapshot, (("loss", self.train_loss_curve), ("val_loss", self.val_loss_curve))
+    def snapshot_key(self, snapshot: TrainingSnapshot) -> tuple[object, ...]:
+        """The histories drawn: redrawn when a step or an epoch is added, or on a reset."""
+        return (
+            history_key(snapshot.smoothed_losses),
+            history_key(snapshot.history.get("loss")),
+            snapshot.batches_per_epoch,
         )
 
-    def _show_epochs(
-        self, snapshot: TrainingSnapshot, curves: tuple[tuple[str, pg.PlotDataItem], ...]
-    ) -> None:
+    def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
+        """Draw the per-step loss, and the per-epoch curves when an epoch was added."""
+        self._snapshot = snapshot
+        steps = snapshot.smoothed_losses
+        n = len(steps)
+        if n:
+            x = self._step_positions(n, max(snapshot.batches_per_epoch, 1))
+            keep = thinned(n)
+            self.step_loss_curve.setData(x[keep], steps[keep])
+        else:
+            self.step_loss_curve.setData([], [])
+        self._show_epochs(snapshot)
+
+    def _step_positions(self, n: int, per_epoch: int) -> np.ndarray:
+        """x of steps 1..n at their fractional epoch (a view of a cached array)."""
+        if len(self._step_x) < n or per_epoch != self._step_x_per_epoch:
+            size = max(2 * n, 1024)
+            self._step_x = np.arange(1, size + 1, dtype=np.float64) / per_epoch
+            self._step_x.flags.writeable = False
+            self._step_x_per_epoch = per_epoch
+        return self._step_x[:n]
+
+    def _show_epochs(self, snapshot: TrainingSnapshot) -> None:
         history = snapshot.history
-        n = len(history.get("loss", ()))
-        if self._epochs_drawn.get(curves[0][0]) == n:
+        losses = history.get("loss")
+        n = 0 if losses is None else len(losses)
+        root = None if losses is None else losses.base if losses.base is not None else losses
+        if self._epochs_drawn[0] is root and self._epochs_drawn[1] == n:
             return
-        self._epochs_drawn[curves[0][0]] = n
+        self._epochs_drawn = (root, n)
         keep = thinned(n)
         epochs = np.arange(1, n + 1, dtype=np.float64)[keep]
-        for key, item in curves:
+        for key, item in (
+            ("loss", self.train_loss_curve),
+            ("val_loss", self.val_loss_curve),
+            ("accuracy", self.train_accuracy_curve),
+            ("val_accuracy", self.val_accuracy_curve),
+        ):
             values = history.get(key)
             if values is None or n == 0 or not np.isfinite(values).any():
                 item.setData([], [])

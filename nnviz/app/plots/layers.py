@@ -10,6 +10,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from nnviz.app.frame_clock import history_key, identity_key
 from nnviz.app.plots.style import class_color, fixed_left_axis, legend_html, thinned
 from nnviz.live.snapshot import TrainingSnapshot
 
@@ -60,6 +61,10 @@ class LayerStatsView(QWidget):
     def clear(self) -> None:
         for item in (*self.distribution_curves, *self.gradient_curves):
             item.setData([], [])
+
+    def snapshot_key(self, snapshot: TrainingSnapshot) -> tuple[object, ...]:
+        """The activation histograms (new with each snapshot) and the gradient history."""
+        return identity_key(snapshot.activation_hists), history_key(snapshot.grad_norms)
 
     def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
         count = len(snapshot.activation_hists) or snapshot.grad_norms.shape[1]

@@ -92,9 +92,12 @@ def test_editing_during_training_keeps_untouched_layers(window, qtbot):
     )
     np.testing.assert_array_equal(model_of(window).dense_layers[0].W, paused)
     # the snapshot weights now match the edited shape, so the diagram draws them again
-    with qtbot.waitSignal(controller.snapshotReady, timeout=TIMEOUT_MS):
-        controller.step_batch()
-    assert all(block.value is not None for block in view.diagram.blocks)
+    # (on the frame clock's next frame)
+    controller.step_batch()
+    qtbot.waitUntil(
+        lambda: all(block.value is not None for block in view.diagram.blocks),
+        timeout=TIMEOUT_MS,
+    )
 
 
 def test_keys_in_the_window_delete_undo_and_navigate(window, qtbot):

@@ -67,16 +67,25 @@ def heatmap_image(grid: np.ndarray, round_mask: bool = False) -> QImage:
     """A QImage of a 2D array, symmetric colour scale around 0, row 0 at the bottom.
     ``round_mask`` makes the corners outside the inscribed circle transparent (a neuron's
     picture, drawn without a costly clip path)."""
-    grid = finite_or_extreme(np.asarray(grid, dtype=np.float32))
-    scale = float(np.max(np.abs(grid), initial=0.0)) or 1.0
-    index = np.clip((grid / scale + 1.0) * 127.5, 0, 255).astype(np.uint8)
-    rgba = np.ascontiguousarray(_LUT[index[::-1]])
-    h, w = index.shape
+    return heatmap_images(np.asarray(grid)[None], round_mask)[0]
+
+
+def heatmap_images(grids: np.ndarray, round_mask: bool = False) -> list[QImage]:
+    """:func:`heatmap_image` of each ``(h, w)`` grid of a ``(n, h, w)`` stack, each on its
+    own scale, coloured in one NumPy pass (a layer's neurons at once)."""
+    grids = finite_or_extreme(np.asarray(grids, dtype=np.float32))
+    n, h, w = grids.shape
+    scale = np.max(np.abs(grids), axis=(1, 2), keepdims=True, initial=0.0)
+    scaled = grids / np.where(scale > 0, scale, 1.0)
+    index = np.clip((scaled + 1.0) * 127.5, 0, 255).astype(np.uint8)
+    rgba = np.ascontiguousarray(_LUT[index[:, ::-1]])
     if round_mask:
         y, x = np.ogrid[:h, :w]
         outside = ((x + 0.5) / w - 0.5) ** 2 + ((y + 0.5) / h - 0.5) ** 2 > 0.25
-        rgba[outside] = 0
-    return QImage(rgba.data, w, h, 4 * w, QImage.Format.Format_RGBA8888).copy()
+        rgba[:, outside] = 0
+    return [
+        QImage(rgba[i].data, w, h, 4 * w, QImage.Format.Format_RGBA8888).copy() for i in range(n)
+    ]
 
 
 def weight_colour(value: float, strength: float = 1.0) -> QColor:

@@ -12,7 +12,13 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from nnviz.app.frame_clock import identity_key
-from nnviz.app.plots.style import DERIVATIVE_COLOR, TRAIN_COLOR, fixed_left_axis, legend_html
+from nnviz.app.plots.style import (
+    DERIVATIVE_COLOR,
+    TRAIN_COLOR,
+    SteadyRange,
+    fixed_left_axis,
+    legend_html,
+)
 from nnviz.engine.activations import ACTIVATIONS
 from nnviz.engine.spec import NetworkSpec
 from nnviz.live.snapshot import TrainingSnapshot
@@ -68,6 +74,7 @@ class ActivationView(QWidget):
         self.hist_plot.setXLink(self.curve_plot)
         self.hist_plot.setMaximumHeight(140)
         fixed_left_axis(self.hist_plot)
+        self.count_range = SteadyRange(self.hist_plot.vb, "y")
         self.histogram = self.hist_plot.plot(
             stepMode="center", fillLevel=0, brush=(120, 120, 120, 110), pen=pg.mkPen("#777777")
         )
@@ -112,6 +119,8 @@ class ActivationView(QWidget):
         z, value, slope = activation_curves(name, span)
         self.function_curve.setData(z, value)
         self.derivative_curve.setData(z, slope)
+        # z spans whole units and changes rarely: so does the (shared) x axis.
+        self.curve_plot.setXRange(-span, span, padding=0.02)
         self.curve_plot.setTitle(f"{name} and its derivative")
         self._drawn = (name, span)
 
@@ -126,6 +135,7 @@ class ActivationView(QWidget):
         if hist is None or snapshot.focus_layer != self.focus_layer:
             return
         self.histogram.setData(hist.edges, hist.counts)
+        self.count_range.show(0.0, float(hist.counts.max()), pad_low=False)
         reach = float(max(abs(hist.edges[0]), abs(hist.edges[-1]), DEFAULT_SPAN))
         self._draw_curves(float(np.ceil(reach)))
         if snapshot.layer_stats and self.focus_layer < len(snapshot.layer_stats):

@@ -14,6 +14,7 @@ from nnviz.app.plots.style import (
     STEP_COLOR,
     TRAIN_COLOR,
     VALIDATION_COLOR,
+    SteadyRange,
     fixed_left_axis,
     legend_html,
     thinned,
@@ -42,6 +43,12 @@ class TrainingCurvesView(QWidget):
             plot.setLabel("left", label)
             fixed_left_axis(plot)
         self.accuracy_plot.setYRange(0.0, 1.0, padding=0.02)
+        self.epoch_ranges = (
+            SteadyRange(self.loss_plot.vb, "x"),
+            SteadyRange(self.accuracy_plot.vb, "x"),
+        )
+        self.loss_range = SteadyRange(self.loss_plot.vb, "y")
+        self._loss_bounds = (math.nan, math.nan)  # of the epoch curves
         self.step_loss_curve = _curve(self.loss_plot, STEP_COLOR, "train, per step", 1.0)
         self.train_loss_curve = _curve(self.loss_plot, TRAIN_COLOR, "train")
         self.val_loss_curve = _curve(self.loss_plot, VALIDATION_COLOR, "validation")
@@ -83,6 +90,9 @@ class TrainingCurvesView(QWidget):
 
     def set_log_scale(self, on: bool) -> None:
         self.loss_plot.setLogMode(y=on)
+        self.loss_range.reset()
+        if self._snapshot is not None:
+            self._fit_ranges(self._snapshot)
         if self.log_check.isChecked() != on:
             self.log_check.setChecked(on)
 
@@ -121,6 +131,22 @@ class TrainingCurvesView(QWidget):
         else:
             self.step_loss_curve.setData([], [])
         self._show_epochs(snapshot)
+        self._fit_ranges(snapshot)
+
+    def _fit_ranges(self, snapshot: TrainingSnapshot) -> None:
+        """Move the axes only when the curves leave them (see SteadyRange)."""
+        n = len(snapshot.smoothed_losses)
+        last = max(n / max(snapshot.batches_per_epoch, 1), len(snapshot.history.get("loss", ())))
+        for steady in self.epoch_ranges:
+            steady.show(0.0, max(last, 1.0), pad_low=False)
+        low, high = self._loss_bounds
+        if n:
+            shown = snapshot.smoothed_losses[thinned(n)]
+            low, high = np.fmin(low, np.fmin.reduce(shown)), np.fmax(high, np.fmax.reduce(shown))
+        if self.log_check.isChecked():
+            low = max(low, 1e-12)
+            low, high = math.log10(low), math.log10(max(high, low))
+        self.loss_range.show(float(low), float(high))
 
     def _step_positions(self, n: int, per_epoch: int) -> np.ndarray:
         """x of steps 1..n at their fractional epoch (a view of a cached array)."""
@@ -139,6 +165,7 @@ class TrainingCurvesView(QWidget):
         if self._epochs_drawn[0] is root and self._epochs_drawn[1] == n:
             return
         self._epochs_drawn = (root, n)
+        self._loss_bounds = (math.nan, math.nan)
         keep = thinned(n)
         epochs = np.arange(1, n + 1, dtype=np.float64)[keep]
         for key, item in (
@@ -152,6 +179,12 @@ class TrainingCurvesView(QWidget):
                 item.setData([], [])
             else:
                 item.setData(epochs, values[keep], connect="finite")
+                if key.endswith("loss"):
+                    low, high = self._loss_bounds
+                    self._loss_bounds = (
+                        np.fmin(low, np.fmin.reduce(values)),
+                        np.fmax(high, np.fmax.reduce(values)),
+                    )
 
     def readout_at(self, plot: pg.PlotItem, x: float) -> str:
         """The values of the epoch nearest to ``x`` on ``plot``, as shown on hover."""

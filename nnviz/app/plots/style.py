@@ -7,6 +7,8 @@ come from the Okabe-Ito palette for the same reason.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QColor, QPalette
@@ -95,3 +97,55 @@ def text_color() -> QColor:
     app = QApplication.instance()
     palette = app.palette() if app is not None else QPalette()
     return palette.color(QPalette.ColorRole.Text)
+
+
+def lut_rgba(
+    values: np.ndarray, lut: np.ndarray, low: float = 0.0, high: float = 1.0
+) -> np.ndarray:
+    """``values`` coloured through a (256, 4) uint8 ``lut`` between ``low`` and ``high``:
+    an (h, w, 4) uint8 image (NaN takes the lowest colour). Drawn as it is, without the
+    per-image colour table pyqtgraph builds in Python for an indexed image."""
+    scaled = (np.asarray(values, dtype=np.float32) - low) * (255.0 / ((high - low) or 1.0))
+    index = np.clip(np.nan_to_num(scaled, copy=False), 0.0, 255.0).astype(np.uint8)
+    return lut[index]
+
+
+class SteadyRange:
+    """Keeps one axis of a view box still while the data moves: the range changes only
+    when the data leaves it or fills less than half of it, then it is set around the data
+    with a ``margin`` (a fraction of the data's span). Each range change redraws the
+    axis, its ticks and every item; pyqtgraph's auto-range changes it with every new
+    point. Once the user pans or zooms, the axis is theirs."""
+
+    def __init__(self, view_box: pg.ViewBox, axis: str, margin: float = 0.2) -> None:
+        self.view_box = view_box
+        self.axis = axis
+        self.margin = margin
+        self.range: tuple[float, float] | None = None
+        self.user_owned = False
+        view_box.sigRangeChangedManually.connect(self._on_manual)
+
+    def _on_manual(self, *_: object) -> None:
+        self.user_owned = True
+
+    def reset(self) -> None:
+        """Fit the data again on the next :meth:`show` (e.g. after a switch to log scale)."""
+        self.range = None
+        self.user_owned = False
+
+    def show(self, low: float, high: float, *, pad_low: bool = True) -> None:
+        """Make sure ``[low, high]`` (view coordinates) is in view."""
+        if self.user_owned or not (math.isfinite(low) and math.isfinite(high)):
+            return
+        if high - low < 1e-12:
+            low, high = low - 0.5, high + 0.5
+        shown = self.range
+        fits = shown is not None and shown[0] <= low and high <= shown[1]
+        if fits and 2.0 * (high - low) >= shown[1] - shown[0]:
+            return
+        pad = self.margin * (high - low)
+        self.range = (low - pad if pad_low else low, high + pad)
+        if self.axis == "x":
+            self.view_box.setXRange(*self.range, padding=0.0)
+        else:
+            self.view_box.setYRange(*self.range, padding=0.0)

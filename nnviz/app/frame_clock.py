@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtWidgets import QWidget
 
 from nnviz.live.snapshot import TrainingSnapshot
 
@@ -36,6 +37,12 @@ FRAME_BUDGET_S = 0.006
 COSTS_KEPT = 1000  # redraw durations kept per view for the cost figures
 
 Key = Callable[[TrainingSnapshot], Hashable | None]
+
+
+def is_shown(widget: QWidget) -> bool:
+    """Whether any of ``widget`` is on screen. (A dock whose tab is not the current one
+    stays "visible" to Qt, with an empty visible region.)"""
+    return widget.isVisible() and not widget.visibleRegion().isEmpty()
 
 
 def history_key(array: np.ndarray | None) -> tuple[int, int] | None:
@@ -88,7 +95,8 @@ class FrameClock(QObject):
     """Draws registered views from one timer; see the module docstring.
 
     ``frameStarted()`` is emitted once per frame, just before the first view draws.
-    ``frames`` counts the frames that drew at least one view."""
+    ``frames`` counts the frames that drew at least one view. ``now`` is the clock the
+    intervals are measured with (seconds; tests pass their own)."""
 
     frameStarted = Signal()
 
@@ -98,9 +106,11 @@ class FrameClock(QObject):
         *,
         rate_hz: float = DISPLAY_RATE_HZ,
         budget_s: float = FRAME_BUDGET_S,
+        now: Callable[[], float] = time.perf_counter,
     ) -> None:
         super().__init__(parent)
         self.budget_s = budget_s
+        self._now = now
         self.frame_period_s = 1.0 / rate_hz
         self.frames = 0
         self._views: list[ClockedView] = []
@@ -200,7 +210,7 @@ class FrameClock(QObject):
         if snapshot is None:
             self._timer.stop()
             return
-        now = time.perf_counter()
+        now = self._now()
         due: list[tuple[float, ClockedView, Hashable]] = []
         waiting = False
         for view in self._views:
@@ -241,7 +251,7 @@ class FrameClock(QObject):
             logger.exception("Could not draw the view %r", view.name)
         cost = time.thread_time() - start
         view.drawn_key, view.shown, view.checked = key, snapshot, snapshot
-        view.drawn_at = time.perf_counter()
+        view.drawn_at = self._now()
         view.draws += 1
         view.durations.append(cost)
         return max(cost, 1e-9)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +33,7 @@ from nnviz.app.dataset_panel import DatasetPanel
 from nnviz.app.diagram.panel import LayerPanel
 from nnviz.app.diagram.view import NetworkDiagramView
 from nnviz.app.document import NetworkDocument
-from nnviz.app.frame_clock import FrameClock
+from nnviz.app.frame_clock import FrameClock, is_shown
 from nnviz.app.hyperparameters import HyperparameterPanel
 from nnviz.app.plots.activation import ActivationView
 from nnviz.app.plots.boundary import BoundaryView, NeuronGridView
@@ -170,14 +171,14 @@ class MainWindow(QMainWindow):
             self.frame_clock.register(
                 name,
                 view.show_snapshot,
-                visible=view.isVisible,
+                visible=partial(is_shown, view),
                 key=view.snapshot_key,
                 interval_s=interval,
             )
         self.frame_clock.register(
             "status",
             self._show_rate,
-            visible=self.status_rate.isVisible,
+            visible=partial(is_shown, self.status_rate),
             key=rate_text,
             interval_s=STATUS_S,
         )

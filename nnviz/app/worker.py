@@ -10,6 +10,7 @@ and emits ``snapshotAvailable`` only when the GUI has taken the previous one, at
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 import time
@@ -22,6 +23,8 @@ from nnviz.engine import DivergenceError
 from nnviz.engine.spec import NetworkSpec
 from nnviz.live.session import TrainingSession
 from nnviz.live.snapshot import TrainingSnapshot
+
+logger = logging.getLogger(__name__)
 
 PUBLISH_RATE_HZ = 30.0
 # A snapshot of a big network (the cat images) costs milliseconds: publish less often then,
@@ -174,6 +177,7 @@ class TrainingWorker(QObject):
                 try:
                     cost = self._publish()
                 except Exception as exc:  # a view-data bug must not end the thread
+                    logger.exception("Could not make a snapshot")
                     self._stop_on_error(f"Could not draw the training state: {exc}")
                     self._publish_now = False
                     continue
@@ -201,6 +205,7 @@ class TrainingWorker(QObject):
             try:
                 function(*args)
             except Exception as exc:  # a bad command must not kill the loop
+                logger.exception("The command %s failed", getattr(function, "__name__", function))
                 self.failed.emit(f"{exc}")
             self._publish_now = True
 
@@ -209,9 +214,11 @@ class TrainingWorker(QObject):
         try:
             session.step()
         except DivergenceError as exc:
+            logger.warning("Training diverged: %s", exc)
             self._stop_on_error(divergence_message(exc))
             return
         except Exception as exc:
+            logger.exception("A training step failed")
             self._stop_on_error(f"Training stopped: {exc}")
             return
         self._rate_steps += 1

@@ -51,7 +51,7 @@ def headless_steps_per_second(seconds: float) -> float:
     return steps / (time.perf_counter() - start)
 
 
-def app_figures(seconds: float) -> dict[str, float]:
+def app_figures(seconds: float, hold: bool = True) -> dict[str, float]:
     from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -68,6 +68,8 @@ def app_figures(seconds: float) -> dict[str, float]:
     window.splitDockWidget(window.dataset_dock, window.hyper_dock, Qt.Orientation.Vertical)
     window.splitDockWidget(window.hyper_dock, window.layer_dock, Qt.Orientation.Vertical)
     app.processEvents()
+    if not hold:  # the worker trains on while the GUI thread draws
+        window.frame_clock.frameStarted.disconnect(window.controller.hold_worker_for_frame)
 
     lateness: list[float] = []
     clock = QElapsedTimer()
@@ -134,9 +136,14 @@ def app_figures(seconds: float) -> dict[str, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument(
+        "--no-hold",
+        action="store_true",
+        help="do not pause the worker while a frame draws (to compare)",
+    )
     args = parser.parse_args()
     headless = headless_steps_per_second(args.seconds / 2)
-    figures = app_figures(args.seconds)
+    figures = app_figures(args.seconds, hold=not args.no_hold)
     ratio = figures["steps_per_second"] / headless
     print(f"headless training:          {headless:10,.0f} steps/s")
     print(

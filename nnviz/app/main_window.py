@@ -41,7 +41,7 @@ from nnviz.app.plots.curves import TrainingCurvesView
 from nnviz.app.plots.images import ConfusionMatrixView, ImageGalleryView
 from nnviz.app.plots.layers import LayerStatsView
 from nnviz.app.plots.style import configure_pyqtgraph
-from nnviz.app.training_panel import TrainingPanel
+from nnviz.app.training_panel import TrainingPanel, steady_label
 from nnviz.data import DataConfig, DatasetError, PreparedData, prepare
 from nnviz.engine.spec import NetworkSpec, SpecError
 from nnviz.io.project import SUFFIX, Project, ProjectError, load_project, save_project
@@ -158,13 +158,13 @@ class MainWindow(QMainWindow):
             ("training", self.training_panel, MEDIUM_VIEW_S),
             ("activation", self.activation_view, SLOW_VIEW_S),
             ("confusion", self.confusion, MEDIUM_VIEW_S),
-            ("curves", self.curves, MEDIUM_VIEW_S),
+            ("curves", self.curves, SLOW_VIEW_S),
             ("layers", self.layer_stats_view, SLOW_VIEW_S),
             ("gallery", self.gallery, SLOW_VIEW_S),
             ("neurons", self.neuron_view, SLOW_VIEW_S),
             ("diagram", self.diagram, SLOW_VIEW_S),
         )
-        self.status_rate = QLabel("")
+        self.status_rate = steady_label("9,999,999 steps/s")
         self.statusBar().addPermanentWidget(self.status_rate)
         self.frame_clock = FrameClock(self)
         for name, view, interval in self.views:

@@ -26,6 +26,17 @@ from nnviz.live.snapshot import TrainingSnapshot
 SPEEDS: tuple[float | None, ...] = (1, 2, 5, 10, 30, 100, 300, 1000, None)
 
 
+def steady_label(widest: str, text: str = "") -> QLabel:
+    """A label sized once for its ``widest`` text, with its own background. A label whose
+    text changes size asks its layout to re-lay out, which ripples up to the main window
+    and repaints the docks; a transparent one repaints its parents under it."""
+    label = QLabel(widest)
+    label.setFixedSize(label.sizeHint())
+    label.setAutoFillBackground(True)  # opaque: a new text repaints only the label
+    label.setText(text)
+    return label
+
+
 def speed_label(speed: float | None) -> str:
     return "full speed" if speed is None else f"{speed:g} steps/s"
 
@@ -56,10 +67,11 @@ class TrainingPanel(QWidget):
         self.speed_value = QLabel(speed_label(None))
         self.speed_slider.valueChanged.connect(self._on_speed)
 
-        self.epoch_label = QLabel("0")
-        self.step_label = QLabel("0")
-        self.rate_label = QLabel("–")
-        self.loss_label = QLabel("–")
+        # Sized for long runs; they are redrawn ten times a second while training.
+        self.epoch_label = steady_label("999999  (batch 99999/99999)", "0")
+        self.step_label = steady_label("9999999999", "0")
+        self.rate_label = steady_label("9,999,999", "–")
+        self.loss_label = steady_label("0.0000  (validation 0.0000)", "–")
         for label in (self.epoch_label, self.step_label, self.rate_label, self.loss_label):
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.progress = QProgressBar()

@@ -19,6 +19,7 @@ from nnviz.app.plots.style import (
     fixed_left_axis,
     legend_html,
 )
+from nnviz.app.training_panel import steady_label
 from nnviz.engine.activations import ACTIVATIONS
 from nnviz.engine.spec import NetworkSpec
 from nnviz.live.snapshot import TrainingSnapshot
@@ -53,7 +54,7 @@ class ActivationView(QWidget):
             "Which layer's activation function and pre-activation values to show."
         )
         self.layer_combo.currentIndexChanged.connect(self._on_layer_chosen)
-        self.saturation_label = QLabel("")
+        self.saturation_label = steady_label("saturated: 100%   dead: 100%")
         top = QHBoxLayout()
         top.addWidget(QLabel("Layer:"))
         top.addWidget(self.layer_combo)

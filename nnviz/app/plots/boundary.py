@@ -5,11 +5,19 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QGraphicsItem,
+    QHBoxLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
 
 from nnviz.app.frame_clock import identity_key
 from nnviz.app.plots.style import (
     DIVERGING_STOPS,
+    PictureItem,
     class_color,
     diverging_colormap,
     diverging_lut,
@@ -68,7 +76,7 @@ class BoundaryView(QWidget):
         self.plot.setLabel("left", "x2")
         self._lut = diverging_lut()
         # The image is coloured here (RGBA), so pyqtgraph draws it as it is.
-        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image = PictureItem()
         self.plot.addItem(self.image)
         self.color_bar = pg.ColorBarItem(
             values=(0.0, 1.0),
@@ -82,6 +90,10 @@ class BoundaryView(QWidget):
         self.train_points = pg.ScatterPlotItem(size=7, pen=pg.mkPen("#222222", width=0.8))
         self.test_points = pg.ScatterPlotItem(size=8, symbol="t", brush=None)
         self.test_points.setVisible(False)
+        # The points stay put while the image under them changes with every frame: keep
+        # them as a picture (redrawn only when they or the zoom change).
+        for points in (self.train_points, self.test_points):
+            points.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.plot.addItem(self.train_points)
         self.plot.addItem(self.test_points)
         layout = QVBoxLayout(self)
@@ -173,7 +185,7 @@ class NeuronGridView(QWidget):
             box = self.graphics.addViewBox(row=row, col=1, lockAspect=True)
             box.setMouseEnabled(False, False)
             box.setMenuEnabled(False)
-            image = pg.ImageItem(axisOrder="row-major")
+            image = PictureItem()
             box.addItem(image)
             self.images.append(image)
         hidden_more = [u for u in hidden if u > MAX_NEURONS_SHOWN]

@@ -43,9 +43,10 @@ class TrainingCurvesView(QWidget):
             plot.setLabel("left", label)
             fixed_left_axis(plot)
         self.accuracy_plot.setYRange(0.0, 1.0, padding=0.02)
+        # The epochs grow: the x axis doubles when they reach its end.
         self.epoch_ranges = (
-            SteadyRange(self.loss_plot.vb, "x"),
-            SteadyRange(self.accuracy_plot.vb, "x"),
+            SteadyRange(self.loss_plot.vb, "x", margin=1.0),
+            SteadyRange(self.accuracy_plot.vb, "x", margin=1.0),
         )
         self.loss_range = SteadyRange(self.loss_plot.vb, "y")
         self._loss_bounds = (math.nan, math.nan)  # of the epoch curves

@@ -41,7 +41,7 @@ class LayerStatsView(QWidget):
         # (the gradient plot's y is log10 of the norms: its view coordinates)
         self.distribution_x = SteadyRange(self.distribution_plot.vb, "x")
         self.distribution_y = SteadyRange(self.distribution_plot.vb, "y")
-        self.gradient_x = SteadyRange(self.gradient_plot.vb, "x")
+        self.gradient_x = SteadyRange(self.gradient_plot.vb, "x", margin=1.0)  # grows
         self.gradient_y = SteadyRange(self.gradient_plot.vb, "y")
         self.legend = QLabel("")
         self.distribution_curves: list[pg.PlotDataItem] = []

@@ -50,10 +50,11 @@ from nnviz.live.snapshot import TrainingSnapshot
 
 SETTINGS_VERSION = 1
 # While training, the decision boundary is redrawn with every snapshot (up to 30 Hz), the
-# counters and small plots at 10 Hz, the views with long curves or many items at 5 Hz:
-# every redraw holds the interpreter lock the training thread needs.
+# counters and the confusion matrix at up to 10 Hz, the plots and the diagram (5-10 ms of
+# drawing and painting each) at 4 Hz: every redraw holds the interpreter lock the training
+# thread needs. The frame clock decides; see nnviz.app.frame_clock.
 MEDIUM_VIEW_S = 0.1
-SLOW_VIEW_S = 0.2
+SLOW_VIEW_S = 0.25
 STATUS_S = 0.5
 
 

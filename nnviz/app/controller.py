@@ -172,6 +172,17 @@ class TrainingController(QObject):
 
     # -- slots (GUI thread) ---------------------------------------------------------------
     @Slot()
+    def hold_worker_for_frame(self) -> None:
+        """The frame clock starts drawing: the worker pauses between two steps (see
+        TrainingWorker.set_gui_busy) until the views have drawn. A zero timer fires once
+        the repaints they cause are done, then the next aboutToBlock lets it go on."""
+        if self.worker is None:
+            return
+        self.worker.set_gui_busy(True)
+        self._views_drawn = False
+        QTimer.singleShot(0, self._on_views_drawn)
+
+    @Slot()
     def _on_views_drawn(self) -> None:
         self._views_drawn = True
 
@@ -223,12 +234,6 @@ class TrainingController(QObject):
         snapshot = worker.take_snapshot() if worker else None
         if snapshot is None:
             return
-        # The worker pauses until the views have drawn it (see TrainingWorker.set_gui_busy):
-        # a zero timer fires once the repaints it causes are done, then the next
-        # aboutToBlock lets the worker go on.
-        worker.set_gui_busy(True)
-        self._views_drawn = False
-        QTimer.singleShot(0, self._on_views_drawn)
         self.latest = snapshot
         self.snapshots_received += 1
         self.snapshotReady.emit(snapshot)

@@ -56,17 +56,20 @@ def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
     from PySide6.QtWidgets import QApplication
 
+    from nnviz.app.logging_setup import install_exception_hook, setup_logging
     from nnviz.app.main_window import MainWindow
     from nnviz.live.presets import PresetError
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("nnviz")
     app.setApplicationDisplayName("nnviz")
+    setup_logging()
     try:
         window = MainWindow(dataset=args.dataset, data_dir=args.data_dir)
     except PresetError as exc:
         print(f"nnviz: {exc}", file=sys.stderr)
         return 2
+    install_exception_hook(lambda: window)
     window.show()
     if args.project is not None:
         window.projects.open(args.project, ask=False)

@@ -8,8 +8,8 @@ handed to every view; edits from the panels and the diagram go through the docum
 from __future__ import annotations
 
 import os
-import time
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, Slot
@@ -32,6 +32,7 @@ from nnviz.app.dataset_panel import DatasetPanel
 from nnviz.app.diagram.panel import LayerPanel
 from nnviz.app.diagram.view import NetworkDiagramView
 from nnviz.app.document import NetworkDocument
+from nnviz.app.frame_clock import FrameClock, is_shown
 from nnviz.app.hyperparameters import HyperparameterPanel
 from nnviz.app.plots.activation import ActivationView
 from nnviz.app.plots.boundary import BoundaryView, NeuronGridView
@@ -45,7 +46,7 @@ from nnviz.app.projects import (
     orphaned_recovery_files,
     state_folder,
 )
-from nnviz.app.training_panel import TrainingPanel
+from nnviz.app.training_panel import TrainingPanel, steady_label
 from nnviz.data import DataConfig, DatasetError, PreparedData, prepare
 from nnviz.engine.spec import NetworkSpec, SpecError
 from nnviz.live import presets
@@ -54,10 +55,17 @@ from nnviz.live.snapshot import TrainingSnapshot
 
 SETTINGS_VERSION = 1
 # While training, the decision boundary is redrawn with every snapshot (up to 30 Hz), the
-# counters and small plots at 10 Hz, the views with long curves or many items at 5 Hz:
-# every redraw holds the interpreter lock the training thread needs.
+# counters and the confusion matrix at up to 10 Hz, the plots and the diagram (5-10 ms of
+# drawing and painting each) at 4 Hz: every redraw holds the interpreter lock the training
+# thread needs. The frame clock decides; see nnviz.app.frame_clock.
 MEDIUM_VIEW_S = 0.1
-SLOW_VIEW_S = 0.2
+SLOW_VIEW_S = 0.25
+STATUS_S = 0.5
+
+
+def rate_text(snapshot: TrainingSnapshot) -> str:
+    """The status bar's training rate."""
+    return f"{snapshot.steps_per_second:,.0f} steps/s" if snapshot.playing else "paused"
 
 
 def _fitted_batch(spec: NetworkSpec, data: PreparedData) -> NetworkSpec:
@@ -116,7 +124,6 @@ class MainWindow(QMainWindow):
         configure_pyqtgraph()
         self.setWindowTitle("nnviz[*]")
         self.resize(1600, 1000)
-        self.frames_drawn = 0
         self._instability: str | None = None
         config = presets.data_config(dataset, data_dir)
         startup_error = None
@@ -162,24 +169,39 @@ class MainWindow(QMainWindow):
         self.neuron_view = NeuronGridView()
         self.gallery = ImageGalleryView(columns=4)
         self.confusion = ConfusionMatrixView()
-        # (view, seconds between redraws while training; see show_snapshot)
-        self.views: tuple[tuple[QWidget, float], ...] = (
-            (self.boundary_view, 0.0),
-            (self.training_panel, MEDIUM_VIEW_S),
-            (self.activation_view, SLOW_VIEW_S),
-            (self.confusion, MEDIUM_VIEW_S),
-            (self.curves, MEDIUM_VIEW_S),
-            (self.layer_stats_view, SLOW_VIEW_S),
-            (self.gallery, SLOW_VIEW_S),
-            (self.neuron_view, SLOW_VIEW_S),
-            (self.diagram, SLOW_VIEW_S),
+        # (name, view, least seconds between two redraws while training)
+        self.views: tuple[tuple[str, QWidget, float], ...] = (
+            ("boundary", self.boundary_view, 0.0),
+            ("training", self.training_panel, MEDIUM_VIEW_S),
+            ("activation", self.activation_view, SLOW_VIEW_S),
+            ("confusion", self.confusion, MEDIUM_VIEW_S),
+            ("curves", self.curves, SLOW_VIEW_S),
+            ("layers", self.layer_stats_view, SLOW_VIEW_S),
+            ("gallery", self.gallery, SLOW_VIEW_S),
+            ("neurons", self.neuron_view, SLOW_VIEW_S),
+            ("diagram", self.diagram, SLOW_VIEW_S),
         )
-        self._drawn_at: dict[int, float] = {}
+        self.status_rate = steady_label("9,999,999 steps/s")
+        self.statusBar().addPermanentWidget(self.status_rate)
+        self.frame_clock = FrameClock(self)
+        for name, view, interval in self.views:
+            self.frame_clock.register(
+                name,
+                view.show_snapshot,
+                visible=partial(is_shown, view),
+                key=view.snapshot_key,
+                interval_s=interval,
+            )
+        self.frame_clock.register(
+            "status",
+            self._show_rate,
+            visible=partial(is_shown, self.status_rate),
+            key=rate_text,
+            interval_s=STATUS_S,
+        )
         self._create_docks()
         self._create_menus()
         self._connect()
-        self.status_rate = QLabel("")
-        self.statusBar().addPermanentWidget(self.status_rate)
         self._restore_layout = restore_layout
         if restore_layout:
             self._restore_settings()
@@ -342,6 +364,9 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         c = self.controller
         c.snapshotReady.connect(self.show_snapshot)
+        self.frame_clock.frameStarted.connect(c.hold_worker_for_frame)
+        for dock in self.docks:
+            dock.visibilityChanged.connect(self.frame_clock.wake)
         c.message.connect(self._on_message)
         c.failed.connect(self._on_failed)
         c.playingChanged.connect(self._on_playing_changed)
@@ -410,37 +435,23 @@ class MainWindow(QMainWindow):
         self.activation_view.set_spec(self.document.spec)
 
     # -- snapshots and messages ---------------------------------------------------------
+    @property
+    def frames_drawn(self) -> int:
+        """Frames in which at least one view redrew."""
+        return self.frame_clock.frames
+
     @Slot(object)
     def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
-        """Draw ``snapshot``: while training, in the boundary view and in at most one other
-        view that is due (the most overdue), so no frame carries several plots; while
-        paused, in every visible view. Hidden views (tabbed away, closed docks) skip
-        frames and catch up once visible."""
-        now = time.monotonic()
-        due: list[tuple[float, QWidget]] = []
-        for view, interval in self.views:
-            if not view.isVisible():
-                continue
-            if not snapshot.playing or interval == 0.0:
-                self._draw(view, snapshot, now)
-                continue
-            overdue = (now - self._drawn_at.get(id(view), 0.0)) / interval
-            if overdue >= 1.0:
-                due.append((overdue, view))
-        if due:
-            self._draw(max(due, key=lambda item: item[0])[1], snapshot, now)
+        """Hand ``snapshot`` to the frame clock: it redraws the visible views whose data
+        changed, at the display rate (see :mod:`nnviz.app.frame_clock`)."""
+        self.frame_clock.set_snapshot(snapshot)
         self.projects.note_step(snapshot.step)
         if snapshot.instability and snapshot.instability != self._instability:
             self.statusBar().showMessage(f"Warning: {snapshot.instability}", 10000)
         self._instability = snapshot.instability
-        self.status_rate.setText(
-            f"{snapshot.steps_per_second:,.0f} steps/s" if snapshot.playing else "paused"
-        )
-        self.frames_drawn += 1
 
-    def _draw(self, view: QWidget, snapshot: TrainingSnapshot, now: float) -> None:
-        view.show_snapshot(snapshot)
-        self._drawn_at[id(view)] = now
+    def _show_rate(self, snapshot: TrainingSnapshot) -> None:
+        self.status_rate.setText(rate_text(snapshot))
 
     @Slot(str)
     def _on_message(self, text: str) -> None:

@@ -26,6 +26,17 @@ from nnviz.live.snapshot import TrainingSnapshot
 SPEEDS: tuple[float | None, ...] = (1, 2, 5, 10, 30, 100, 300, 1000, None)
 
 
+def steady_label(widest: str, text: str = "") -> QLabel:
+    """A label sized once for its ``widest`` text, with its own background. A label whose
+    text changes size asks its layout to re-lay out, which ripples up to the main window
+    and repaints the docks; a transparent one repaints its parents under it."""
+    label = QLabel(widest)
+    label.setFixedSize(label.sizeHint())
+    label.setAutoFillBackground(True)  # opaque: a new text repaints only the label
+    label.setText(text)
+    return label
+
+
 def speed_label(speed: float | None) -> str:
     return "full speed" if speed is None else f"{speed:g} steps/s"
 
@@ -56,10 +67,11 @@ class TrainingPanel(QWidget):
         self.speed_value = QLabel(speed_label(None))
         self.speed_slider.valueChanged.connect(self._on_speed)
 
-        self.epoch_label = QLabel("0")
-        self.step_label = QLabel("0")
-        self.rate_label = QLabel("–")
-        self.loss_label = QLabel("–")
+        # Sized for long runs; they are redrawn ten times a second while training.
+        self.epoch_label = steady_label("999999  (batch 99999/99999)", "0")
+        self.step_label = steady_label("9999999999", "0")
+        self.rate_label = steady_label("9,999,999", "–")
+        self.loss_label = steady_label("0.0000  (validation 0.0000)", "–")
         for label in (self.epoch_label, self.step_label, self.rate_label, self.loss_label):
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.progress = QProgressBar()
@@ -88,25 +100,41 @@ class TrainingPanel(QWidget):
         self.speed_value.setText(speed_label(SPEEDS[position]))
         self.speedChanged.emit(SPEEDS[position])
 
-    def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
+    def snapshot_key(self, snapshot: TrainingSnapshot) -> tuple[object, ...]:
+        """What the panel shows of ``snapshot``: it redraws only when this changes."""
         epoch_text = f"{snapshot.epoch}"
         if snapshot.batches_per_epoch > 1:
             epoch_text += f"  (batch {snapshot.batch_in_epoch}/{snapshot.batches_per_epoch})"
-        self.epoch_label.setText(epoch_text)
-        self.step_label.setText(f"{snapshot.step}")
-        self.rate_label.setText(f"{snapshot.steps_per_second:,.0f}" if snapshot.playing else "–")
+        rate = f"{snapshot.steps_per_second:,.0f}" if snapshot.playing else "–"
         losses = snapshot.history.get("loss")
         if losses is not None and len(losses):
-            text = f"{float(losses[-1]):.4f}"
+            loss = f"{float(losses[-1]):.4f}"
             val = snapshot.history.get("val_loss")
             if val is not None and len(val) and val[-1] == val[-1]:
-                text += f"  (validation {float(val[-1]):.4f})"
-            self.loss_label.setText(text)
+                loss += f"  (validation {float(val[-1]):.4f})"
         elif len(snapshot.step_losses):
-            self.loss_label.setText(f"{float(snapshot.step_losses[-1]):.4f} (last step)")
+            loss = f"{float(snapshot.step_losses[-1]):.4f} (last step)"
         else:
-            self.loss_label.setText("–")
-        self.progress.setVisible(snapshot.epochs_target > 0)
+            loss = "–"
+        progress = None
         if snapshot.epochs_target > 0:
-            self.progress.setValue(round(1000 * snapshot.progress))
-            self.progress.setFormat(f"{snapshot.epoch} / {snapshot.epochs_target} epochs")
+            progress = (
+                round(1000 * snapshot.progress),
+                f"{snapshot.epoch} / {snapshot.epochs_target} epochs",
+            )
+        return epoch_text, f"{snapshot.step}", rate, loss, progress
+
+    def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
+        epoch, step, rate, loss, progress = self.snapshot_key(snapshot)
+        for label, text in (
+            (self.epoch_label, epoch),
+            (self.step_label, step),
+            (self.rate_label, rate),
+            (self.loss_label, loss),
+        ):
+            if label.text() != text:
+                label.setText(text)
+        self.progress.setVisible(progress is not None)
+        if progress is not None:
+            self.progress.setValue(progress[0])
+            self.progress.setFormat(progress[1])

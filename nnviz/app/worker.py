@@ -26,6 +26,8 @@ from nnviz.live.workspace import Edit, Workspace
 
 logger = logging.getLogger(__name__)
 
+logger = logging.getLogger(__name__)
+
 PUBLISH_RATE_HZ = 30.0
 # A snapshot of a big network (the cat images) costs milliseconds: publish less often then,
 # so that making snapshots takes at most this share of the worker's time.
@@ -209,6 +211,7 @@ class TrainingWorker(QObject):
                 try:
                     cost = self._publish()
                 except Exception as exc:  # a view-data bug must not end the thread
+                    logger.exception("Could not make a snapshot")
                     self._stop_on_error(f"Could not draw the training state: {exc}")
                     self._publish_now = False
                     continue
@@ -236,6 +239,7 @@ class TrainingWorker(QObject):
             try:
                 function(*args)
             except Exception as exc:  # a bad command must not kill the loop
+                logger.exception("The command %s failed", getattr(function, "__name__", function))
                 self.failed.emit(f"{exc}")
             self._publish_now = True
 
@@ -244,9 +248,11 @@ class TrainingWorker(QObject):
         try:
             session.step()
         except DivergenceError as exc:
+            logger.warning("Training diverged: %s", exc)
             self._stop_on_error(divergence_message(exc))
             return
         except Exception as exc:
+            logger.exception("A training step failed")
             self._stop_on_error(f"Training stopped: {exc}")
             return
         self._rate_steps += 1

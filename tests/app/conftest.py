@@ -28,6 +28,14 @@ def isolated_settings(
     yield
 
 
+@pytest.fixture(autouse=True)
+def log_dir(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The app's log goes to a temporary folder, never to the user's state folder."""
+    folder = tmp_path / "logs"
+    monkeypatch.setenv("NNVIZ_LOG_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture
 def make_window(qtbot: Any) -> Iterator[Callable[..., MainWindow]]:
     """``make_window(dataset="spiral", **kwargs)`` opens a MainWindow; teardown stops its

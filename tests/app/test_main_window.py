@@ -121,7 +121,7 @@ def test_reset_clears_history_and_draws_new_weights(qtbot, make_window):
     snapshot = latest(window)
     assert len(snapshot.history["loss"]) == 0 and len(snapshot.step_losses) == 0
     assert not np.allclose(snapshot.weights[0][0], first_weights)
-    assert points(window.curves.train_loss_curve) == 0
+    qtbot.waitUntil(lambda: points(window.curves.train_loss_curve) == 0, timeout=TIMEOUT_MS)
 
     initial = snapshot.weights[0][0].copy()
     click(qtbot, window, "step_epoch")
@@ -149,7 +149,8 @@ def test_learning_rate_change_mid_run_is_used_by_the_next_step(qtbot, make_windo
     # Same model object (not reset), its optimizer now steps with the new rate.
     assert window.controller.session.model is model
     assert model.optimizer.learning_rate == pytest.approx(0.0042)
-    assert latest(window).step > step_before
+    # training goes on with it (the snapshot made right after the change may come first)
+    qtbot.waitUntil(lambda: latest(window).step > step_before, timeout=TIMEOUT_MS)
     click(qtbot, window, "play")
     wait_paused(qtbot, window)
     # One undo entry for the edit, and undo restores the old rate in the engine too.

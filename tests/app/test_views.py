@@ -15,7 +15,7 @@ from nnviz.app.plots.activation import activation_curves
 from nnviz.app.plots.boundary import BoundaryView, NeuronGridView, boundary_image
 from nnviz.app.plots.curves import TrainingCurvesView
 from nnviz.app.plots.images import ConfusionMatrixView, ImageGalleryView
-from nnviz.app.plots.style import class_color
+from nnviz.app.plots.style import class_color, diverging_lut, lut_rgba
 from nnviz.data import prepare
 from nnviz.engine.optimizers import OPTIMIZERS
 from nnviz.live import presets
@@ -47,14 +47,15 @@ def test_boundary_view_draws_grid_points_and_toggles(qtbot):
     view.set_points(train, np.array([0, 1]), np.array([[0.3, 0.3]]), np.array([1]))
     grid = np.linspace(0, 1, 16, dtype=np.float32).reshape(4, 4)
     view.show_snapshot(TrainingSnapshot(boundary=Boundary(grid, (-2.0, 2.0, -1.0, 3.0))))
-    np.testing.assert_array_equal(view.image.image, grid)
+    lut = diverging_lut()
+    np.testing.assert_array_equal(view.image.image, lut_rgba(grid, lut))  # coloured here
     rect = view.image.mapRectToParent(view.image.boundingRect())
     assert (rect.left(), rect.top(), rect.width(), rect.height()) == (-2.0, -1.0, 4.0, 4.0)
     x, y = view.train_points.getData()
     np.testing.assert_array_equal(x, train[:, 0])
     np.testing.assert_array_equal(y, train[:, 1])
     qtbot.mouseClick(view.discretize_check, Qt.MouseButton.LeftButton)
-    np.testing.assert_array_equal(view.image.image, (grid > 0.5).astype(np.float32))
+    np.testing.assert_array_equal(view.image.image, lut_rgba(grid > 0.5, lut))
     assert not view.test_points.isVisible()
     qtbot.mouseClick(view.test_check, Qt.MouseButton.LeftButton)
     assert view.test_points.isVisible()
@@ -259,9 +260,8 @@ def test_neuron_heatmaps_show_each_hidden_neuron_with_symmetric_levels(qtbot):
         rng.normal(size=(1, 4, 4)).astype(np.float32),  # the output layer: not a hidden one
     )
     view.show_snapshot(TrainingSnapshot(neuron_grids=grids))
-    assert [len(row) for row in view.images] == [3, 12]
-    image = view.images[1][5]
-    np.testing.assert_array_equal(image.image, grids[1][5])
+    assert view.neurons_shown == [3, 12] and len(view.images) == 2  # one image per layer
     reach = float(np.abs(grids[1][5]).max())
-    assert tuple(image.getLevels()) == pytest.approx((-reach, reach))
+    expected = lut_rgba(grids[1][5], diverging_lut(), -reach, reach)
+    assert np.abs(view.cell(1, 5).astype(int) - expected).max() <= 1  # scaled to its reach
     assert "first 12 neurons" in view.note.text() and "negative" in view.note.text()

@@ -67,22 +67,56 @@ def heatmap_image(grid: np.ndarray, round_mask: bool = False) -> QImage:
     """A QImage of a 2D array, symmetric colour scale around 0, row 0 at the bottom.
     ``round_mask`` makes the corners outside the inscribed circle transparent (a neuron's
     picture, drawn without a costly clip path)."""
-    grid = finite_or_extreme(np.asarray(grid, dtype=np.float32))
-    scale = float(np.max(np.abs(grid), initial=0.0)) or 1.0
-    index = np.clip((grid / scale + 1.0) * 127.5, 0, 255).astype(np.uint8)
-    rgba = np.ascontiguousarray(_LUT[index[::-1]])
-    h, w = index.shape
+    return heatmap_images(np.asarray(grid)[None], round_mask)[0]
+
+
+def heatmap_images(grids: np.ndarray, round_mask: bool = False) -> list[QImage]:
+    """:func:`heatmap_image` of each ``(h, w)`` grid of a ``(n, h, w)`` stack, each on its
+    own scale, coloured in one NumPy pass (a layer's neurons at once)."""
+    grids = finite_or_extreme(np.asarray(grids, dtype=np.float32))
+    n, h, w = grids.shape
+    scale = np.max(np.abs(grids), axis=(1, 2), keepdims=True, initial=0.0)
+    scaled = grids / np.where(scale > 0, scale, 1.0)
+    index = np.clip((scaled + 1.0) * 127.5, 0, 255).astype(np.uint8)
+    rgba = np.ascontiguousarray(_LUT[index[:, ::-1]])
     if round_mask:
         y, x = np.ogrid[:h, :w]
         outside = ((x + 0.5) / w - 0.5) ** 2 + ((y + 0.5) / h - 0.5) ** 2 > 0.25
-        rgba[outside] = 0
-    return QImage(rgba.data, w, h, 4 * w, QImage.Format.Format_RGBA8888).copy()
+        rgba[:, outside] = 0
+    return [
+        QImage(rgba[i].data, w, h, 4 * w, QImage.Format.Format_RGBA8888).copy() for i in range(n)
+    ]
 
 
 def weight_colour(value: float, strength: float = 1.0) -> QColor:
     colour = QColor(POSITIVE if value >= 0 else NEGATIVE)
     colour.setAlphaF(0.25 + 0.75 * max(0.0, min(1.0, strength)))
     return colour
+
+
+def _line_pen(level: int, negative: bool) -> QPen:
+    """The pen of a line at width ``level`` (0 .. WIDTH_LEVELS - 1) and sign."""
+    strength = (level + 1) / WIDTH_LEVELS
+    pen = QPen(weight_colour(-1.0 if negative else 1.0, strength))
+    pen.setWidthF(0.6 + (MAX_LINE_WIDTH - 0.6) * strength)
+    pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+    return pen
+
+
+# Bucket ``2 * level + negative`` -> its pen; made once, shared by every block.
+LINE_PENS = tuple(_line_pen(key // 2, bool(key % 2)) for key in range(2 * WIDTH_LEVELS))
+_OPAQUE_PENS: dict[tuple[int, int], QPen] = {}
+
+
+def opaque_line_pen(key: int, background: QColor | None) -> QPen:
+    """:data:`LINE_PENS` ``[key]`` mixed with ``background`` (cached per background)."""
+    if background is None:
+        return LINE_PENS[key]
+    cache_key = (key, background.rgba())
+    pen = _OPAQUE_PENS.get(cache_key)
+    if pen is None:
+        pen = _OPAQUE_PENS[cache_key] = opaque_pen(LINE_PENS[key], background)
+    return pen
 
 
 def opaque_pen(pen: QPen, background: QColor | None) -> QPen:
@@ -122,6 +156,7 @@ class ConnectionBlock(QGraphicsItem):
             x0 - 3, min(ys0.min(), ys1.min()) - 3, x1 - x0 + 6, abs(np.ptp(np.r_[ys0, ys1])) + 6
         )
         self._pens: list[QPen] = []
+        self._keys: list[int] = []  # the LINE_PENS bucket of each group (-1: neutral)
         self._opaque: list[QPen] = []
         self._background: QColor | None = None
         self._groups: list[list[QLineF]] = []
@@ -139,6 +174,7 @@ class ConnectionBlock(QGraphicsItem):
         self.value, self.magnitude = value, magnitude
         if value is None or magnitude is None:
             self._pens = [QPen(NEUTRAL, 0.8)]
+            self._keys = [-1]
             self._groups = [self._lines]
         else:
             flat_v = finite_or_extreme(value.ravel())
@@ -146,16 +182,17 @@ class ConnectionBlock(QGraphicsItem):
             scale = float(np.max(flat_m)) or 1.0
             level = np.minimum((flat_m / scale * WIDTH_LEVELS).astype(int), WIDTH_LEVELS - 1)
             bucket = level * 2 + (flat_v < 0)
-            self._pens, self._groups = [], []
-            for key in np.unique(bucket):  # weak lines first, so strong ones lie on top
-                lvl, negative = divmod(int(key), 2)
-                strength = (lvl + 1) / WIDTH_LEVELS
-                pen = QPen(weight_colour(-1.0 if negative else 1.0, strength))
-                pen.setWidthF(0.6 + (MAX_LINE_WIDTH - 0.6) * strength)
-                pen.setCapStyle(Qt.PenCapStyle.FlatCap)
-                self._pens.append(pen)
-                self._groups.append([self._lines[i] for i in np.flatnonzero(bucket == key)])
-        self._background = None
+            # Lines grouped by bucket, weak ones first, so strong ones lie on top.
+            order = np.argsort(bucket, kind="stable")
+            keys, starts = np.unique(bucket[order], return_index=True)
+            lines = self._lines
+            self._keys = keys.tolist()
+            self._pens = [LINE_PENS[key] for key in self._keys]
+            self._groups = [[lines[i] for i in part] for part in np.split(order, starts[1:])]
+        self._opaque = [
+            pen if key < 0 else opaque_line_pen(key, self._background)
+            for key, pen in zip(self._keys, self._pens, strict=True)
+        ]
         self.update()
 
     def pen_widths(self) -> np.ndarray:
@@ -189,7 +226,10 @@ class ConnectionBlock(QGraphicsItem):
         background = widget.palette().base().color() if isinstance(widget, QWidget) else None
         if background != self._background:
             self._background = background
-            self._opaque = [opaque_pen(pen, background) for pen in self._pens]
+            self._opaque = [
+                pen if key < 0 else opaque_line_pen(key, background)
+                for key, pen in zip(self._keys, self._pens, strict=True)
+            ]
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         for pen, group in zip(self._opaque, self._groups, strict=True):
             painter.setPen(pen)
@@ -232,12 +272,12 @@ class NeuronItem(QGraphicsItem):
         base = palette.base().color() if palette else QColor("white")
         text = palette.text().color() if palette else QColor("black")
         painter.setPen(QPen(text, 1.2))
-        painter.setBrush(QBrush(base))
-        painter.drawEllipse(circle)
-        if self.image is not None:
+        if self.image is not None:  # the picture fills the circle: one outline on top
             painter.drawImage(circle.adjusted(1, 1, -1, -1), self.image)
             painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawEllipse(circle)
+        else:
+            painter.setBrush(QBrush(base))
+        painter.drawEllipse(circle)
         if self.label:
             painter.setFont(QFont(painter.font().family(), 8))
             painter.drawText(circle, Qt.AlignmentFlag.AlignCenter, self.label)

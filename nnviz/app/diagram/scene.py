@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
 from nnviz.app.diagram.items import (
@@ -26,6 +27,7 @@ from nnviz.app.diagram.items import (
     TextItem,
     finite_or_extreme,
     heatmap_image,
+    heatmap_images,
 )
 from nnviz.data.features import FEATURES
 from nnviz.engine.spec import NetworkSpec
@@ -306,18 +308,26 @@ class NetworkScene(QGraphicsScene):
             source, target = self._link(d)
             value, magnitude = layout.link_values(pair[0], source.shown, target.shown)
             block.set_values(value, magnitude)
+        # Per layer in one NumPy pass: the bias squares' strengths and the heatmaps.
+        biases: list[tuple[np.ndarray, np.ndarray] | None] = []
+        images: list[list[QImage] | None] = []
+        for pair, grid in zip(self.weights, self.grids, strict=True):
+            if pair is None:
+                biases.append(None)
+            else:
+                b = finite_or_extreme(pair[1])
+                biases.append((b, np.abs(b) / (float(np.max(np.abs(b))) or 1.0)))
+            images.append(None if grid is None else heatmap_images(grid, True))
         for (_, unit), neuron in self.neurons.items():
             d = neuron.dense_index
             if d is None:
                 continue
-            pair, grid = self.weights[d], self.grids[d]
-            if pair is None:
+            bias, layer_images = biases[d], images[d]
+            if bias is None:
                 neuron.bias = None
             else:
-                b = finite_or_extreme(pair[1])
-                neuron.bias = float(b[unit])
-                neuron.bias_scale = abs(neuron.bias) / (float(np.max(np.abs(b))) or 1.0)
-            neuron.image = heatmap_image(grid[unit], True) if grid is not None else None
+                neuron.bias, neuron.bias_scale = float(bias[0][unit]), float(bias[1][unit])
+            neuron.image = None if layer_images is None else layer_images[unit]
             neuron.update()
 
     def _link(self, dense_index: int) -> tuple[Column, Column]:

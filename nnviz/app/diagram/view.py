@@ -35,10 +35,12 @@ from nnviz.app.diagram import modes
 from nnviz.app.diagram.items import ButtonItem, HandleItem, NeuronItem, PaletteChip
 from nnviz.app.diagram.scene import NetworkScene
 from nnviz.app.document import NetworkDocument
+from nnviz.app.frame_clock import identity_key
 from nnviz.engine.spec import NetworkSpec, SpecError
 from nnviz.engine.transition import Transition
 from nnviz.live import edits
 from nnviz.live.layout import format_value
+from nnviz.live.snapshot import TrainingSnapshot
 
 REGULARIZATION_STEPS = (0.0, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1)
 DROPOUT_STEPS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
@@ -100,6 +102,15 @@ class NetworkDiagramView(QGraphicsView):
         document.specChanged.connect(self._on_spec_changed)
 
     # -- public API ----------------------------------------------------------------------
+    def snapshot_key(self, snapshot: TrainingSnapshot) -> tuple[object, ...]:
+        """The weights and neuron grids (new with each snapshot) and the plane's bounds."""
+        boundary = snapshot.boundary
+        return (
+            identity_key(snapshot.weights),
+            identity_key(snapshot.neuron_grids),
+            None if boundary is None else boundary.bounds,
+        )
+
     def show_snapshot(self, snapshot: object) -> None:
         """Draw the weights (and, for 2D data, neuron heatmaps) of a training snapshot."""
         weights = getattr(snapshot, "weights", None)

@@ -11,7 +11,15 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from nnviz.app.plots.style import DERIVATIVE_COLOR, TRAIN_COLOR, fixed_left_axis, legend_html
+from nnviz.app.frame_clock import identity_key
+from nnviz.app.plots.style import (
+    DERIVATIVE_COLOR,
+    TRAIN_COLOR,
+    SteadyRange,
+    fixed_left_axis,
+    legend_html,
+)
+from nnviz.app.training_panel import steady_label
 from nnviz.engine.activations import ACTIVATIONS
 from nnviz.engine.spec import NetworkSpec
 from nnviz.live.snapshot import TrainingSnapshot
@@ -46,7 +54,7 @@ class ActivationView(QWidget):
             "Which layer's activation function and pre-activation values to show."
         )
         self.layer_combo.currentIndexChanged.connect(self._on_layer_chosen)
-        self.saturation_label = QLabel("")
+        self.saturation_label = steady_label("saturated: 100%   dead: 100%")
         top = QHBoxLayout()
         top.addWidget(QLabel("Layer:"))
         top.addWidget(self.layer_combo)
@@ -67,6 +75,7 @@ class ActivationView(QWidget):
         self.hist_plot.setXLink(self.curve_plot)
         self.hist_plot.setMaximumHeight(140)
         fixed_left_axis(self.hist_plot)
+        self.count_range = SteadyRange(self.hist_plot.vb, "y")
         self.histogram = self.hist_plot.plot(
             stepMode="center", fillLevel=0, brush=(120, 120, 120, 110), pen=pg.mkPen("#777777")
         )
@@ -111,14 +120,23 @@ class ActivationView(QWidget):
         z, value, slope = activation_curves(name, span)
         self.function_curve.setData(z, value)
         self.derivative_curve.setData(z, slope)
+        # z spans whole units and changes rarely: so does the (shared) x axis.
+        self.curve_plot.setXRange(-span, span, padding=0.02)
         self.curve_plot.setTitle(f"{name} and its derivative")
         self._drawn = (name, span)
+
+    def snapshot_key(self, snapshot: TrainingSnapshot) -> int | None:
+        """The chosen layer's histogram (none while the worker still sends another's)."""
+        if snapshot.focus_layer != self.focus_layer:
+            return None
+        return identity_key(snapshot.preactivation_hist)
 
     def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
         hist = snapshot.preactivation_hist
         if hist is None or snapshot.focus_layer != self.focus_layer:
             return
         self.histogram.setData(hist.edges, hist.counts)
+        self.count_range.show(0.0, float(hist.counts.max()), pad_low=False)
         reach = float(max(abs(hist.edges[0]), abs(hist.edges[-1]), DEFAULT_SPAN))
         self._draw_curves(float(np.ceil(reach)))
         if snapshot.layer_stats and self.focus_layer < len(snapshot.layer_stats):

@@ -5,9 +5,24 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QGraphicsItem,
+    QHBoxLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
 
-from nnviz.app.plots.style import DIVERGING_STOPS, class_color, diverging_colormap, diverging_lut
+from nnviz.app.frame_clock import identity_key
+from nnviz.app.plots.style import (
+    DIVERGING_STOPS,
+    PictureItem,
+    class_color,
+    diverging_colormap,
+    diverging_lut,
+    lut_rgba,
+)
 from nnviz.live.snapshot import Boundary, TrainingSnapshot
 
 MAX_NEURONS_SHOWN = 12
@@ -60,9 +75,8 @@ class BoundaryView(QWidget):
         self.plot.setLabel("bottom", "x1")
         self.plot.setLabel("left", "x2")
         self._lut = diverging_lut()
-        self.image = pg.ImageItem(axisOrder="row-major")
-        self.image.setLookupTable(self._lut)
-        self.image.setLevels((0.0, 1.0))
+        # The image is coloured here (RGBA), so pyqtgraph draws it as it is.
+        self.image = PictureItem()
         self.plot.addItem(self.image)
         self.color_bar = pg.ColorBarItem(
             values=(0.0, 1.0),
@@ -71,10 +85,15 @@ class BoundaryView(QWidget):
             label="P(class 1)",
             colorMapMenu=False,
         )
-        self.color_bar.setImageItem(self.image, insert_in=self.plot)
+        self.plot.layout.addItem(self.color_bar, 2, 5)  # after the right-hand axis
+        self.plot.layout.setColumnFixedWidth(4, 5)
         self.train_points = pg.ScatterPlotItem(size=7, pen=pg.mkPen("#222222", width=0.8))
         self.test_points = pg.ScatterPlotItem(size=8, symbol="t", brush=None)
         self.test_points.setVisible(False)
+        # The points stay put while the image under them changes with every frame: keep
+        # them as a picture (redrawn only when they or the zoom change).
+        for points in (self.train_points, self.test_points):
+            points.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.plot.addItem(self.train_points)
         self.plot.addItem(self.test_points)
         layout = QVBoxLayout(self)
@@ -106,6 +125,9 @@ class BoundaryView(QWidget):
     def _on_test_toggled(self, on: bool) -> None:
         self.test_points.setVisible(on)
 
+    def snapshot_key(self, snapshot: TrainingSnapshot) -> int | None:
+        return identity_key(snapshot.boundary)
+
     def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
         if snapshot.boundary is None:
             return
@@ -117,21 +139,27 @@ class BoundaryView(QWidget):
         if boundary is None:
             return
         image = boundary_image(boundary, self.discretize_check.isChecked())
-        lut = self._lut if image.ndim == 2 else None
-        if self.image.lut is not lut:  # switch between a probability and class colours
-            self.image.setLookupTable(lut)
-            self.color_bar.setVisible(lut is not None)
-        levels = (0.0, 1.0) if image.ndim == 2 else (0.0, 255.0)
-        self.image.setImage(image, levels=levels, autoLevels=False)
+        probability = image.ndim == 2
+        if self.color_bar.isVisible() != probability:  # a probability, or class colours
+            self.color_bar.setVisible(probability)
+        rgba = lut_rgba(image, self._lut) if probability else image.astype(np.uint8)
+        self.image.setImage(rgba, autoLevels=False)
         rect = _rect(boundary.bounds)
         if rect != self._rect:
+            # The plane never moves: a fixed range spares a bounds search per frame.
             self.image.setRect(rect)
+            self.plot.setRange(rect, padding=0.02)
             self._rect = rect
 
 
 class NeuronGridView(QWidget):
     """One small heatmap per hidden neuron: what it responds to over the input plane
-    (orange negative, white zero, purple positive)."""
+    (orange negative, white zero, purple positive).
+
+    Each layer is one image, its neurons side by side, coloured in one NumPy pass: a
+    redraw costs one ``setImage`` per layer, however many neurons there are."""
+
+    GAP = 2  # transparent pixels between two neurons
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -142,7 +170,8 @@ class NeuronGridView(QWidget):
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.graphics, 1)
         layout.addWidget(self.note)
-        self.images: list[list[pg.ImageItem]] = []
+        self.images: list[pg.ImageItem] = []
+        self.neurons_shown: list[int] = []
         self._shape: tuple[int, ...] = ()
         self._lut = diverging_lut()
 
@@ -150,18 +179,15 @@ class NeuronGridView(QWidget):
         self.graphics.clear()
         self.images = []
         hidden = shape[:-1]
-        for row, units in enumerate(hidden):
+        self.neurons_shown = [min(units, MAX_NEURONS_SHOWN) for units in hidden]
+        for row in range(len(hidden)):
             self.graphics.addLabel(f"layer {row + 1}", row=row, col=0)
-            items = []
-            for col in range(min(units, MAX_NEURONS_SHOWN)):
-                box = self.graphics.addViewBox(row=row, col=col + 1, lockAspect=True)
-                box.setMouseEnabled(False, False)
-                box.setMenuEnabled(False)
-                image = pg.ImageItem(axisOrder="row-major")
-                image.setLookupTable(self._lut)
-                box.addItem(image)
-                items.append(image)
-            self.images.append(items)
+            box = self.graphics.addViewBox(row=row, col=1, lockAspect=True)
+            box.setMouseEnabled(False, False)
+            box.setMenuEnabled(False)
+            image = PictureItem()
+            box.addItem(image)
+            self.images.append(image)
         hidden_more = [u for u in hidden if u > MAX_NEURONS_SHOWN]
         legend = (
             "Each neuron's output over the input plane: "
@@ -175,6 +201,28 @@ class NeuronGridView(QWidget):
         self.note.setText(legend)
         self._shape = shape
 
+    def row_image(self, grid: np.ndarray, count: int) -> np.ndarray:
+        """The first ``count`` neurons of a ``(units, g, g)`` grid side by side, each
+        scaled to its own largest absolute value: a ``(g, count * (g + GAP), 4)`` image."""
+        cells = np.asarray(grid[:count], dtype=np.float32)
+        reach = np.abs(cells).max(axis=(1, 2), keepdims=True)
+        scaled = cells / np.where(reach > 0, reach, 1.0)
+        rgba = lut_rgba(scaled, self._lut, -1.0, 1.0)  # (count, g, g, 4)
+        g = cells.shape[1]
+        out = np.zeros((count, g, g + self.GAP, 4), dtype=np.uint8)
+        out[:, :, :g] = rgba
+        return np.ascontiguousarray(out.transpose(1, 0, 2, 3).reshape(g, -1, 4))
+
+    def cell(self, layer: int, unit: int) -> np.ndarray:
+        """The pixels drawn for neuron ``unit`` of hidden layer ``layer``."""
+        image = self.images[layer].image
+        g = image.shape[0]
+        start = unit * (g + self.GAP)
+        return image[:, start : start + g]
+
+    def snapshot_key(self, snapshot: TrainingSnapshot) -> int | None:
+        return identity_key(snapshot.neuron_grids)
+
     def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
         if snapshot.neuron_grids is None:
             return
@@ -182,8 +230,5 @@ class NeuronGridView(QWidget):
         shape = tuple(g.shape[0] for g in grids)
         if shape != self._shape:
             self._build(shape)
-        for items, grid in zip(self.images, grids, strict=False):
-            for unit, image in enumerate(items):
-                values = grid[unit]
-                reach = float(np.abs(values).max()) or 1.0
-                image.setImage(values, levels=(-reach, reach), autoLevels=False)
+        for image, grid, count in zip(self.images, grids, self.neurons_shown, strict=False):
+            image.setImage(self.row_image(grid, count), autoLevels=False)

@@ -9,10 +9,12 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from nnviz.app.frame_clock import history_key
 from nnviz.app.plots.style import (
     STEP_COLOR,
     TRAIN_COLOR,
     VALIDATION_COLOR,
+    SteadyRange,
     fixed_left_axis,
     legend_html,
     thinned,
@@ -41,6 +43,13 @@ class TrainingCurvesView(QWidget):
             plot.setLabel("left", label)
             fixed_left_axis(plot)
         self.accuracy_plot.setYRange(0.0, 1.0, padding=0.02)
+        # The epochs grow: the x axis doubles when they reach its end.
+        self.epoch_ranges = (
+            SteadyRange(self.loss_plot.vb, "x", margin=1.0),
+            SteadyRange(self.accuracy_plot.vb, "x", margin=1.0),
+        )
+        self.loss_range = SteadyRange(self.loss_plot.vb, "y")
+        self._loss_bounds = (math.nan, math.nan)  # of the epoch curves
         self.step_loss_curve = _curve(self.loss_plot, STEP_COLOR, "train, per step", 1.0)
         self.train_loss_curve = _curve(self.loss_plot, TRAIN_COLOR, "train")
         self.val_loss_curve = _curve(self.loss_plot, VALIDATION_COLOR, "validation")
@@ -73,18 +82,21 @@ class TrainingCurvesView(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.graphics, 1)
         self._snapshot: TrainingSnapshot | None = None
-        self._epochs_drawn: dict[str, tuple[int, int]] = {}
-        self._turn = False
+        # The epoch history drawn: its buffer and length (redrawn when either changes).
+        self._epochs_drawn: tuple[np.ndarray | None, int] = (None, -1)
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
     def set_log_scale(self, on: bool) -> None:
         self.loss_plot.setLogMode(y=on)
+        self.loss_range.reset()
+        if self._snapshot is not None:
+            self._fit_ranges(self._snapshot)
         if self.log_check.isChecked() != on:
             self.log_check.setChecked(on)
 
     def clear(self) -> None:
         self._snapshot = None
-        self._epochs_drawn.clear()
+        self._epochs_drawn = (None, -1)
         for item in self._items():
             item.setData([], [])
 
@@ -97,54 +109,78 @@ class TrainingCurvesView(QWidget):
             self.val_accuracy_curve,
         )
 
-    def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
-        """Draw the history. While training, the loss and the accuracy plot take turns, so
-        one frame never repaints both (each redraw holds the interpreter lock)."""
-        self._snapshot = snapshot
-        self._turn = not self._turn
-        if not snapshot.playing or self._turn:
-            self._show_loss(snapshot)
-        if not snapshot.playing or not self._turn:
-            self._show_epochs(
-                snapshot,
-                (
-                    ("accuracy", self.train_accuracy_curve),
-                    ("val_accuracy", self.val_accuracy_curve),
-                ),
-            )
-
-    def _show_loss(self, snapshot: TrainingSnapshot) -> None:
-        losses = snapshot.smoothed_losses
-        if len(losses):
-            keep = thinned(len(losses))
-            x = np.asarray(snapshot.smoothed_steps, dtype=np.float64)[keep]
-            self.step_loss_curve.setData(x / max(snapshot.batches_per_epoch, 1), losses[keep])
-        else:
-            self.step_loss_curve.setData([], [])
-        self._show_epochs(
-            snapshot, (("loss", self.train_loss_curve), ("val_loss", self.val_loss_curve))
+    def snapshot_key(self, snapshot: TrainingSnapshot) -> tuple[object, ...]:
+        """The histories drawn: redrawn when a step or an epoch is added, or on a reset."""
+        return (
+            history_key(snapshot.smoothed_losses),
+            history_key(snapshot.history.get("loss")),
+            snapshot.batches_per_epoch,
         )
 
-    def _show_epochs(
-        self, snapshot: TrainingSnapshot, curves: tuple[tuple[str, pg.PlotDataItem], ...]
-    ) -> None:
+    def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
+        """Draw the per-step loss, and the per-epoch curves when an epoch was added."""
+        self._snapshot = snapshot
+        steps = snapshot.smoothed_losses
+        n = len(steps)
+        if n:
+            keep = thinned(n)
+            x = snapshot.smoothed_steps[keep] / max(snapshot.batches_per_epoch, 1)
+            self.step_loss_curve.setData(x, steps[keep])
+        else:
+            self.step_loss_curve.setData([], [])
+        self._show_epochs(snapshot)
+        self._fit_ranges(snapshot)
+
+    def _fit_ranges(self, snapshot: TrainingSnapshot) -> None:
+        """Move the axes only when the curves leave them (see SteadyRange)."""
+        n = len(snapshot.smoothed_losses)
+        last_step = float(snapshot.smoothed_steps[-1]) if n else 0.0
+        last = max(last_step / max(snapshot.batches_per_epoch, 1), snapshot.epoch)
+        for steady in self.epoch_ranges:
+            steady.show(0.0, max(last, 1.0), pad_low=False)
+        low, high = self._loss_bounds
+        if n:
+            shown = snapshot.smoothed_losses[thinned(n)]
+            low, high = np.fmin(low, np.fmin.reduce(shown)), np.fmax(high, np.fmax.reduce(shown))
+        if self.log_check.isChecked():
+            low = max(low, 1e-12)
+            low, high = math.log10(low), math.log10(max(high, low))
+        self.loss_range.show(float(low), float(high))
+
+    def _show_epochs(self, snapshot: TrainingSnapshot) -> None:
         history = snapshot.history
-        drawn = (snapshot.epoch, len(history.get("loss", ())))
-        if self._epochs_drawn.get(curves[0][0]) == drawn:
+        losses = history.get("loss")
+        n = 0 if losses is None else len(losses)
+        root = None if losses is None else losses.base if losses.base is not None else losses
+        if self._epochs_drawn[0] is root and self._epochs_drawn[1] == n:
             return
-        self._epochs_drawn[curves[0][0]] = drawn
-        for key, item in curves:
+        self._epochs_drawn = (root, n)
+        self._loss_bounds = (math.nan, math.nan)
+        keep = thinned(n)
+        for key, item in (
+            ("loss", self.train_loss_curve),
+            ("val_loss", self.val_loss_curve),
+            ("accuracy", self.train_accuracy_curve),
+            ("val_accuracy", self.val_accuracy_curve),
+        ):
             values = history.get(key)
             epochs = snapshot.history_epochs.get(key)
-            if values is None or epochs is None or not len(values):
-                item.setData([], [])
-                continue
-            keep = thinned(len(values))
-            if not np.isfinite(values[keep]).any():
+            if (
+                values is None
+                or epochs is None
+                or len(values) != n
+                or n == 0
+                or not np.isfinite(values).any()
+            ):
                 item.setData([], [])
             else:
-                x = np.asarray(epochs, dtype=np.float64)[keep]
-                item.setData(x, values[keep], connect="finite")
+                item.setData(epochs[keep].astype(np.float64), values[keep], connect="finite")
+                if key.endswith("loss"):
+                    low, high = self._loss_bounds
+                    self._loss_bounds = (
+                        np.fmin(low, np.fmin.reduce(values)),
+                        np.fmax(high, np.fmax.reduce(values)),
+                    )
 
     def readout_at(self, plot: pg.PlotItem, x: float) -> str:
         """The values of the epoch nearest to ``x`` on ``plot``, as shown on hover."""
@@ -153,8 +189,7 @@ class TrainingCurvesView(QWidget):
             return "No epoch finished yet."
         keys = ("loss", "val_loss") if plot is self.loss_plot else ("accuracy", "val_accuracy")
         epochs = np.asarray(snap.history_epochs["loss"])
-        nearest = int(np.argmin(np.abs(epochs - x)))
-        epoch = int(epochs[nearest])
+        epoch = int(epochs[int(np.argmin(np.abs(epochs - x)))])
         parts = [f"epoch {epoch}"]
         for key in keys:
             at = np.flatnonzero(np.asarray(snap.history_epochs[key]) == epoch)

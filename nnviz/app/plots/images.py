@@ -105,6 +105,14 @@ class ImageGalleryView(QScrollArea):
             return self._class_names[index]
         return f"class {index}"
 
+    def snapshot_key(self, snapshot: TrainingSnapshot) -> tuple[bytes, bytes] | None:
+        """The verdicts and the probabilities (as shown, to two decimals) of the tiles."""
+        probabilities, predictions = snapshot.test_probabilities, snapshot.test_predictions
+        if probabilities is None or predictions is None:
+            return None
+        n = len(self.tiles)
+        return predictions[:n].tobytes(), np.round(probabilities[:n], 2).tobytes()
+
     def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
         probabilities, predictions = snapshot.test_probabilities, snapshot.test_predictions
         if probabilities is None or predictions is None:
@@ -156,6 +164,11 @@ class ConfusionMatrixView(QTableWidget):
                 text = self.item(r, c).text()
                 out[r, c] = int(text) if text.isdigit() else 0
         return out
+
+    def snapshot_key(self, snapshot: TrainingSnapshot) -> tuple[tuple[int, ...], bytes] | None:
+        """The counts: redrawn only when a test sample changes class."""
+        matrix = snapshot.confusion
+        return None if matrix is None else (matrix.shape, matrix.tobytes())
 
     def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
         matrix = snapshot.confusion

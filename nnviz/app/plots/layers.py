@@ -6,11 +6,20 @@ layers' gradient norms fall by orders of magnitude; with large initial weights t
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from nnviz.app.plots.style import class_color, fixed_left_axis, legend_html, thinned
+from nnviz.app.frame_clock import history_key, identity_key
+from nnviz.app.plots.style import (
+    SteadyRange,
+    class_color,
+    fixed_left_axis,
+    legend_html,
+    thinned,
+)
 from nnviz.live.snapshot import TrainingSnapshot
 
 
@@ -29,6 +38,11 @@ class LayerStatsView(QWidget):
         self.gradient_plot.setLogMode(y=True)
         for plot in (self.distribution_plot, self.gradient_plot):
             fixed_left_axis(plot)
+        # (the gradient plot's y is log10 of the norms: its view coordinates)
+        self.distribution_x = SteadyRange(self.distribution_plot.vb, "x")
+        self.distribution_y = SteadyRange(self.distribution_plot.vb, "y")
+        self.gradient_x = SteadyRange(self.gradient_plot.vb, "x", margin=1.0)  # grows
+        self.gradient_y = SteadyRange(self.gradient_plot.vb, "y")
         self.legend = QLabel("")
         self.distribution_curves: list[pg.PlotDataItem] = []
         self.gradient_curves: list[pg.PlotDataItem] = []
@@ -61,6 +75,10 @@ class LayerStatsView(QWidget):
         for item in (*self.distribution_curves, *self.gradient_curves):
             item.setData([], [])
 
+    def snapshot_key(self, snapshot: TrainingSnapshot) -> tuple[object, ...]:
+        """The activation histograms (new with each snapshot) and the gradient history."""
+        return identity_key(snapshot.activation_hists), history_key(snapshot.grad_norms)
+
     def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
         """Draw ``snapshot``; a run with no steps yet (after a reset) clears the plots."""
         count = len(snapshot.weights)
@@ -68,11 +86,17 @@ class LayerStatsView(QWidget):
             return
         self._ensure_layers(count)
         if not snapshot.activation_hists:
-            self.clear()
-        for item, hist in zip(self.distribution_curves, snapshot.activation_hists, strict=False):
-            total = max(float(hist.counts.sum()), 1.0)
-            centers = 0.5 * (hist.edges[:-1] + hist.edges[1:])
-            item.setData(centers, 100.0 * hist.counts / total)
+            for item in self.distribution_curves:
+                item.setData([], [])
+        edges = [hist.edges for hist in snapshot.activation_hists]
+        shares = [
+            100.0 * h.counts / max(float(h.counts.sum()), 1.0) for h in snapshot.activation_hists
+        ]
+        for item, edge, share in zip(self.distribution_curves, edges, shares, strict=False):
+            item.setData(0.5 * (edge[:-1] + edge[1:]), share)
+        if edges:
+            self.distribution_x.show(min(e[0] for e in edges), max(e[-1] for e in edges))
+            self.distribution_y.show(0.0, max(float(s.max()) for s in shares), pad_low=False)
         norms = snapshot.grad_norms
         if not len(norms):
             for item in self.gradient_curves:
@@ -80,6 +104,13 @@ class LayerStatsView(QWidget):
         elif norms.ndim == 2 and norms.shape[1] == count:
             keep = thinned(len(norms))
             steps = snapshot.grad_norm_steps[keep]
+            # A log axis cannot show 0: floor at a tiny value (a dead layer stays visible).
+            shown = np.maximum(norms[keep], 1e-12)
             for i, item in enumerate(self.gradient_curves):
-                # A log axis cannot show 0: floor at a tiny value (a dead layer stays visible).
-                item.setData(steps, np.maximum(norms[keep, i], 1e-12))
+                item.setData(steps, shown[:, i])
+            self.gradient_x.show(0.0, max(float(steps[-1]), 1.0), pad_low=False)
+            finite = shown[np.isfinite(shown)]
+            if finite.size:
+                self.gradient_y.show(
+                    math.log10(float(finite.min())), math.log10(float(finite.max()))
+                )

@@ -7,9 +7,12 @@ come from the Okabe-Ito palette for the same reason.
 
 from __future__ import annotations
 
+import math
+import sys
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QImage, QPalette
 from PySide6.QtWidgets import QApplication
 
 DIVERGING_STOPS = (
@@ -95,3 +98,89 @@ def text_color() -> QColor:
     app = QApplication.instance()
     palette = app.palette() if app is not None else QPalette()
     return palette.color(QPalette.ColorRole.Text)
+
+
+def lut_rgba(
+    values: np.ndarray, lut: np.ndarray, low: float = 0.0, high: float = 1.0
+) -> np.ndarray:
+    """``values`` coloured through a (256, 4) uint8 ``lut`` between ``low`` and ``high``:
+    an (h, w, 4) uint8 image (NaN takes the lowest colour). Drawn as it is, without the
+    per-image colour table pyqtgraph builds in Python for an indexed image."""
+    scaled = np.asarray(values, dtype=np.float32) - np.float32(low)
+    scaled *= np.float32(255.0 / ((high - low) or 1.0))
+    np.fmax(scaled, 0.0, out=scaled)  # (NaN becomes 0)
+    np.minimum(scaled, 255.0, out=scaled)
+    return lut.take(scaled.astype(np.uint8), axis=0)
+
+
+class SteadyRange:
+    """Keeps one axis of a view box still while the data moves: the range changes only
+    when the data leaves it or fills less than half of it, then it is set around the data
+    with a ``margin`` (a fraction of the data's span). Each range change redraws the
+    axis, its ticks and every item; pyqtgraph's auto-range changes it with every new
+    point. Once the user pans or zooms, the axis is theirs."""
+
+    def __init__(self, view_box: pg.ViewBox, axis: str, margin: float = 0.2) -> None:
+        self.view_box = view_box
+        self.axis = axis
+        self.margin = margin
+        self.range: tuple[float, float] | None = None
+        self.user_owned = False
+        view_box.sigRangeChangedManually.connect(self._on_manual)
+
+    def _on_manual(self, *_: object) -> None:
+        self.user_owned = True
+
+    def reset(self) -> None:
+        """Fit the data again on the next :meth:`show` (e.g. after a switch to log scale)."""
+        self.range = None
+        self.user_owned = False
+
+    def show(self, low: float, high: float, *, pad_low: bool = True) -> None:
+        """Make sure ``[low, high]`` (view coordinates) is in view."""
+        if self.user_owned or not (math.isfinite(low) and math.isfinite(high)):
+            return
+        if high - low < 1e-12:
+            low, high = low - 0.5, high + 0.5
+        shown = self.range
+        fits = shown is not None and shown[0] <= low and high <= shown[1]
+        if fits and 2.0 * (high - low) >= shown[1] - shown[0]:
+            return
+        pad = self.margin * (high - low)
+        self.range = (low - pad if pad_low else low, high + pad)
+        if self.axis == "x":
+            self.view_box.setXRange(*self.range, padding=0.0)
+        else:
+            self.view_box.setYRange(*self.range, padding=0.0)
+
+
+# Where B, G, R and A sit in the bytes of a premultiplied ARGB32 pixel (one uint32).
+_ARGB32_CHANNELS = [2, 1, 0, 3] if sys.byteorder == "little" else [3, 0, 1, 2]
+
+
+class PictureItem(pg.ImageItem):
+    """An image item for pictures coloured beforehand (:func:`lut_rgba`): ``(h, w, 4)``
+    (or ``(h, w, 3)``) uint8 RGBA, row-major, alpha 0 or 255 with black where it is 0.
+
+    It is shown as a premultiplied ARGB32 QImage, the raster engine's own format: scaled
+    onto the screen each frame that is several times faster than the RGBA8888 image
+    pyqtgraph makes (which Qt converts on every paint)."""
+
+    def __init__(self) -> None:
+        super().__init__(axisOrder="row-major")
+        self._argb: np.ndarray | None = None
+
+    def render(self) -> None:
+        image = self.image
+        self._unrenderable = image is None or image.size == 0
+        if self._unrenderable:
+            return
+        h, w, channels = image.shape
+        if channels == 3:
+            image = np.concatenate([image, np.full((h, w, 1), 255, np.uint8)], axis=2)
+        # The QImage points into this array, which lives as long as the QImage.
+        self._argb = np.ascontiguousarray(image[..., _ARGB32_CHANNELS], dtype=np.uint8)
+        self.qimage = QImage(
+            self._argb.data, w, h, 4 * w, QImage.Format.Format_ARGB32_Premultiplied
+        )
+        self._renderRequired = False

@@ -95,9 +95,12 @@ def test_editing_during_training_keeps_untouched_layers(window, qtbot):
         lambda: model_of(window).dense_layers[-1].W.shape == (units, 1), timeout=TIMEOUT_MS
     )
     # the snapshot weights now match the edited shape, so the diagram draws them again
-    with qtbot.waitSignal(controller.snapshotReady, timeout=TIMEOUT_MS):
-        controller.step_batch()
-    assert all(block.value is not None for block in view.diagram.blocks)
+    # (on the frame clock's next frame)
+    controller.step_batch()
+    qtbot.waitUntil(
+        lambda: all(block.value is not None for block in view.diagram.blocks),
+        timeout=TIMEOUT_MS,
+    )
 
 
 def test_keys_in_the_window_delete_undo_and_navigate(window, qtbot):

@@ -1,0 +1,257 @@
+"""The frame clock: the one place that decides when views redraw.
+
+Training snapshots arrive at up to the worker's publish rate; the views draw from one
+timer at the display rate. Each view registers a *visible* test (hidden docks and tabs
+cost nothing), a *key* — a cheap summary of the snapshot fields it reads, so it redraws
+only when that changes — and the least time between two of its redraws while training.
+Each frame the clock draws the views that are due, the most overdue first, within a time
+budget (the view's mean cost counts against it; the first view always draws). While
+training is paused the intervals do not apply: every visible view shows the latest
+snapshot at once, and a view that becomes visible catches up on the next frame.
+
+Every redraw holds the interpreter lock the training thread needs, so the clock also
+records what each redraw costs (``costs()``), and says when a frame starts drawing
+(``frameStarted``) so the worker can step aside for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections import deque
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtWidgets import QWidget
+
+from nnviz.live.snapshot import TrainingSnapshot
+
+logger = logging.getLogger(__name__)
+
+DISPLAY_RATE_HZ = 60.0
+# Python time the views may take per frame (their painting comes on top).
+FRAME_BUDGET_S = 0.006
+COSTS_KEPT = 1000  # redraw durations kept per view for the cost figures
+
+Key = Callable[[TrainingSnapshot], Hashable | None]
+
+
+def is_shown(widget: QWidget) -> bool:
+    """Whether any of ``widget`` is on screen. (A dock whose tab is not the current one
+    stays "visible" to Qt, with an empty visible region.)"""
+    return widget.isVisible() and not widget.visibleRegion().isEmpty()
+
+
+def history_key(array: np.ndarray | None) -> tuple[int, int] | None:
+    """A key for an append-only history view: which buffer it looks into, and how much
+    of it. (The buffer's id is safe in a key: the clock keeps the drawn snapshot alive.)"""
+    if array is None:
+        return None
+    root = array.base if array.base is not None else array
+    return id(root), len(array)
+
+
+def identity_key(value: object) -> int | None:
+    """A key for data made anew with every snapshot (weights, grids): the object itself."""
+    return None if value is None else id(value)
+
+
+@dataclass(frozen=True)
+class FrameCost:
+    """What one view's redraws cost: how many, and their mean and 95th percentile (ms)."""
+
+    draws: int
+    mean_ms: float
+    p95_ms: float
+
+
+@dataclass(eq=False)
+class ClockedView:
+    """A view registered with the clock, and what the clock knows about it."""
+
+    name: str
+    draw: Callable[[TrainingSnapshot], None]
+    visible: Callable[[], bool]
+    key: Key
+    interval_s: float
+    drawn_key: Hashable | None = None
+    # The snapshot this view shows. Holding it keeps the objects whose ids a key may
+    # contain alive, so a new object can never reuse such an id.
+    shown: TrainingSnapshot | None = None
+    checked: TrainingSnapshot | None = None  # the newest snapshot found to change nothing
+    drawn_at: float = -math.inf
+    draws: int = 0
+    durations: deque[float] = field(default_factory=lambda: deque(maxlen=COSTS_KEPT))
+
+    @property
+    def mean_cost(self) -> float:
+        return sum(self.durations) / len(self.durations) if self.durations else 0.0
+
+
+class FrameClock(QObject):
+    """Draws registered views from one timer; see the module docstring.
+
+    ``frameStarted()`` is emitted once per frame, just before the first view draws.
+    ``frames`` counts the frames that drew at least one view. ``now`` is the clock the
+    intervals are measured with (seconds; tests pass their own)."""
+
+    frameStarted = Signal()
+
+    def __init__(
+        self,
+        parent: QObject | None = None,
+        *,
+        rate_hz: float = DISPLAY_RATE_HZ,
+        budget_s: float = FRAME_BUDGET_S,
+        now: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        super().__init__(parent)
+        self.budget_s = budget_s
+        self._now = now
+        self.frame_period_s = 1.0 / rate_hz
+        self.frames = 0
+        self._views: list[ClockedView] = []
+        self._snapshot: TrainingSnapshot | None = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(round(1000.0 * self.frame_period_s))
+        self._timer.timeout.connect(self.tick)
+
+    # -- set-up -------------------------------------------------------------------------
+    def register(
+        self,
+        name: str,
+        draw: Callable[[TrainingSnapshot], None],
+        *,
+        visible: Callable[[], bool],
+        key: Key,
+        interval_s: float = 0.0,
+    ) -> None:
+        """Draw ``draw(snapshot)`` when ``visible()`` and ``key(snapshot)`` differs from the
+        key last drawn, at most every ``interval_s`` while training. ``key`` returns a
+        hashable summary of what the view reads (``None``: the snapshot has nothing for it).
+        """
+        if any(view.name == name for view in self._views):
+            raise ValueError(f"a view named {name!r} is already registered")
+        self._views.append(ClockedView(name, draw, visible, key, interval_s))
+
+    @property
+    def view_names(self) -> list[str]:
+        return [view.name for view in self._views]
+
+    @property
+    def snapshot(self) -> TrainingSnapshot | None:
+        """The newest snapshot handed to the clock."""
+        return self._snapshot
+
+    @property
+    def running(self) -> bool:
+        """Whether the timer runs (something visible is waiting to be drawn)."""
+        return self._timer.isActive()
+
+    def draws(self, name: str) -> int:
+        """How many times the view ``name`` has been drawn."""
+        return self._view(name).draws
+
+    def costs(self) -> dict[str, FrameCost]:
+        """Each view's redraw cost over its last :data:`COSTS_KEPT` redraws."""
+        out = {}
+        for view in self._views:
+            durations = np.array(view.durations) * 1000.0
+            out[view.name] = FrameCost(
+                view.draws,
+                float(durations.mean()) if len(durations) else 0.0,
+                float(np.percentile(durations, 95)) if len(durations) else 0.0,
+            )
+        return out
+
+    def reset_costs(self) -> None:
+        for view in self._views:
+            view.durations.clear()
+
+    def _view(self, name: str) -> ClockedView:
+        for view in self._views:
+            if view.name == name:
+                return view
+        raise KeyError(name)
+
+    # -- input --------------------------------------------------------------------------
+    @Slot(object)
+    def set_snapshot(self, snapshot: TrainingSnapshot) -> None:
+        """A new snapshot: drawn at once if the clock was idle, else on the next frame."""
+        self._snapshot = snapshot
+        if not self._timer.isActive():
+            self.tick()
+
+    @Slot()
+    @Slot(bool)
+    def wake(self, *_: object) -> None:
+        """Something may have become visible (a dock shown, a tab raised): check on the
+        next frame. Connect visibility signals here."""
+        if self._snapshot is not None and not self._timer.isActive():
+            self._timer.start()
+
+    def invalidate(self, name: str | None = None) -> None:
+        """Redraw view ``name`` (all views: ``None``) with the next frame, even if its
+        key did not change (e.g. after the view was cleared directly)."""
+        for view in self._views:
+            if name is None or view.name == name:
+                view.drawn_key = view.checked = None
+        self.wake()
+
+    # -- frames -------------------------------------------------------------------------
+    @Slot()
+    def tick(self) -> None:
+        """One frame: draw the due views, the most overdue first, within the budget; keep
+        the timer running while a visible view still waits for its turn."""
+        snapshot = self._snapshot
+        if snapshot is None:
+            self._timer.stop()
+            return
+        now = self._now()
+        due: list[tuple[float, ClockedView, Hashable]] = []
+        waiting = False
+        for view in self._views:
+            if view.checked is snapshot or not view.visible():
+                continue
+            key = view.key(snapshot)
+            if key == view.drawn_key:
+                view.checked = snapshot
+                continue
+            since = now - view.drawn_at
+            if snapshot.playing and since < view.interval_s:
+                waiting = True
+                continue
+            due.append((since / max(view.interval_s, self.frame_period_s), view, key))
+        due.sort(key=lambda item: item[0], reverse=True)
+        spent = 0.0
+        for _, view, key in due:
+            if spent and spent + view.mean_cost > self.budget_s:
+                waiting = True
+                continue
+            if not spent:
+                self.frameStarted.emit()
+                self.frames += 1
+            spent += self._draw(view, snapshot, key)
+        if waiting or due:
+            if not self._timer.isActive():
+                self._timer.start()
+        else:
+            self._timer.stop()
+
+    def _draw(self, view: ClockedView, snapshot: TrainingSnapshot, key: Hashable) -> float:
+        # CPU time of this thread: what the redraw costs, not how long it waited for the
+        # interpreter lock or for a core.
+        start = time.thread_time()
+        try:
+            view.draw(snapshot)
+        except Exception:  # one broken view must not stop the others
+            logger.exception("Could not draw the view %r", view.name)
+        cost = time.thread_time() - start
+        view.drawn_key, view.shown, view.checked = key, snapshot, snapshot
+        view.drawn_at = self._now()
+        view.draws += 1
+        view.durations.append(cost)
+        return max(cost, 1e-9)

@@ -1,0 +1,160 @@
+"""The frame clock on its own, with fake views that record what they draw."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Hashable, Iterator
+
+import pytest
+
+from nnviz.app.frame_clock import FrameClock, history_key
+from nnviz.live.snapshot import GrowingBuffer, TrainingSnapshot
+
+
+class FakeView:
+    """Records the step of every snapshot it draws; reads only ``snapshot.step``."""
+
+    def __init__(self, clock: FrameClock, name: str, interval_s: float = 0.0) -> None:
+        self.name = name
+        self.shown = True
+        self.drawn: list[int] = []
+        self.log: list[str] | None = None
+        clock.register(name, self.draw, visible=self.visible, key=self.key, interval_s=interval_s)
+
+    def visible(self) -> bool:
+        return self.shown
+
+    def key(self, snapshot: TrainingSnapshot) -> Hashable:
+        return snapshot.step
+
+    def draw(self, snapshot: TrainingSnapshot) -> None:
+        self.drawn.append(snapshot.step)
+        if self.log is not None:
+            self.log.append(self.name)
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.t = 100.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+@pytest.fixture
+def clock(qtbot) -> Iterator[FrameClock]:
+    clock = FrameClock(now=FakeTime())
+    yield clock
+    clock._timer.stop()
+
+
+def playing(step: int) -> TrainingSnapshot:
+    return TrainingSnapshot(step=step, playing=True)
+
+
+def test_hidden_views_are_not_drawn_and_unchanged_data_is_not_redrawn(clock):
+    shown, hidden = FakeView(clock, "shown"), FakeView(clock, "hidden")
+    hidden.shown = False
+    clock.set_snapshot(playing(1))  # the clock was idle: drawn at once
+    assert shown.drawn == [1] and hidden.drawn == []
+    clock.tick()
+    clock.tick()
+    assert shown.drawn == [1]  # same key: not drawn again
+    clock.set_snapshot(playing(1))  # a new snapshot whose data did not change
+    clock.tick()
+    assert shown.drawn == [1]
+    clock.set_snapshot(playing(2))
+    clock.tick()
+    assert shown.drawn == [1, 2] and hidden.drawn == []
+    assert clock.draws("shown") == 2 and clock.draws("hidden") == 0
+    assert clock.frames == 2
+
+
+def test_a_view_that_becomes_visible_catches_up_on_the_next_frame(clock):
+    view = FakeView(clock, "view")
+    view.shown = False
+    for step in range(1, 5):
+        clock.set_snapshot(playing(step))
+        clock.tick()
+    assert view.drawn == []
+    assert not clock.running  # nothing visible waits: the timer stops
+    view.shown = True
+    clock.wake()  # e.g. from its dock's visibilityChanged
+    assert clock.running
+    clock.tick()
+    assert view.drawn == [4]
+
+
+def test_due_views_draw_most_overdue_first_within_the_budget(clock):
+    order: list[str] = []
+    views = [
+        FakeView(clock, "a", interval_s=0.1),
+        FakeView(clock, "b", interval_s=0.2),
+        FakeView(clock, "c", interval_s=0.05),
+    ]
+    for view in views:
+        view.log = order
+    clock.set_snapshot(playing(1))
+    assert order == ["a", "b", "c"]  # all due, budget not yet known: everyone draws
+    order.clear()
+    clock._now.t += 0.3  # overdue by 3x (a), 1.5x (b), 6x (c)
+    clock.budget_s = 0.0  # one view per frame
+    clock.set_snapshot(playing(2))
+    for _ in range(4):
+        clock.tick()
+    assert order == ["c", "a", "b"]
+
+
+def test_intervals_hold_views_back_while_training_but_not_while_paused(clock):
+    fast, slow = FakeView(clock, "fast"), FakeView(clock, "slow", interval_s=0.2)
+    clock.set_snapshot(playing(1))
+    clock._now.t += 0.05
+    clock.set_snapshot(playing(2))
+    clock.tick()
+    assert fast.drawn == [1, 2] and slow.drawn == [1]
+    assert clock.running  # slow still waits for its turn
+    clock._now.t += 0.2
+    clock.tick()
+    assert slow.drawn == [1, 2]
+    clock._now.t += 0.01
+    clock.set_snapshot(TrainingSnapshot(step=3, playing=False))
+    clock.tick()
+    assert fast.drawn[-1] == 3 and slow.drawn[-1] == 3  # paused: every view at once
+
+
+def test_a_failing_view_is_logged_and_the_others_still_draw(clock, caplog):
+    def broken(snapshot: TrainingSnapshot) -> None:
+        raise RuntimeError("boom")
+
+    clock.register("broken", broken, visible=lambda: True, key=lambda s: s.step)
+    good = FakeView(clock, "good")
+    with caplog.at_level(logging.ERROR, logger="nnviz"):
+        clock.set_snapshot(playing(1))
+    assert good.drawn == [1]
+    assert "broken" in caplog.text and "RuntimeError: boom" in caplog.text  # the traceback
+
+
+def test_invalidate_redraws_with_the_same_data_and_costs_are_recorded(clock):
+    view = FakeView(clock, "view")
+    clock.set_snapshot(playing(1))
+    clock.invalidate("view")
+    clock.tick()
+    assert view.drawn == [1, 1]
+    cost = clock.costs()["view"]
+    assert cost.draws == 2 and cost.mean_ms >= 0.0 and cost.p95_ms >= 0.0
+    with pytest.raises(ValueError):
+        FakeView(clock, "view")
+
+
+def test_history_key_follows_appends_and_a_new_buffer():
+    buffer = GrowingBuffer()
+    buffer.append(1.0)
+    drawn = buffer.view()  # the clock keeps the drawn snapshot, and so this view, alive
+    first = history_key(drawn)
+    assert history_key(buffer.view()) == first
+    buffer.append(2.0)
+    assert history_key(buffer.view()) != first
+    buffer.clear()
+    buffer.append(1.0)
+    assert history_key(buffer.view()) != first  # same length, another buffer (a reset)
+    assert history_key(None) is None

@@ -1,0 +1,49 @@
+"""The drawing helpers the views share: steady axis ranges and pre-coloured pictures."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtGui import QColor
+
+from nnviz.app.plots.style import PictureItem, SteadyRange, diverging_lut, lut_rgba
+
+
+def test_a_steady_range_moves_only_when_the_data_leaves_it_or_shrinks_to_half(qtbot):
+    widget = pg.PlotWidget()
+    qtbot.addWidget(widget)
+    view_box = widget.getPlotItem().vb
+    steady = SteadyRange(view_box, "x", margin=1.0)
+    steady.show(0.0, 10.0, pad_low=False)
+    assert steady.range == (0.0, 20.0)
+    assert view_box.viewRange()[0] == [0.0, 20.0]
+    steady.show(0.0, 19.0, pad_low=False)  # still inside: the axis stays
+    assert steady.range == (0.0, 20.0)
+    steady.show(0.0, 21.0, pad_low=False)  # out: doubles
+    assert steady.range == (0.0, 42.0)
+    steady.show(0.0, 5.0, pad_low=False)  # fills less than half: fitted again
+    assert steady.range == (0.0, 10.0)
+    steady.show(0.0, float("nan"))  # nothing to fit
+    assert steady.range == (0.0, 10.0)
+    view_box.sigRangeChangedManually.emit([True, False])  # the user zoomed: theirs now
+    steady.show(0.0, 100.0)
+    assert view_box.viewRange()[0] == [0.0, 10.0]
+
+
+def test_a_picture_item_shows_its_colours_as_premultiplied_argb(qtbot):
+    lut = diverging_lut()
+    values = np.array([[0.0, 1.0], [np.nan, 0.5]], dtype=np.float32)
+    rgba = lut_rgba(values, lut)
+    np.testing.assert_array_equal(rgba[1, 0], lut[0])  # NaN takes the lowest colour
+    np.testing.assert_array_equal(rgba[0, 1], lut[255])
+    item = PictureItem()
+    item.setImage(rgba)
+    item.render()
+    for y in range(2):
+        for x in range(2):
+            assert item.qimage.pixelColor(x, y) == QColor(*rgba[y, x].tolist())
+    rgb = np.zeros((1, 2, 3), dtype=np.uint8)
+    rgb[0, 1] = (10, 20, 30)
+    item.setImage(rgb)
+    item.render()
+    assert item.qimage.pixelColor(1, 0) == QColor(10, 20, 30, 255)

@@ -1,0 +1,98 @@
+"""The frame clock in the real main window: hidden docks cost nothing while training,
+a dock or tab that comes back catches up, and paused views show the latest snapshot."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nnviz.app.frame_clock import is_shown
+from nnviz.app.main_window import MainWindow
+
+TIMEOUT_MS = 10_000
+
+
+def points(item) -> int:
+    x, _ = item.getData()
+    return 0 if x is None else len(x)
+
+
+def train_a_while(qtbot, window: MainWindow, snapshots: int = 10) -> None:
+    controller = window.controller
+    controller.play()
+    received = controller.snapshots_received
+    qtbot.waitUntil(
+        lambda: controller.snapshots_received >= received + snapshots, timeout=TIMEOUT_MS
+    )
+
+
+def pause(qtbot, window: MainWindow) -> None:
+    window.controller.pause()
+    qtbot.waitUntil(
+        lambda: window.controller.latest is not None and not window.controller.latest.playing,
+        timeout=TIMEOUT_MS,
+    )
+
+
+def test_a_closed_dock_draws_nothing_while_training_and_catches_up_when_shown(qtbot, make_window):
+    window = make_window()
+    clock = window.frame_clock
+    qtbot.waitUntil(lambda: clock.draws("curves") >= 1, timeout=TIMEOUT_MS)
+    window.curves_dock.close()
+    qtbot.waitUntil(lambda: not window.curves.isVisible(), timeout=TIMEOUT_MS)
+    drawn = clock.draws("curves")
+    boundary_drawn = clock.draws("boundary")
+    train_a_while(qtbot, window)
+    assert clock.draws("curves") == drawn  # hidden: not drawn at all
+    assert clock.draws("boundary") > boundary_drawn  # the visible views go on
+    assert points(window.curves.step_loss_curve) < window.controller.latest.step
+
+    window.curves_dock.show()
+    qtbot.waitUntil(lambda: clock.draws("curves") > drawn, timeout=TIMEOUT_MS)
+    pause(qtbot, window)
+    # paused: the curves show the latest snapshot's history
+    qtbot.waitUntil(
+        lambda: (
+            points(window.curves.step_loss_curve) == len(window.controller.latest.smoothed_losses)
+        ),
+        timeout=TIMEOUT_MS,
+    )
+
+
+def test_a_tabbed_away_view_is_not_drawn_and_raising_its_tab_catches_up(qtbot, make_window):
+    window = make_window()
+    clock = window.frame_clock
+    neurons = window.neuron_view
+    window.confusion_dock.raise_()  # the neurons' tab goes behind the confusion matrix
+    qtbot.waitUntil(lambda: not is_shown(neurons), timeout=TIMEOUT_MS)
+    drawn = clock.draws("neurons")
+    train_a_while(qtbot, window)
+    assert clock.draws("neurons") == drawn
+    assert clock.draws("gallery") == 0  # no images: its dock is closed
+    pause(qtbot, window)
+    window.neuron_dock.raise_()
+    qtbot.waitUntil(lambda: clock.draws("neurons") == drawn + 1, timeout=TIMEOUT_MS)
+    grids = window.controller.latest.neuron_grids
+    for image, grid, count in zip(neurons.images, grids, neurons.neurons_shown, strict=False):
+        np.testing.assert_array_equal(image.image, neurons.row_image(grid, count))
+    assert not is_shown(window.confusion)  # the neurons' tab hides the confusion matrix
+    drawn = clock.draws("confusion")
+    train_a_while(qtbot, window)
+    assert clock.draws("confusion") == drawn
+
+
+def test_paused_views_show_the_latest_snapshot_and_are_not_redrawn_for_nothing(qtbot, make_window):
+    window = make_window()
+    clock = window.frame_clock
+    train_a_while(qtbot, window, snapshots=3)
+    pause(qtbot, window)
+    latest = window.controller.latest
+    qtbot.waitUntil(
+        lambda: window.training_panel.step_label.text() == str(latest.step), timeout=TIMEOUT_MS
+    )
+    qtbot.waitUntil(lambda: not clock.running, timeout=TIMEOUT_MS)  # nothing left to draw
+    counts = {name: clock.draws(name) for name in clock.view_names}
+    qtbot.wait(200)
+    assert {name: clock.draws(name) for name in clock.view_names} == counts
+    np.testing.assert_array_equal(
+        window.boundary_view.image.image.shape[:2], latest.boundary.grid.shape
+    )

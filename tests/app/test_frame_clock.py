@@ -8,7 +8,8 @@ from collections.abc import Hashable, Iterator
 import pytest
 
 from nnviz.app.frame_clock import FrameClock, history_key
-from nnviz.live.snapshot import GrowingBuffer, TrainingSnapshot
+from nnviz.live.series import DecimatedSeries
+from nnviz.live.snapshot import TrainingSnapshot
 
 
 class FakeView:
@@ -146,15 +147,21 @@ def test_invalidate_redraws_with_the_same_data_and_costs_are_recorded(clock):
         FakeView(clock, "view")
 
 
-def test_history_key_follows_appends_and_a_new_buffer():
-    buffer = GrowingBuffer()
-    buffer.append(1.0)
-    drawn = buffer.view()  # the clock keeps the drawn snapshot, and so this view, alive
+def test_history_key_follows_appends_truncation_and_compaction():
+    series = DecimatedSeries(budget=16)
+    series.append(1, 1.0)
+    drawn = series.view()[1]  # the clock keeps the drawn snapshot, and so this view, alive
     first = history_key(drawn)
-    assert history_key(buffer.view()) == first
-    buffer.append(2.0)
-    assert history_key(buffer.view()) != first
-    buffer.clear()
-    buffer.append(1.0)
-    assert history_key(buffer.view()) != first  # same length, another buffer (a reset)
+    assert history_key(series.view()[1]) == first
+    series.append(2, 2.0)
+    second = series.view()[1]
+    assert history_key(second) != first
+    series.truncate(1)
+    series.append(2, 5.0)
+    assert history_key(series.view()[1]) != history_key(second)  # same length, new buffer
+    for step in range(3, 40):
+        series.append(step, 1.0)
+    full = series.view()[1]
+    series.append(40, 1.0)
+    assert len(series) <= 16 and history_key(series.view()[1]) != history_key(full)
     assert history_key(None) is None

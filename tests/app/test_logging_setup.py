@@ -16,6 +16,7 @@ from nnviz.app.worker import TrainingWorker
 from nnviz.data import prepare
 from nnviz.live import presets
 from nnviz.live.session import TrainingSession
+from nnviz.live.workspace import Edit
 
 
 @pytest.fixture
@@ -41,11 +42,11 @@ def test_a_failing_worker_command_logs_its_traceback_and_sends_a_short_message(q
     data = prepare(config)
     spec = presets.network_spec(config).for_task(data.input_dim, data.n_classes)
     worker = TrainingWorker(TrainingSession(spec, data))
-    messages: list[str] = []
-    worker.failed.connect(messages.append)
-    worker.set_parameter(99, "W", (0, 0), 1.0)
+    messages: list[tuple[int, str]] = []
+    worker.editFailed.connect(lambda key, text: messages.append((key, text)))
+    worker.apply_edit(7, Edit(parameter=(99, "W", (0, 0), 1.0)))
     worker._drain_commands()  # what the loop does between two steps
-    assert messages == ["there is no dense layer 99"]
+    assert messages == [(7, "there is no dense layer 99")]
     text = log_file.read_text()
     assert "Traceback (most recent call last)" in text and "there is no dense layer 99" in text
     assert "session.py" in text  # where it was raised

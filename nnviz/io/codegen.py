@@ -33,6 +33,9 @@ optimizers that follow nnviz (and PyTorch) instead of using ``keras.optimizers``
   loads nnviz's weights over the drawn ones.
 - Keras' binary cross-entropy works on the clipped probabilities, nnviz on z; they agree
   except where σ(z) is within 1e-7 of 0 or 1.
+- Precision: the PyTorch script computes in the spec's dtype and matches nnviz to rounding
+  (about 1e-16 in float64). Keras 3 (torch backend, 3.x) promotes ``ops.matmul`` of two
+  float64 tensors to float32, so the Keras script agrees to about 1e-7.
 """
 
 from __future__ import annotations
@@ -508,7 +511,9 @@ def keras_script(spec: NetworkSpec, stem: str, data: PreparedData, title: str = 
         "HERE = Path(__file__).resolve().parent",
         f'WEIGHTS_FILE = HERE / "{stem}_weights.npz"',
         f'DATA_FILE = HERE / "{stem}_data.npz"',
-        f'keras.config.set_floatx("{spec.dtype}")  # nnviz computed in {spec.dtype}',
+        f"# nnviz computed in {spec.dtype}: so do the layers' weights and their computations",
+        f'keras.config.set_floatx("{spec.dtype}")',
+        f'keras.config.set_dtype_policy("{spec.dtype}")',
         f"BATCH_SIZE = {spec.batch_size!r}  # None: the whole training set in every step",
         f"EPOCHS = {DEFAULT_EPOCHS}",
         f"SEED = {spec.seed}  # orders the samples as nnviz does",

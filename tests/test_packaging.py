@@ -15,7 +15,7 @@ def test_desktop_entry_launches_the_console_script():
     scripts = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["scripts"]
     assert section["Exec"].split()[0] in scripts
     assert section["Type"] == "Application"
-    assert (REPO_ROOT / "resources" / "icons" / f"{section['Icon']}.svg").is_file()
+    assert (REPO_ROOT / "nnviz" / "resources" / "icons" / f"{section['Icon']}.svg").is_file()
 
 
 def test_metainfo_is_valid_xml_and_points_at_the_desktop_entry():

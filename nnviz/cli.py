@@ -15,6 +15,7 @@ SUBCOMMANDS = {
     "gui": ("nnviz.app.launch", "open the desktop app (the default)"),
     "train": ("nnviz.headless", "train a network without a window and print its metrics"),
     "datasets": ("nnviz.data.catalog", "list the available datasets and where files were found"),
+    "export": ("nnviz.export_cli", "write a project's diagram, history, code or movie to files"),
 }
 
 

@@ -27,6 +27,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="folder holding the cat vs non-cat files (found automatically when omitted)",
     )
+    parser.add_argument(
+        "--smoke-test",
+        type=int,
+        metavar="STEPS",
+        default=None,
+        help="open the window, train STEPS steps, close and exit 0 (checks an installation)",
+    )
 
 
 def missing_display_message(environ: dict[str, str] | None = None) -> str | None:
@@ -49,16 +56,22 @@ def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
     from PySide6.QtWidgets import QApplication
 
+    from nnviz.app.about import app_icon
     from nnviz.app.main_window import MainWindow
     from nnviz.live.presets import PresetError
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("nnviz")
     app.setApplicationDisplayName("nnviz")
+    app.setWindowIcon(app_icon())
     try:
         window = MainWindow(dataset=args.dataset, data_dir=args.data_dir)
     except PresetError as exc:
         print(f"nnviz: {exc}", file=sys.stderr)
         return 2
     window.show()
+    if args.smoke_test is not None:
+        from nnviz.app.smoke import run_smoke_test
+
+        return run_smoke_test(app, window, args.smoke_test)
     return int(app.exec())

@@ -15,6 +15,7 @@ import math
 import os
 import shutil
 import tempfile
+import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -46,6 +47,7 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[An
         newline = "" if "b" not in mode else None
         with os.fdopen(handle, mode, newline=newline) as f:
             yield f
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp made it private
         os.replace(temporary, target)
     except OSError as exc:
         Path(temporary).unlink(missing_ok=True)
@@ -55,6 +57,12 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[An
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _cell(value: Any) -> str:
@@ -151,6 +159,8 @@ class FrameStore:
         self._own = folder is None
         self.folder = Path(tempfile.mkdtemp(prefix="nnviz-frames-") if folder is None else folder)
         self.folder.mkdir(parents=True, exist_ok=True)
+        if self._own:  # removed with the store, or at exit at the latest
+            self._finalizer = weakref.finalize(self, shutil.rmtree, self.folder, True)
         self._files: list[Path] = []
         self._counter = 0
         self.stride = 1
@@ -193,7 +203,7 @@ class FrameStore:
         """Delete the frames (and the folder, when this store made it)."""
         self.clear()
         if self._own:
-            shutil.rmtree(self.folder, ignore_errors=True)
+            self._finalizer()
 
 
 def write_gif(path: str | os.PathLike[str], frames: Iterable[Image.Image], fps: float) -> int:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 from PIL import Image, ImageDraw
 
-PANEL = 300  # pixels per side of each of the three panels
+PANEL = 240  # pixels per side of each of the three panels
 MARGIN = 12
 NEGATIVE = np.array([230, 97, 1], dtype=np.float64)  # PuOr's orange end
 MIDDLE = np.array([247, 247, 247], dtype=np.float64)
@@ -46,7 +46,8 @@ def boundary_panel(grid: np.ndarray, size: int = PANEL) -> Image.Image:
         colors = CLASS_COLORS[np.arange(grid.shape[2]) % len(CLASS_COLORS)]
         rgb = np.clip(grid @ colors, 0, 255).round().astype(np.uint8)
     image = Image.fromarray(np.ascontiguousarray(rgb[::-1]), "RGB")
-    return image.resize((size, size), Image.Resampling.BILINEAR)
+    # nearest keeps the grid's cells flat: a GIF of them compresses well
+    return image.resize((size, size), Image.Resampling.NEAREST)
 
 
 def gallery_panel(
@@ -97,16 +98,18 @@ def weights_panel(
 
     top = max(float(np.max(np.abs(w))) for w, _ in weights) or 1.0
     for d, (w, _) in enumerate(weights):
-        w = np.asarray(w)
         source, target = columns[d], columns[d + 1]
+        shown = np.asarray(w)[np.ix_(source, target)]
+        strength = np.abs(shown) / top
+        colors = diverging(0.5 + 0.5 * np.sign(shown) * strength)
+        widths = np.maximum(1, np.round(1 + 4 * strength)).astype(int)
         y0, y1 = ys(len(source)), ys(len(target))
-        for i, row in enumerate(source):
-            for j, col in enumerate(target):
-                value = float(w[row, col])
-                strength = abs(value) / top
-                color = tuple(diverging(np.array(0.5 + 0.5 * np.sign(value) * strength)).tolist())
-                width = max(1, round(1 + 4 * strength))
-                draw.line([(xs[d], y0[i]), (xs[d + 1], y1[j])], fill=color, width=width)
+        for i, j in np.ndindex(shown.shape):
+            draw.line(
+                [(xs[d], y0[i]), (xs[d + 1], y1[j])],
+                fill=tuple(colors[i, j].tolist()),
+                width=int(widths[i, j]),
+            )
     radius = 6
     for k, shown in enumerate(columns):
         for y in ys(len(shown)):

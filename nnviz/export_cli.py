@@ -63,6 +63,7 @@ class _Exports:
         self.project = load_project(args.project)
         self._data: Any = None
         self.notes: list[str] = []
+        self.qt_app: Any = None  # kept while the diagram is drawn
 
     @property
     def weights(self) -> list[np.ndarray]:
@@ -117,12 +118,21 @@ class _Exports:
         from PySide6.QtWidgets import QApplication
 
         from nnviz.app.export_actions import render_diagram
+        from nnviz.live.session import TrainingSession
 
-        _app = QApplication.instance() or QApplication(["nnviz"])
+        self.qt_app = QApplication.instance() or QApplication(["nnviz"])
         data = self.data
+        session = TrainingSession(self.project.spec, data)
+        session.load_weights(self.weights)
         names = list(data.feature_names) if data.image_shape is None else None
         return render_diagram(
-            self.project.spec, self.weights, path, self.args.scale, names, data.image_shape
+            self.project.spec,
+            self.weights,
+            path,
+            self.args.scale,
+            names,
+            data.image_shape,
+            session.snapshot(),
         )
 
 

@@ -37,6 +37,7 @@ from nnviz.app.movie import MovieActions
 from nnviz.engine.spec import NetworkSpec
 from nnviz.io import codegen, export
 from nnviz.io.export import ExportError
+from nnviz.live.snapshot import TrainingSnapshot
 
 if TYPE_CHECKING:
     from nnviz.app.main_window import MainWindow
@@ -129,13 +130,18 @@ def render_diagram(
     scale: float = 1.0,
     input_names: Sequence[str] | None = None,
     image_shape: tuple[int, ...] | None = None,
+    snapshot: TrainingSnapshot | None = None,
 ) -> Path:
-    """Headless: draw ``spec`` with ``weights`` (``[W1, b1, ...]``) as the app does."""
+    """Headless: draw ``spec`` with ``weights`` (``[W1, b1, ...]``) as the app does; a
+    ``snapshot`` of 2D data adds each neuron's output over the plane, as on screen."""
     scene = NetworkScene(spec)
     scene.set_input_description(input_names, image_shape)
     if weights is not None:
         pairs = [(weights[i], weights[i + 1]) for i in range(0, len(weights), 2)]
-        scene.set_weights(pairs)
+        grids = None if snapshot is None else snapshot.neuron_grids
+        scene.set_weights(pairs, grids)
+        if snapshot is not None and snapshot.boundary is not None and grids:
+            scene.set_input_plane(snapshot.boundary.bounds)
     try:
         return write_diagram(scene, path, scale)
     finally:
@@ -371,7 +377,9 @@ class ExportActions(QObject):
         if path:
             self.export_diagram(path, scale)
 
-    def export_view(self, view: QWidget, path: str | os.PathLike[str], scale: float = 1.0):
+    def export_view(
+        self, view: QWidget, path: str | os.PathLike[str], scale: float = 1.0
+    ) -> Path | None:
         return self._run(lambda: write_widget(view, path, scale))
 
     def _picture(self, view: QWidget, title: str, suffix: str, scale: int) -> None:

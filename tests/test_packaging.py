@@ -123,3 +123,14 @@ def test_wheel_carries_the_resources_and_finds_the_icon_from_anywhere(tmp_path):
         text=True,
     ).stdout.strip()
     assert found == str(tmp_path / "site" / "nnviz" / "resources" / "icons" / "nnviz.svg")
+
+
+def test_the_desktop_entrys_command_line_opens_the_app_on_the_project():
+    from nnviz.cli import build_parser, route
+
+    args = build_parser().parse_args(route(["/home/me/net.nnviz"]))
+    assert args.command == "gui" and str(args.project) == "/home/me/net.nnviz"
+    args = build_parser().parse_args(route(["--smoke-test", "5", "net.nnviz"]))
+    assert args.smoke_test == 5 and str(args.project) == "net.nnviz"
+    assert build_parser().parse_args(route([])).project is None
+    assert route(["train", "--epochs", "2"])[0] == "train"

@@ -16,6 +16,9 @@ DISPLAY_VARIABLES = ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
+        "project", nargs="?", type=Path, default=None, help="a .nnviz project to open"
+    )
+    parser.add_argument(
         "--dataset",
         default="spiral",
         help="dataset to open: a 2D point set (circle, xor, spiral, ...) or 'cat' "
@@ -70,6 +73,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"nnviz: {exc}", file=sys.stderr)
         return 2
     window.show()
+    if args.project is not None:
+        window.open_project(args.project)  # a bad file: the window says why, keeps the rest
     if args.smoke_test is not None:
         from nnviz.app.smoke import run_smoke_test
 

@@ -33,9 +33,10 @@ def run_smoke_test(
             if done:
                 result["code"] = 0
                 loss = snapshot.step_losses[-1]
+                title = window.windowTitle().replace("[*]", "")
                 print(
-                    f"nnviz smoke test: {snapshot.step} steps, last loss {loss:.4f}, "
-                    f"{time.monotonic() - started:.1f} s"
+                    f"nnviz smoke test: {title}: {snapshot.step} steps, last loss "
+                    f"{loss:.4f}, {time.monotonic() - started:.1f} s"
                 )
             else:
                 print(

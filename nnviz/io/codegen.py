@@ -173,18 +173,18 @@ def _scale(layer: LayerSpec) -> str:
     return _fmt(DEFAULT_RANDOM_SCALE if layer.init_scale is None else float(layer.init_scale))
 
 
-def _layer_comments(spec: NetworkSpec) -> list[tuple[int, LayerSpec, str, int]]:
-    """(spec index, layer, "hidden layer 2" / "output layer" / "dropout", fan-in) per layer."""
+def _layer_comments(spec: NetworkSpec) -> list[tuple[LayerSpec, str, int]]:
+    """(layer, "hidden layer 2" / "output layer" / "dropout", fan-in) per layer."""
     rows = []
     inputs, number = spec.input_dim, 0
     count = len(spec.dense_layers)
-    for index, layer in enumerate(spec.layers):
+    for layer in spec.layers:
         if not layer.is_dense():
-            rows.append((index, layer, "dropout", inputs))
+            rows.append((layer, "dropout", inputs))
             continue
         number += 1
         role = "output layer" if number == count else f"hidden layer {number}"
-        rows.append((index, layer, role, inputs))
+        rows.append((layer, role, inputs))
         inputs = layer.units
     return rows
 
@@ -270,7 +270,7 @@ def pytorch_script(spec: NetworkSpec, stem: str, data: PreparedData, title: str 
         "    torch.manual_seed(SEED)",
         "    model = nn.Sequential(",
     ]
-    for _, layer, role, fan_in in _layer_comments(spec):
+    for layer, role, fan_in in _layer_comments(spec):
         if role == "dropout":
             lines.append(
                 f"        nn.Dropout(p={layer.rate!r}),  # while training, zero each input with "
@@ -553,7 +553,7 @@ def keras_script(spec: NetworkSpec, stem: str, data: PreparedData, title: str = 
         "        [",
         f"            keras.Input(shape=({spec.input_dim},)),",
     ]
-    for _, layer, role, _fan_in in _layer_comments(spec):
+    for layer, role, _fan_in in _layer_comments(spec):
         if role == "dropout":
             lines.append(
                 f"            layers.Dropout({layer.rate!r}),  # while training, zero each "

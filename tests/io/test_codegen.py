@@ -52,6 +52,19 @@ CASES = {
         batch_size=None,
     ),
     "mse": replace(BASE, loss="mse", optimizer=OptimizerSpec("sgd", 0.1)),
+    "every_activation": replace(
+        BASE,
+        layers=(
+            LayerSpec(units=5, activation="leaky_relu", initializer="lecun_normal"),
+            LayerSpec(units=5, activation="elu", initializer="glorot_normal"),
+            LayerSpec(units=5, activation="softplus", initializer="he_uniform"),
+            LayerSpec(units=5, activation="swish", initializer="random_normal", init_scale=0.3),
+            LayerSpec(units=5, activation="gelu", initializer="random_uniform"),
+            LayerSpec(units=5, activation="linear"),
+            LayerSpec(units=1, activation="sigmoid"),
+        ),
+        optimizer=OptimizerSpec("adam", 0.01),
+    ),
 }
 
 
@@ -166,16 +179,17 @@ def test_pytorch_round_trip(case, tmp_path, points):
     assert loss_error <= 1e-4
 
 
-def test_pytorch_round_trip_with_softmax_and_dropout_off(tmp_path, three_classes):
-    pytest.importorskip("torch")
+@pytest.mark.parametrize("framework", ["pytorch", "keras"])
+def test_round_trip_with_softmax_and_dropout_off(framework, tmp_path, three_classes):
+    pytest.importorskip("torch" if framework == "pytorch" else "keras")
     layers = (BASE.layers[0], LayerSpec(kind="dropout", rate=0.0), *BASE.layers[1:])
     spec = fitted(replace(CASES["adam_clipped"], layers=layers), three_classes)
-    prediction_error, loss_error = round_trip("pytorch", tmp_path, spec, three_classes)
+    prediction_error, loss_error = round_trip(framework, tmp_path, spec, three_classes)
     assert prediction_error <= 1e-5
     assert loss_error <= 1e-4
 
 
-@pytest.mark.parametrize("case", ["sgd", "momentum", "adam_clipped", "rmsprop", "mse"])
+@pytest.mark.parametrize("case", sorted(CASES))
 def test_keras_round_trip(case, tmp_path, points):
     pytest.importorskip("keras")
     prediction_error, loss_error = round_trip(

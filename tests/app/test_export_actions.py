@@ -206,3 +206,31 @@ def test_headless_export_cli_draws_the_diagram(qapp, tmp_path, suffix):
     else:
         with Image.open(out) as image:
             assert image.width > 600
+
+
+def test_right_click_on_the_diagram_background_offers_its_exports(make_window):
+    from PySide6.QtCore import QPoint, QTimer
+    from PySide6.QtGui import QContextMenuEvent
+    from PySide6.QtWidgets import QApplication
+
+    window = make_window()
+    menu = window.exports.diagram_menu
+    shown: list[bool] = []
+
+    def on_show() -> None:
+        shown.append(True)
+        QTimer.singleShot(0, menu.close)
+
+    menu.aboutToShow.connect(on_show)
+    viewport = window.diagram.viewport()
+    background = next(
+        QPoint(x, y)
+        for y in range(5, viewport.height(), 20)
+        for x in range(5, viewport.width(), 20)
+        if window.diagram.itemAt(QPoint(x, y)) is None
+    )
+    event = QContextMenuEvent(
+        QContextMenuEvent.Reason.Mouse, background, viewport.mapToGlobal(background)
+    )
+    QApplication.sendEvent(viewport, event)
+    assert shown == [True]

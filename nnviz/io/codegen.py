@@ -169,6 +169,10 @@ def _fmt(value: object) -> str:
     return repr(float(value)) if isinstance(value, float) else repr(value)
 
 
+def _units(layer: LayerSpec) -> str:
+    return f"{layer.units} unit{'' if layer.units == 1 else 's'}"
+
+
 def _scale(layer: LayerSpec) -> str:
     return _fmt(DEFAULT_RANDOM_SCALE if layer.init_scale is None else float(layer.init_scale))
 
@@ -278,7 +282,7 @@ def pytorch_script(spec: NetworkSpec, stem: str, data: PreparedData, title: str 
             )
             continue
         code, words = TORCH_ACTIVATIONS[ACTIVATIONS.canonical(layer.activation)]
-        lines.append(f"        # {role}: z = x·W + b with {layer.units} units, {words}")
+        lines.append(f"        # {role}: z = x·W + b with {_units(layer)}, {words}")
         lines.append(f"        nn.Linear({fan_in}, {layer.units}),")
         lines.append(f"        {code},")
     lines += [
@@ -413,8 +417,10 @@ def _torch_optimizer(net: _Network) -> list[str]:
     ]
     call = "\n".join([f"torch.optim.{cls}(", "        model.parameters(),", *body, "    )"])
     lines = [
-        f'    """{name}: {formula};',
-        '    and the learning-rate schedule."""',
+        f'    """{name} and its learning-rate schedule (g: the gradient dL/dw):',
+        "",
+        f"    {formula}",
+        '    """',
         f"    optimizer = {call}",
     ]
     factor = _schedule_lambda(net)
@@ -572,7 +578,7 @@ def keras_script(spec: NetworkSpec, stem: str, data: PreparedData, title: str = 
             args.append(
                 f"kernel_regularizer=keras.regularizers.L1L2(l1={layer.l1!r}, l2={layer.l2!r})"
             )
-        lines.append(f"            # {role}: z = x·W + b with {layer.units} units, {words}")
+        lines.append(f"            # {role}: z = x·W + b with {_units(layer)}, {words}")
         dense = f"            layers.Dense({', '.join(args)}),"
         if len(dense) > 96:
             dense = "\n".join(
@@ -662,6 +668,12 @@ _KERAS_UPDATES = {
         "        self.assign_sub(variable, lr * m_hat / (ops.sqrt(v_hat) + self.epsilon))",
     ],
 }
+_KERAS_DIFFERENCES = {
+    "sgd": "keras.optimizers.SGD agrees only while the learning rate is constant",
+    "adagrad": "keras.optimizers.Adagrad puts ε inside the square root",
+    "rmsprop": "keras.optimizers.RMSprop puts ε inside the square root",
+    "adam": "keras.optimizers.Adam adds ε before the bias correction",
+}
 _KERAS_SLOTS = {
     "sgd": ("momentum",),
     "adagrad": ("accumulator",),
@@ -680,11 +692,14 @@ def _keras_optimizer(net: _Network) -> list[str]:
     if family == "adagrad":
         start = "self.initial_accumulator_value"
     slot_names = ", ".join(f'"{slot}"' for slot in _KERAS_SLOTS[family])
+    differences = _KERAS_DIFFERENCES[family]
     lines = [
         "class NnvizOptimizer(keras.optimizers.Optimizer):",
-        f'    """{name} with the update rule of nnviz and torch.optim (Keras\' own',
-        "    keras.optimizers differ in where ε goes and in weight decay; see the notes in",
-        '    nnviz.io.codegen)."""',
+        f'    """{name} with the update rule of nnviz and torch.optim.',
+        "",
+        f"    Why not Keras' own: {differences},",
+        "    and Keras' weight_decay is always decoupled (nnviz's is an L2 term in the",
+        '    gradient, except in AdamW)."""',
         "",
         "    def __init__(self, learning_rate, wd=0.0, global_clipnorm=None, **settings):",
         "        super().__init__(learning_rate=learning_rate, global_clipnorm=global_clipnorm)",

@@ -10,11 +10,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from pathlib import Path
 
 SUBCOMMANDS = {
     "gui": ("nnviz.app.launch", "open the desktop app (the default)"),
     "train": ("nnviz.headless", "train a network without a window and print its metrics"),
     "datasets": ("nnviz.data.catalog", "list the available datasets and where files were found"),
+    "export": ("nnviz.export_cli", "write a project's diagram, history, code or movie to files"),
 }
 
 
@@ -34,12 +36,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+def route(argv: list[str]) -> list[str]:
+    """The arguments with ``gui`` put first where the command is the app: no arguments,
+    options only, or a project file (``nnviz net.nnviz``, as the desktop entry runs it)."""
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
-        argv = ["gui", *argv]
-    elif argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help"):
-        argv = ["gui", *argv]  # `nnviz network.nnviz`, as the desktop entry runs it
+        return ["gui", *argv]
+    if argv[0] not in SUBCOMMANDS and Path(argv[0]).suffix == ".nnviz":
+        return ["gui", *argv]
+    return argv
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = route(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     if args.command is None:
         args = build_parser().parse_args(["gui"])

@@ -16,11 +16,7 @@ DISPLAY_VARIABLES = ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "project",
-        nargs="?",
-        type=Path,
-        default=None,
-        help="a .nnviz project to open",
+        "project", nargs="?", type=Path, default=None, help="a .nnviz project to open"
     )
     parser.add_argument(
         "--dataset",
@@ -33,6 +29,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=None,
         help="folder holding the cat vs non-cat files (found automatically when omitted)",
+    )
+    parser.add_argument(
+        "--smoke-test",
+        type=int,
+        metavar="STEPS",
+        default=None,
+        help="open the window, train STEPS steps, close and exit 0 (checks an installation)",
     )
 
 
@@ -56,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
     from PySide6.QtWidgets import QApplication
 
+    from nnviz.app.about import app_icon
     from nnviz.app.logging_setup import install_exception_hook, setup_logging
     from nnviz.app.main_window import MainWindow
     from nnviz.live.presets import PresetError
@@ -64,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
     app.setApplicationName("nnviz")
     app.setApplicationDisplayName("nnviz")
     setup_logging()
+    app.setWindowIcon(app_icon())
     try:
         window = MainWindow(dataset=args.dataset, data_dir=args.data_dir)
     except PresetError as exc:
@@ -72,7 +77,12 @@ def run(args: argparse.Namespace) -> int:
     install_exception_hook(lambda: window)
     window.show()
     if args.project is not None:
+        # a bad file: the window says why and keeps the rest
         window.projects.open(args.project, ask=False)
     else:
         window.offer_recovery()
+    if args.smoke_test is not None:
+        from nnviz.app.smoke import run_smoke_test
+
+        return run_smoke_test(app, window, args.smoke_test)
     return int(app.exec())

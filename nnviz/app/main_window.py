@@ -26,12 +26,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnviz.app.about import show_about
 from nnviz.app.app_settings import settings
 from nnviz.app.controller import TrainingController
 from nnviz.app.dataset_panel import DatasetPanel
 from nnviz.app.diagram.panel import LayerPanel
 from nnviz.app.diagram.view import NetworkDiagramView
 from nnviz.app.document import NetworkDocument
+from nnviz.app.export_actions import ExportActions
 from nnviz.app.frame_clock import FrameClock, is_shown
 from nnviz.app.hyperparameters import HyperparameterPanel
 from nnviz.app.plots.activation import ActivationView
@@ -201,6 +203,8 @@ class MainWindow(QMainWindow):
         )
         self._create_docks()
         self._create_menus()
+        self.exports = ExportActions(self)
+        self.exports.add_to(self.file_menu)
         self._connect()
         self._restore_layout = restore_layout
         if restore_layout:
@@ -360,6 +364,9 @@ class MainWindow(QMainWindow):
         shortcuts = QAction("Keyboard shortcuts", self)
         shortcuts.triggered.connect(self._show_shortcuts)
         help_menu.addAction(shortcuts)
+        about = QAction("About nnviz", self)
+        about.triggered.connect(lambda: show_about(self))
+        help_menu.addAction(about)
 
     def _connect(self) -> None:
         c = self.controller

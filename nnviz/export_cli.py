@@ -107,7 +107,7 @@ class _Exports:
 
         args = self.args
         session = TrainingSession(self.project.spec, self.data)
-        session.load_weights(self.weights)
+        session.start_from(self.weights)
         settings = MovieSettings(fps=args.fps, length_s=args.length)
         record_training(session, path, args.movie_steps, settings)
         return path
@@ -123,7 +123,7 @@ class _Exports:
         self.qt_app = QApplication.instance() or QApplication(["nnviz"])
         data = self.data
         session = TrainingSession(self.project.spec, data)
-        session.load_weights(self.weights)
+        session.start_from(self.weights)
         names = list(data.feature_names) if data.image_shape is None else None
         return render_diagram(
             self.project.spec,

@@ -11,6 +11,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from nnviz.app.main_window import MainWindow
+from nnviz.app.projects import Choice
 
 POLL_MS = 50
 
@@ -43,6 +44,7 @@ def run_smoke_test(
                     f"nnviz smoke test: fewer than {steps} steps in {timeout_s:.0f} s",
                     file=sys.stderr,
                 )
+            window.projects.ask_to_save = lambda _action: Choice.DISCARD  # nobody to ask
             window.close()
             app.quit()
 

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from nnviz.app.controller import TrainingController
 from nnviz.app.dataset_panel import DatasetPanel
+from nnviz.app.diagnosis_panel import DiagnosisPanel
 from nnviz.app.diagram.panel import LayerPanel
 from nnviz.app.diagram.view import NetworkDiagramView
 from nnviz.app.document import NetworkDocument
@@ -37,6 +38,7 @@ from nnviz.app.hyperparameters import HyperparameterPanel
 from nnviz.app.plots.activation import ActivationView
 from nnviz.app.plots.boundary import BoundaryView, NeuronGridView
 from nnviz.app.plots.curves import TrainingCurvesView
+from nnviz.app.plots.gradient_flow import GradientFlowView
 from nnviz.app.plots.images import ConfusionMatrixView, ImageGalleryView
 from nnviz.app.plots.layers import LayerStatsView
 from nnviz.app.plots.style import configure_pyqtgraph
@@ -160,6 +162,7 @@ class MainWindow(QMainWindow):
         )
         self._drawn_at: dict[int, float] = {}
         self._create_docks()
+        self._create_inside_docks()
         self._create_menus()
         self._connect()
         self.status_rate = QLabel("")
@@ -284,6 +287,31 @@ class MainWindow(QMainWindow):
             self.activation_dock,
             self.layers_dock,
         )
+
+    def _create_inside_docks(self) -> None:
+        """Seeing inside the network: the diagnosis in words and the gradient flow."""
+        self.diagnosis_panel = DiagnosisPanel()
+        self.gradient_flow = GradientFlowView()
+        self.diagnosis_dock = self._dock(
+            "Diagnosis",
+            "diagnosisDock",
+            self.diagnosis_panel,
+            Qt.DockWidgetArea.RightDockWidgetArea,
+            True,
+        )
+        self.gradient_dock = self._dock(
+            "Gradient flow",
+            "gradientFlowDock",
+            self.gradient_flow,
+            Qt.DockWidgetArea.BottomDockWidgetArea,
+        )
+        self.tabifyDockWidget(self.layers_dock, self.gradient_dock)
+        self.tabifyDockWidget(self.confusion_dock, self.diagnosis_dock)
+        self.status_diagnosis = QLabel("")
+        self.statusBar().addPermanentWidget(self.status_diagnosis)
+        self.diagnosis_panel.summaryChanged.connect(self.status_diagnosis.setText)
+        self.views += ((self.diagnosis_panel, MEDIUM_VIEW_S), (self.gradient_flow, SLOW_VIEW_S))
+        self.docks += (self.diagnosis_dock, self.gradient_dock)
 
     def _create_menus(self) -> None:
         bar = self.menuBar()

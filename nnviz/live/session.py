@@ -17,6 +17,7 @@ import numpy as np
 from nnviz.data import PreparedData
 from nnviz.engine import EarlyStopping, Sequential, Trainer
 from nnviz.engine.spec import NetworkSpec
+from nnviz.live.diagnosis import session_findings
 from nnviz.live.snapshot import (
     HISTORY_KEYS,
     Boundary,
@@ -249,6 +250,7 @@ class TrainingSession:
             test_probabilities=probabilities,
             test_predictions=predictions,
             confusion=confusion,
+            findings=session_findings(self, stats),
         )
 
     def _plane(self) -> tuple[Boundary, tuple[np.ndarray, ...]]:

@@ -42,6 +42,7 @@ from nnviz.app.plots.gradient_flow import GradientFlowView
 from nnviz.app.plots.images import ConfusionMatrixView, ImageGalleryView
 from nnviz.app.plots.layers import LayerStatsView
 from nnviz.app.plots.style import configure_pyqtgraph
+from nnviz.app.trace_panel import TracePanel
 from nnviz.app.training_panel import TrainingPanel
 from nnviz.data import DataConfig, DatasetError, PreparedData, prepare
 from nnviz.engine.spec import NetworkSpec, SpecError
@@ -289,9 +290,12 @@ class MainWindow(QMainWindow):
         )
 
     def _create_inside_docks(self) -> None:
-        """Seeing inside the network: the diagnosis in words and the gradient flow."""
+        """Seeing inside the network: the diagnosis in words, the gradient flow, the trace
+        of one sample."""
         self.diagnosis_panel = DiagnosisPanel()
         self.gradient_flow = GradientFlowView()
+        self.trace_panel = TracePanel(self.document)
+        self.trace_panel.attach_boundary(self.boundary_view)
         self.diagnosis_dock = self._dock(
             "Diagnosis",
             "diagnosisDock",
@@ -305,13 +309,24 @@ class MainWindow(QMainWindow):
             self.gradient_flow,
             Qt.DockWidgetArea.BottomDockWidgetArea,
         )
+        self.trace_dock = self._dock(
+            "Trace a sample", "traceDock", self.trace_panel, Qt.DockWidgetArea.RightDockWidgetArea
+        )
         self.tabifyDockWidget(self.layers_dock, self.gradient_dock)
         self.tabifyDockWidget(self.confusion_dock, self.diagnosis_dock)
+        self.tabifyDockWidget(self.diagnosis_dock, self.trace_dock)
         self.status_diagnosis = QLabel("")
         self.statusBar().addPermanentWidget(self.status_diagnosis)
         self.diagnosis_panel.summaryChanged.connect(self.status_diagnosis.setText)
-        self.views += ((self.diagnosis_panel, MEDIUM_VIEW_S), (self.gradient_flow, SLOW_VIEW_S))
-        self.docks += (self.diagnosis_dock, self.gradient_dock)
+        self.views += (
+            (self.diagnosis_panel, MEDIUM_VIEW_S),
+            (self.gradient_flow, SLOW_VIEW_S),
+            (self.trace_panel, SLOW_VIEW_S),
+        )
+        self.docks += (self.diagnosis_dock, self.gradient_dock, self.trace_dock)
+
+    def _inside_use_data(self, data: PreparedData) -> None:
+        self.trace_panel.set_data(data)
 
     def _create_menus(self) -> None:
         bar = self.menuBar()
@@ -433,6 +448,7 @@ class MainWindow(QMainWindow):
         self.curves.clear()
         self.layer_stats_view.clear()
         self.activation_view.set_spec(self.document.spec)
+        self._inside_use_data(data)
         self.controller.start(data)
 
     # -- snapshots and messages ---------------------------------------------------------

@@ -1,0 +1,129 @@
+"""The trace panel driven as a user does: type the slide's input, walk the stages with
+the buttons and the arrow keys, pick a weight to update; click the boundary plot."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+
+from nnviz.app.document import NetworkDocument
+from nnviz.app.trace_panel import TracePanel, stages
+from nnviz.data import DataConfig, prepare
+from nnviz.engine.spec import LayerSpec, NetworkSpec, OptimizerSpec
+from nnviz.live.session import TrainingSession
+from nnviz.live.trace import trace_sample
+
+TIMEOUT_MS = 10_000
+
+
+@pytest.fixture(scope="module")
+def gaussian():
+    return prepare(DataConfig(kind="points", name="gaussian", n_samples=100, noise=0.5))
+
+
+def perceptron_snapshot(data):
+    spec = NetworkSpec(
+        input_dim=2,
+        layers=(LayerSpec(units=1, activation="sigmoid"),),
+        optimizer=OptimizerSpec("sgd", 0.5),
+    )
+    session = TrainingSession(spec, data)
+    session.set_parameter(0, "W", (0, 0), 3.0)
+    session.set_parameter(0, "W", (1, 0), -2.0)
+    session.set_parameter(0, "b", 0, 1.0)
+    return spec, session.snapshot()
+
+
+def test_the_slides_example_step_by_step(qtbot, gaussian):
+    spec, snapshot = perceptron_snapshot(gaussian)
+    panel = TracePanel(NetworkDocument(spec))
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.set_data(gaussian)
+    panel.show_snapshot(snapshot)
+    qtbot.keyClicks(panel.input_edit, "-2, 2")
+    panel.target_combo.setCurrentIndex(0)
+    qtbot.mouseClick(panel.trace_button, Qt.MouseButton.LeftButton)
+    html = panel.text.toPlainText()
+    assert "z1 = 1 + 3·(−2) − 2·2 = −9" in html
+    assert "a1 = sigmoid(−9) = 0.00012339" in html
+    assert panel.stage_label.text() == "1 / 4" and not panel.back_button.isEnabled()
+    qtbot.mouseClick(panel.next_button, Qt.MouseButton.LeftButton)
+    y_hat = 1 / (1 + math.exp(9))
+    text = panel.text.toPlainText()
+    assert "L = −[y·ln ŷ + (1 − y)·ln(1 − ŷ)]" in text
+    assert f"= {-math.log(1 - y_hat):.5g}".replace("e-", "e−") in text
+    qtbot.keyClick(panel, Qt.Key.Key_Right)
+    text = panel.text.toPlainText()
+    assert "Backward, layer 1" in text and "∂L/∂z = ∂L/∂a ⊙ sigmoid′(z)" in text
+    qtbot.keyClick(panel, Qt.Key.Key_Right)
+    assert panel.stage_label.text() == "4 / 4" and not panel.next_button.isEnabled()
+    assert panel.weight_box.isVisible()
+    panel.row_spin.setValue(2)  # w2 = −2, x2 = 2: ∂L/∂w2 = 2·ŷ
+    update = panel.trace.update(0, 1, 0)
+    assert update.gradient == pytest.approx(2 * y_hat)
+    assert update.after == pytest.approx(-2 - 0.5 * 2 * y_hat)
+    text = panel.text.toPlainText()
+    assert "w ← w − η·∂L/∂w = −2 − 0.5·(" in text and "W(1)[2, 1]" in text
+    qtbot.keyClick(panel, Qt.Key.Key_Left)
+    assert panel.stage_label.text() == "3 / 4"
+
+
+def test_a_deep_network_walks_forward_then_backward(qtbot, gaussian):
+    spec = NetworkSpec(
+        input_dim=2,
+        layers=(
+            LayerSpec(units=3, activation="tanh"),
+            LayerSpec(units=2, activation="relu"),
+            LayerSpec(units=1, activation="sigmoid"),
+        ),
+    )
+    session = TrainingSession(spec, gaussian)
+    session.step()
+    snapshot = session.snapshot()
+    panel = TracePanel(NetworkDocument(spec))
+    qtbot.addWidget(panel)
+    panel.set_data(gaussian)
+    panel.show_snapshot(snapshot)
+    point = gaussian.raw.train.x[5]
+    panel.trace_raw(point, int(gaussian.raw.train.y[5]))
+    expected = trace_sample(spec, snapshot.weights, gaussian.x_train[5], gaussian.raw.train.y[5])
+    assert panel.trace.loss == expected.loss
+    names = []
+    for _ in stages(3):
+        names.append(panel.stage_name)
+        panel.next_stage()
+    assert names == [
+        ("forward", 0),
+        ("forward", 1),
+        ("forward", 2),
+        ("loss", -1),
+        ("backward", 2),
+        ("backward", 1),
+        ("backward", 0),
+        ("update", -1),
+    ]
+
+
+def test_clicking_the_boundary_traces_the_nearest_training_point(qtbot, make_window):
+    window = make_window("xor")
+    window.trace_dock.raise_()
+    qtbot.waitUntil(lambda: window.controller.latest is not None, timeout=TIMEOUT_MS)
+    train = window.data.raw.train
+    target = train.x[7]
+    plot = window.boundary_view.plot
+    scene_point = plot.vb.mapViewToScene(QPointF(float(target[0]), float(target[1])))
+    widget = window.boundary_view.graphics
+    qtbot.mouseClick(
+        widget.viewport(), Qt.MouseButton.LeftButton, pos=widget.mapFromScene(scene_point)
+    )
+    qtbot.waitUntil(lambda: window.trace_panel.trace is not None, timeout=TIMEOUT_MS)
+    trace = window.trace_panel.trace
+    np.testing.assert_allclose(trace.x, window.data.encode(train.x[7:8])[0])
+    assert trace.target[0] == train.y[7]
+    x, y = window.trace_panel._marker.getData()
+    assert (x[0], y[0]) == (train.x[7, 0], train.x[7, 1])
+    assert "Forward, layer 1" in window.trace_panel.text.toPlainText()

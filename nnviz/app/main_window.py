@@ -41,6 +41,7 @@ from nnviz.app.plots.curves import TrainingCurvesView
 from nnviz.app.plots.gradient_flow import GradientFlowView
 from nnviz.app.plots.images import ConfusionMatrixView, ImageGalleryView
 from nnviz.app.plots.layers import LayerStatsView
+from nnviz.app.plots.perceptron import PerceptronLab
 from nnviz.app.plots.style import configure_pyqtgraph
 from nnviz.app.trace_panel import TracePanel
 from nnviz.app.training_panel import TrainingPanel
@@ -291,11 +292,14 @@ class MainWindow(QMainWindow):
 
     def _create_inside_docks(self) -> None:
         """Seeing inside the network: the diagnosis in words, the gradient flow, the trace
-        of one sample."""
+        of one sample, the perceptron lab on the boundary plot."""
         self.diagnosis_panel = DiagnosisPanel()
         self.gradient_flow = GradientFlowView()
         self.trace_panel = TracePanel(self.document)
         self.trace_panel.attach_boundary(self.boundary_view)
+        self.perceptron_lab = PerceptronLab(
+            self.boundary_view, self.document, self.controller.set_parameter
+        )
         self.diagnosis_dock = self._dock(
             "Diagnosis",
             "diagnosisDock",
@@ -322,11 +326,13 @@ class MainWindow(QMainWindow):
             (self.diagnosis_panel, MEDIUM_VIEW_S),
             (self.gradient_flow, SLOW_VIEW_S),
             (self.trace_panel, SLOW_VIEW_S),
+            (self.perceptron_lab, 0.0),
         )
         self.docks += (self.diagnosis_dock, self.gradient_dock, self.trace_dock)
 
     def _inside_use_data(self, data: PreparedData) -> None:
         self.trace_panel.set_data(data)
+        self.perceptron_lab.set_data(data)
 
     def _create_menus(self) -> None:
         bar = self.menuBar()

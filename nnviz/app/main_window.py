@@ -35,6 +35,7 @@ from nnviz.app.diagram.panel import LayerPanel
 from nnviz.app.diagram.view import NetworkDiagramView
 from nnviz.app.document import NetworkDocument
 from nnviz.app.hyperparameters import HyperparameterPanel
+from nnviz.app.init_panel import InitializationPanel
 from nnviz.app.plots.activation import ActivationView
 from nnviz.app.plots.boundary import BoundaryView, NeuronGridView
 from nnviz.app.plots.curves import TrainingCurvesView
@@ -292,7 +293,7 @@ class MainWindow(QMainWindow):
 
     def _create_inside_docks(self) -> None:
         """Seeing inside the network: the diagnosis in words, the gradient flow, the trace
-        of one sample, the perceptron lab on the boundary plot."""
+        of one sample, the perceptron lab on the boundary plot, initialization for all layers."""
         self.diagnosis_panel = DiagnosisPanel()
         self.gradient_flow = GradientFlowView()
         self.trace_panel = TracePanel(self.document)
@@ -319,6 +320,16 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.layers_dock, self.gradient_dock)
         self.tabifyDockWidget(self.confusion_dock, self.diagnosis_dock)
         self.tabifyDockWidget(self.diagnosis_dock, self.trace_dock)
+        self.init_panel = InitializationPanel(self.document)
+        self.init_dock = self._dock(
+            "Initialization",
+            "initializationDock",
+            self.init_panel,
+            Qt.DockWidgetArea.LeftDockWidgetArea,
+            True,
+        )
+        self.tabifyDockWidget(self.layer_dock, self.init_dock)
+        self.dataset_dock.raise_()
         self.status_diagnosis = QLabel("")
         self.statusBar().addPermanentWidget(self.status_diagnosis)
         self.diagnosis_panel.summaryChanged.connect(self.status_diagnosis.setText)
@@ -328,7 +339,7 @@ class MainWindow(QMainWindow):
             (self.trace_panel, SLOW_VIEW_S),
             (self.perceptron_lab, 0.0),
         )
-        self.docks += (self.diagnosis_dock, self.gradient_dock, self.trace_dock)
+        self.docks += (self.diagnosis_dock, self.gradient_dock, self.trace_dock, self.init_dock)
 
     def _inside_use_data(self, data: PreparedData) -> None:
         self.trace_panel.set_data(data)

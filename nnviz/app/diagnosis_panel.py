@@ -22,12 +22,19 @@ WAITING_TEXT = "Train a step to see a diagnosis."
 
 
 def findings_html(findings: tuple[Finding, ...]) -> str:
-    """One paragraph per finding: its sentence with the numbers, then the suggestion."""
-    return "".join(
-        f"<p style='margin-bottom:8px'><b>{escape(f.title.capitalize())}.</b> "
-        f"{escape(f.text)}<br><i>→ {escape(f.suggestion)}</i></p>"
-        for f in findings
-    )
+    """One paragraph per finding: its title, its sentence with the numbers (without the
+    title again when the sentence starts with it), then the suggestion."""
+    paragraphs = []
+    for f in findings:
+        text = f.text
+        if text.lower().startswith(f.title.lower() + ":"):
+            text = text[len(f.title) + 1 :].lstrip()
+            text = text[:1].upper() + text[1:]
+        paragraphs.append(
+            f"<p style='margin-bottom:8px'><b>{escape(f.title.capitalize())}.</b> "
+            f"{escape(text)}<br><i>→ {escape(f.suggestion)}</i></p>"
+        )
+    return "".join(paragraphs)
 
 
 class DiagnosisPanel(QWidget):

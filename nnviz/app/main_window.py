@@ -329,7 +329,8 @@ class MainWindow(QMainWindow):
             True,
         )
         self.tabifyDockWidget(self.layer_dock, self.init_dock)
-        self.dataset_dock.raise_()
+        for dock in (self.dataset_dock, self.neuron_dock, self.layers_dock):
+            dock.raise_()  # the docks that were on top stay on top
         self.status_diagnosis = QLabel("")
         self.statusBar().addPermanentWidget(self.status_diagnosis)
         self.diagnosis_panel.summaryChanged.connect(self.status_diagnosis.setText)

@@ -42,6 +42,7 @@ OSCILLATION_AMPLITUDE = 0.25  # mean |step-to-step change| / mean loss
 FLAT_WINDOW = 200
 FLAT_CHANGE = 0.02  # the smoothed loss moved less than this fraction over FLAT_WINDOW steps
 FLAT_PROGRESS = 0.95  # ... and is still above this fraction of where training started
+SMALL_UPDATE = 1e-3  # ... and no layer's last update moved its weights by this fraction
 #: overfitting: at least this many epochs, and the validation loss this far above its best
 MIN_EPOCHS = 8
 OVERFIT_RISE = 1.1
@@ -310,12 +311,16 @@ def learning_rate_too_low(facts: Facts) -> Finding | None:
     change = (before - now) / before
     if abs(change) >= FLAT_CHANGE or now < FLAT_PROGRESS * start:
         return None
+    moves = max((s.update_ratio for s in facts.layer_stats), default=0.0)
+    if moves >= SMALL_UPDATE:
+        return None  # the weights move: a plateau, not a too small step
     return Finding(
         "lr_low",
         "learning rate too low",
         f"The loss is flat: it changed by {100 * change:.1f}% over the last {FLAT_WINDOW} "
-        f"steps and is still {now:.3g} (it started at {start:.3g}), with a learning rate "
-        f"of {facts.learning_rate:g}.",
+        f"steps and is still {now:.3g} (it started at {start:.3g}); each step moves the "
+        f"weights by at most {moves:.2g} of their size, with a learning rate of "
+        f"{facts.learning_rate:g}.",
         f"Raise the learning rate (try {facts.learning_rate * 10:g}).",
     )
 

@@ -12,8 +12,10 @@ from PySide6.QtCore import Qt
 from nnviz.app.diagnosis_panel import DiagnosisPanel
 from nnviz.app.plots.gradient_flow import (
     LAYER_COLORS,
+    MIN_DECADE_SPACING,
     MIN_TICK_SPACING,
     GradientFlowView,
+    decade_ticks,
     layer_color,
     layer_ticks,
     log_floor,
@@ -57,6 +59,16 @@ def test_layer_ticks_never_crowd_and_always_name_the_output(count, pixels):
     assert len(ticks) == count or pixels / min(count, len(ticks) + 1) < MIN_TICK_SPACING * 2
 
 
+@pytest.mark.parametrize("pixels", [30, 80, 300])
+def test_decade_ticks_are_whole_powers_of_ten_that_never_crowd(pixels):
+    ticks = decade_ticks(-12.3, 1.2, pixels)
+    exponents = [k for k, _ in ticks]
+    assert all(-13 <= k <= 2 for k in exponents)
+    gaps = np.diff(exponents)
+    assert len(set(gaps)) <= 1 and pixels / (1.2 + 12.3) * gaps.min() >= MIN_DECADE_SPACING
+    assert dict(ticks).get(-6, "10⁻⁶") == "10⁻⁶" and dict(ticks).get(0, "1") == "1"
+
+
 def test_zeros_sit_a_decade_below_the_smallest_value():
     assert log_floor(np.array([0.0, 1e-5, 3.0])) == pytest.approx(1e-6)
     assert log_floor(np.zeros(3)) == 1e-12
@@ -72,20 +84,22 @@ def test_bars_show_each_layer_norm_on_a_log_axis(qtbot, spiral):
     view.show_snapshot(snapshot)
     norms = np.array([s.grad_norm for s in snapshot.layer_stats])
     opts = view.norm_bars.opts
-    np.testing.assert_allclose(opts["x"], np.arange(1, 9))
+    np.testing.assert_allclose(opts["x"], np.arange(1, 9) - 0.2)
     np.testing.assert_allclose(opts["y0"] + opts["height"], np.log10(norms))
     brushes = [b.color().name() for b in opts["brushes"]]
     assert brushes == list(LAYER_COLORS[:8])
     ratios = np.array([s.update_ratio for s in snapshot.layer_stats])
-    ratio_opts = view.ratio_bars.opts
+    ratio_opts = view.ratio_bars.opts  # beside each norm bar, pale
+    np.testing.assert_allclose(ratio_opts["x"], np.arange(1, 9) + 0.2)
     np.testing.assert_allclose(ratio_opts["y0"] + ratio_opts["height"], np.log10(ratios))
+    assert {b.color().alpha() for b in ratio_opts["brushes"]} == {90}
     # the history: one curve per layer, holding the snapshot's norms
     assert len(view.history_curves) == 8
     curve = view.history_curves[0]  # getData() would give log10 values
     np.testing.assert_allclose(curve.xData, snapshot.grad_norm_steps)
     np.testing.assert_allclose(curve.yData, snapshot.grad_norms[:, 0])
     # ticks name every layer when there is room
-    labels = [label for _, label in view.norm_plot.getAxis("bottom")._tickLevels[0]]
+    labels = [label for _, label in view.bar_plot.getAxis("bottom")._tickLevels[0]]
     assert labels[-1] == "out"
     assert not view.floor_lines[0].isVisible()
 
@@ -98,18 +112,20 @@ def test_exact_zeros_are_drawn_on_a_marked_floor(qtbot, spiral):
     view = GradientFlowView()
     qtbot.addWidget(view)
     view.show_snapshot(snapshot)
-    floor = math.log10(log_floor(norms))
+    ratios = np.array([s.update_ratio for s in snapshot.layer_stats])
+    floor = math.log10(log_floor(np.concatenate([norms, ratios])))
     opts = view.norm_bars.opts
     assert opts["height"][0] == 0.0 and opts["y0"] == pytest.approx(floor)
-    marks_x, marks_y = view.norm_zeros.getData()
-    np.testing.assert_allclose(marks_x, np.flatnonzero(norms == 0) + 1)
+    marks_x, marks_y = view.bar_zeros.getData()
+    zero_x = [*(np.flatnonzero(norms == 0) + 0.8), *(np.flatnonzero(ratios == 0) + 1.2)]
+    np.testing.assert_allclose(marks_x, zero_x)
     np.testing.assert_allclose(marks_y, floor)
     assert view.floor_lines[0].isVisible()
     # in the history too: the zero layer's curve lies on the floor, marked
     y = view.history_curves[0].yData
     assert len(y) == 1 and y[0] == pytest.approx(log_floor(snapshot.grad_norms))
     hx, _ = view.history_zeros.getData()
-    assert len(hx) >= 1 and view.floor_lines[2].isVisible()
+    assert len(hx) >= 1 and view.floor_lines[1].isVisible()
 
 
 def test_diagnosis_panel_lists_findings_and_emits_a_summary(qtbot, spiral):
@@ -120,7 +136,8 @@ def test_diagnosis_panel_lists_findings_and_emits_a_summary(qtbot, spiral):
     sick = session_for(spiral, ["sigmoid"] * 7).snapshot()
     panel.show_snapshot(sick)
     assert [f.rule for f in panel.findings] == ["vanishing"]
-    assert "Vanishing gradients" in panel.body.text()
+    body = panel.body.text()
+    assert "<b>Vanishing gradients.</b> Layer 1&#x27;s gradient per weight" in body
     assert summaries == ["Diagnosis: vanishing gradients."]
     panel.show_snapshot(sick)  # unchanged findings: no new signal
     assert len(summaries) == 1

@@ -1,7 +1,7 @@
 """Gradient flow: how much gradient reaches each layer, by depth and over time.
 
-Two bar charts by depth (the gradient norm ‖∂L/∂W‖ and the update/weight ratio
-‖ΔW‖/‖W‖ of the last step) and the gradient norms' history, all on log axes. A log axis
+Bars by depth, two per layer (the gradient norm ‖∂L/∂W‖, solid, and the update/weight
+ratio ‖ΔW‖/‖W‖ of the last step, pale), and the gradient norms' history, on log axes. A log axis
 cannot show 0, so exact zeros are drawn on a floor line marked "0" (a dead layer stays in
 sight, it does not vanish from the plot). Every layer keeps one colour out of 13 distinct
 ones (12 hidden layers and the output), and the layer ticks are thinned so their labels
@@ -42,7 +42,11 @@ DEFAULT_FLOOR = 1e-12
 FLOOR_MARGIN = 10.0
 #: least horizontal room (pixels) per layer tick label
 MIN_TICK_SPACING = 26
-BAR_WIDTH = 0.7
+#: least vertical room (pixels) per decade label of a log axis
+MIN_DECADE_SPACING = 20
+SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+BAR_WIDTH = 0.4  # two bars side by side per layer
+PALE_ALPHA = 90
 
 
 def layer_color(index: int) -> QColor:
@@ -73,11 +77,17 @@ def layer_ticks(count: int, pixels: float) -> list[tuple[int, str]]:
     return [(i + 1, layer_label(i, count)) for i in shown]
 
 
-class Log10Axis(pg.AxisItem):
-    """An axis over log10 values labelled with the values themselves (10⁻³, 10⁻², ...)."""
+def decade_label(exponent: int) -> str:
+    return "1" if exponent == 0 else "10" + str(exponent).translate(SUPERSCRIPTS)
 
-    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
-        return self.logTickStrings(values, scale, spacing)
+
+def decade_ticks(low: float, high: float, pixels: float) -> list[tuple[int, str]]:
+    """Ticks of a log axis showing log10 values from ``low`` to ``high`` on ``pixels``:
+    whole decades (10⁻³, 10⁻², ...), every second, third... one when they would crowd."""
+    first, last = math.floor(low), math.ceil(high)
+    per_decade = pixels / max(high - low, 1e-9)
+    stride = max(1, math.ceil(MIN_DECADE_SPACING / max(per_decade, 1e-9)))
+    return [(k, decade_label(k)) for k in range(first, last + 1) if k % stride == 0]
 
 
 class GradientFlowView(QWidget):
@@ -87,22 +97,23 @@ class GradientFlowView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.graphics = pg.GraphicsLayoutWidget()
-        self.norm_plot = self._bar_plot("‖∂L/∂W‖ by layer", 0)
-        self.ratio_plot = self._bar_plot("update / weight ‖ΔW‖/‖W‖", 1)
-        self.history_plot = self.graphics.addPlot(row=1, col=0, colspan=2, title="history")
+        self.bar_plot = self.graphics.addPlot(row=0, col=0, title="by layer")
+        self.bar_plot.setLabel("bottom", "layer (depth →)")
+        self.bar_plot.setMouseEnabled(x=False, y=False)
+        self.bar_plot.hideButtons()
+        self.history_plot = self.graphics.addPlot(row=1, col=0, title="‖∂L/∂W‖ over time")
         self.history_plot.setLogMode(y=True)
         self.history_plot.setLabel("bottom", "step")
-        self.history_plot.setLabel("left", "‖∂L/∂W‖")
-        fixed_left_axis(self.history_plot, 56)
+        for plot in (self.bar_plot, self.history_plot):
+            fixed_left_axis(plot, 44)
         self.norm_bars = pg.BarGraphItem(x=[], height=[], width=BAR_WIDTH)
         self.ratio_bars = pg.BarGraphItem(x=[], height=[], width=BAR_WIDTH)
-        self.norm_plot.addItem(self.norm_bars)
-        self.ratio_plot.addItem(self.ratio_bars)
-        self.norm_zeros = self._zero_marks(self.norm_plot)
-        self.ratio_zeros = self._zero_marks(self.ratio_plot)
+        self.bar_plot.addItem(self.norm_bars)
+        self.bar_plot.addItem(self.ratio_bars)
+        self.bar_zeros = self._zero_marks(self.bar_plot)
         self.history_zeros = self._zero_marks(self.history_plot)
         self.floor_lines = []
-        for plot in (self.norm_plot, self.ratio_plot, self.history_plot):
+        for plot in (self.bar_plot, self.history_plot):
             line = pg.InfiniteLine(
                 angle=0,
                 pen=pg.mkPen("#888888", style=pg.QtCore.Qt.PenStyle.DashLine),
@@ -116,9 +127,12 @@ class GradientFlowView(QWidget):
         self.legend = QLabel("")
         self.legend.setWordWrap(True)
         self.note = QLabel(
-            "Healthy training: bars of similar height, update/weight near 10⁻³. A first bar "
-            "far below the last: vanishing gradients; far above: exploding. Exact zeros lie "
-            "on the dashed line marked 0."
+            "First bar far below the last: vanishing gradients; far above: exploding. "
+            "Exact zeros lie on the dashed line marked 0."
+        )
+        self.note.setToolTip(
+            "Healthy training: bars of similar height, and each update changes the weights "
+            "by about a thousandth of their size (update/weight near 10⁻³)."
         )
         self.note.setWordWrap(True)
         layout = QVBoxLayout(self)
@@ -127,19 +141,7 @@ class GradientFlowView(QWidget):
         layout.addWidget(self.graphics, 1)
         layout.addWidget(self.note)
         self._count = 0
-        self._last: TrainingSnapshot | None = None
-        for plot in (self.norm_plot, self.ratio_plot):
-            plot.getAxis("bottom").geometryChanged.connect(self._update_ticks)
-
-    def _bar_plot(self, title: str, col: int) -> pg.PlotItem:
-        plot = self.graphics.addPlot(
-            row=0, col=col, title=title, axisItems={"left": Log10Axis("left")}
-        )
-        plot.setLabel("bottom", "layer (depth →)")
-        plot.setMouseEnabled(x=False, y=False)
-        plot.hideButtons()
-        fixed_left_axis(plot, 56)
-        return plot
+        self.bar_plot.getAxis("bottom").geometryChanged.connect(self._update_ticks)
 
     @staticmethod
     def _zero_marks(plot: pg.PlotItem) -> pg.ScatterPlotItem:
@@ -152,14 +154,12 @@ class GradientFlowView(QWidget):
         if count == self._count:
             return
         self._count = count
-        self.legend.setText(
-            legend_html(
-                [
-                    ("output" if i == count - 1 else f"layer {i + 1}", layer_color(i).name())
-                    for i in range(count)
-                ]
-            )
+        # entries joined by plain spaces, so a narrow dock wraps the legend
+        entries = " ".join(
+            legend_html([("output" if i == count - 1 else f"layer&nbsp;{i + 1}", color)])
+            for i, color in enumerate(layer_color(i).name() for i in range(count))
         )
+        self.legend.setText(f"bars: ‖∂L/∂W‖ solid, update/weight ‖ΔW‖/‖W‖ pale<br>{entries}")
         for item in self.history_curves:
             self.history_plot.removeItem(item)
         self.history_curves = []
@@ -168,21 +168,19 @@ class GradientFlowView(QWidget):
             item.setClipToView(True)
             item.setDownsampling(auto=True, method="peak")
             self.history_curves.append(item)
-        for plot in (self.norm_plot, self.ratio_plot):
-            plot.setXRange(0.4, count + 0.6, padding=0)
+        self.bar_plot.setXRange(0.4, count + 0.6, padding=0)
         self._update_ticks()
 
     def _update_ticks(self) -> None:
-        for plot in (self.norm_plot, self.ratio_plot):
-            axis = plot.getAxis("bottom")
-            axis.setTicks([layer_ticks(self._count, axis.width())])
+        axis = self.bar_plot.getAxis("bottom")
+        axis.setTicks([layer_ticks(self._count, axis.width())])
 
     def clear(self) -> None:
         for item in self.history_curves:
             item.setData([], [])
         for bars in (self.norm_bars, self.ratio_bars):
             bars.setOpts(x=[], height=[])
-        for marks in (self.norm_zeros, self.ratio_zeros, self.history_zeros):
+        for marks in (self.bar_zeros, self.history_zeros):
             marks.setData([], [])
 
     # -- drawing ------------------------------------------------------------------------
@@ -194,30 +192,38 @@ class GradientFlowView(QWidget):
         self._ensure_layers(count)
         norms = np.array([s.grad_norm for s in stats])
         ratios = np.array([s.update_ratio for s in stats])
-        self._draw_bars(self.norm_plot, self.norm_bars, self.norm_zeros, norms, 0)
-        self._draw_bars(self.ratio_plot, self.ratio_bars, self.ratio_zeros, ratios, 1)
+        self._draw_bars(norms, ratios)
         self._draw_history(snapshot)
 
-    def _draw_bars(
-        self,
-        plot: pg.PlotItem,
-        bars: pg.BarGraphItem,
-        zeros: pg.ScatterPlotItem,
-        values: np.ndarray,
-        line: int,
-    ) -> None:
-        floor = log_floor(values)
+    def _draw_bars(self, norms: np.ndarray, ratios: np.ndarray) -> None:
+        floor = log_floor(np.concatenate([norms, ratios]))
         bottom = math.log10(floor)
-        tops = np.log10(np.maximum(values, floor))
-        depth = np.arange(1, len(values) + 1, dtype=float)
-        brushes = [pg.mkBrush(layer_color(i)) for i in range(len(values))]
-        bars.setOpts(x=depth, y0=bottom, height=tops - bottom, brushes=brushes)
-        is_zero = values <= 0
-        zeros.setData(x=depth[is_zero], y=np.full(int(is_zero.sum()), bottom))
-        self.floor_lines[line].setPos(bottom)
-        self.floor_lines[line].setVisible(bool(is_zero.any()))
-        top = max(float(tops.max()), bottom + 1.0)
-        plot.setYRange(bottom - 0.3, top + 0.3, padding=0)
+        depth = np.arange(1, len(norms) + 1, dtype=float)
+        tops = []
+        zero_x = []
+        for bars, values, shift, alpha in (
+            (self.norm_bars, norms, -0.5 * BAR_WIDTH, 255),
+            (self.ratio_bars, ratios, 0.5 * BAR_WIDTH, PALE_ALPHA),
+        ):
+            top = np.log10(np.maximum(values, floor))
+            colors = [layer_color(i) for i in range(len(values))]
+            for color in colors:
+                color.setAlpha(alpha)
+            bars.setOpts(
+                x=depth + shift,
+                y0=bottom,
+                height=top - bottom,
+                brushes=[pg.mkBrush(c) for c in colors],
+                pens=[pg.mkPen(layer_color(i)) for i in range(len(values))],
+            )
+            tops.append(top)
+            zero_x.extend(depth[values <= 0] + shift)
+        self.bar_zeros.setData(x=np.array(zero_x), y=np.full(len(zero_x), bottom))
+        self.floor_lines[0].setPos(bottom)
+        self.floor_lines[0].setVisible(bool(zero_x))
+        top = max(float(np.max(tops)), bottom + 1.0)
+        self.bar_plot.setYRange(bottom - 0.3, top + 0.3, padding=0)
+        self._decades(self.bar_plot, bottom - 0.3, top + 0.3)
 
     def _draw_history(self, snapshot: TrainingSnapshot) -> None:
         norms = snapshot.grad_norms
@@ -240,5 +246,13 @@ class GradientFlowView(QWidget):
             y=np.full(len(zero_x), math.log10(floor)),
             pen=zero_brushes,
         )
-        self.floor_lines[2].setPos(math.log10(floor))
-        self.floor_lines[2].setVisible(bool(zero_x))
+        self.floor_lines[1].setPos(math.log10(floor))
+        self.floor_lines[1].setVisible(bool(zero_x))
+        logs = np.log10(np.maximum(shown[np.isfinite(shown)], floor))
+        if logs.size:
+            self._decades(self.history_plot, float(logs.min()), float(logs.max()))
+
+    @staticmethod
+    def _decades(plot: pg.PlotItem, low: float, high: float) -> None:
+        axis = plot.getAxis("left")
+        axis.setTicks([decade_ticks(low, high, plot.vb.height() or axis.height())])

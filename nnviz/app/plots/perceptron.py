@@ -169,7 +169,8 @@ class PerceptronLab(QWidget):
         self.items = (self.line, *self.contours, self.probe, self.turn_handle, self.move_handle)
         for z, item in enumerate(self.items):
             item.setZValue(10 + z)
-            plot.addItem(item, ignoreBounds=True)
+            # the input X may lie outside the data's plane: the view grows to show it
+            plot.addItem(item, ignoreBounds=item is not self.probe)
             item.setVisible(False)
         for handle in (self.move_handle, self.turn_handle):
             handle.sigPositionChanged.connect(self._on_handle_moved)

@@ -30,12 +30,16 @@ from PySide6.QtWidgets import (
 
 from nnviz.app.document import NetworkDocument
 from nnviz.app.plots.boundary import BoundaryView
+from nnviz.app.plots.images import to_pixmap
 from nnviz.data import PreparedData
 from nnviz.live.snapshot import TrainingSnapshot
 from nnviz.live.trace import SampleTrace, number, trace_sample, weighted_sum
 
-#: at most this many units, inputs or matrix rows are written out
+#: at most this many inputs, values of a vector or matrix rows are written out
 MAX_SHOWN = 8
+#: at most this many units of a layer get their own line (the cat network's first 20)
+MAX_UNITS = 20
+IMAGE_PIXELS = 96
 MARKER_COLOR = "#ffd400"
 
 
@@ -66,15 +70,15 @@ def forward_html(trace: SampleTrace, i: int) -> str:
         f"x = {vector(step.x)}" + (" (the input)" if i == 0 else f" (a{_sup(i)})"),
     ]
     units = len(step.z)
-    for j in range(min(units, MAX_SHOWN)):
+    for j in range(min(units, MAX_UNITS)):
         total = weighted_sum(float(step.b[j]), step.W[:, j], step.x)
         rows.append(
             f"z<sub>{j + 1}</sub> = {total} = <b>{number(float(step.z[j]))}</b>; "
             f"a<sub>{j + 1}</sub> = {g}({number(float(step.z[j]))}) = "
             f"<b>{number(float(step.a[j]), 5)}</b>"
         )
-    if units > MAX_SHOWN:
-        rows.append(f"… and {units - MAX_SHOWN} more units")
+    if units > MAX_UNITS:
+        rows.append(f"… and {units - MAX_UNITS} more units")
     return "<br>".join(rows)
 
 
@@ -186,6 +190,9 @@ class TracePanel(QWidget):
         self.weight_box = QWidget()
         self.weight_box.setLayout(weight_row)
         self.weight_box.setToolTip("The weight W[row, column] of this layer to update")
+        self.picture = QLabel()
+        self.picture.setToolTip("The traced photo: its pixels are the network's inputs x")
+        self.picture.setVisible(False)
         self.text = QTextBrowser()
         self.text.setOpenLinks(False)
         layout = QVBoxLayout(self)
@@ -193,7 +200,10 @@ class TracePanel(QWidget):
         layout.addLayout(self.form)
         layout.addLayout(nav)
         layout.addWidget(self.weight_box)
-        layout.addWidget(self.text, 1)
+        content = QHBoxLayout()
+        content.addWidget(self.picture, 0, Qt.AlignmentFlag.AlignTop)
+        content.addWidget(self.text, 1)
+        layout.addLayout(content, 1)
 
         self.trace_button.clicked.connect(self._on_trace_clicked)
         self.input_edit.returnPressed.connect(self._on_trace_clicked)
@@ -216,6 +226,7 @@ class TracePanel(QWidget):
         self.image_spin.setRange(1, max(n_test, 1))
         self._sample = None
         self.trace = None
+        self.picture.setVisible(False)
         if self._marker is not None:
             self._marker.setData([], [])
         self._show()
@@ -267,6 +278,9 @@ class TracePanel(QWidget):
             if data.x_test is None or data.y_test is None:
                 return
             index = self.image_spin.value() - 1
+            if data.raw.test is not None:
+                self.picture.setPixmap(to_pixmap(data.raw.test.x[index], IMAGE_PIXELS))
+                self.picture.setVisible(True)
             self._start(data.x_test[index], int(data.y_test[index]))
             return
         try:

@@ -110,6 +110,7 @@ def test_the_slides_example_in_one_click(qtbot, lab_window):
     px, py = lab.probe.getData()
     assert (px[0], py[0]) == (-2.0, 2.0)
     # typing another input redoes the arithmetic
+    assert lab.probe_label.toPlainText() == "X = [−2, 2]"
     lab.x2.setValue(-1.0)
     assert "1 + 3·(−2) − 2·(−1) = <b>−3</b>" in lab.formula.text()
 

@@ -127,3 +127,28 @@ def test_clicking_the_boundary_traces_the_nearest_training_point(qtbot, make_win
     x, y = window.trace_panel._marker.getData()
     assert (x[0], y[0]) == (train.x[7, 0], train.x[7, 1])
     assert "Forward, layer 1" in window.trace_panel.text.toPlainText()
+
+
+def test_a_cat_photo_is_traced_with_its_picture(qtbot, cat_data_dir):
+    from nnviz.live import presets
+
+    data = prepare(presets.data_config("cat", cat_data_dir))
+    spec = presets.network_spec(data.config).for_task(data.input_dim, data.n_classes)
+    session = TrainingSession(spec, data)
+    snapshot = session.snapshot()
+    panel = TracePanel(NetworkDocument(spec))
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.set_data(data)
+    panel.show_snapshot(snapshot)
+    assert not panel.input_edit.isVisible() and panel.image_spin.isVisible()
+    panel.image_spin.setValue(3)
+    qtbot.mouseClick(panel.trace_button, Qt.MouseButton.LeftButton)
+    assert panel.picture.isVisible() and panel.picture.pixmap().width() == 96
+    trace = panel.trace
+    np.testing.assert_array_equal(trace.x, data.x_test[2])
+    assert trace.target[0] == data.y_test[2]
+    assert len(trace.x) == 12288 and len(trace.layers[0].z) == 20
+    text = panel.text.toPlainText()
+    assert "x = [" in text and "12280 more]" in text  # 12288 inputs, the first 8 written out
+    assert "z20 = " in text and "more terms" in text

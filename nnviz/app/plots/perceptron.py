@@ -166,7 +166,15 @@ class PerceptronLab(QWidget):
             symbol="d", size=16, brush=pg.mkBrush("#ffffff"), pen=pg.mkPen(LINE_COLOR, width=2)
         )
         # the moving handle on top: where both overlap, a drag moves the line
-        self.items = (self.line, *self.contours, self.probe, self.turn_handle, self.move_handle)
+        self.probe_label = pg.TextItem("X", color=LINE_COLOR, anchor=(-0.15, 1.0))
+        self.items = (
+            self.line,
+            *self.contours,
+            self.probe,
+            self.probe_label,
+            self.turn_handle,
+            self.move_handle,
+        )
         for z, item in enumerate(self.items):
             item.setZValue(10 + z)
             # the input X may lie outside the data's plane: the view grows to show it
@@ -350,7 +358,10 @@ class PerceptronLab(QWidget):
         x = np.array([self.x1.value(), self.x2.value()])
         raw = np.linalg.solve(a, x - c)
         self.probe.setData([raw[0]], [raw[1]])
-        self.probe.setVisible(True)
+        self.probe_label.setPos(float(raw[0]), float(raw[1]))
+        self.probe_label.setText(f"X = [{number(x[0])}, {number(x[1])}]")
+        for item in (self.probe, self.probe_label):
+            item.setVisible(True)
 
     def _turn_arm(self, pivot: np.ndarray, along: np.ndarray, fallback: float) -> float:
         """How far along the line the turning handle goes: about TURN_ARM_PIXELS on

@@ -345,6 +345,7 @@ class MainWindow(QMainWindow):
     def _inside_use_data(self, data: PreparedData) -> None:
         self.trace_panel.set_data(data)
         self.perceptron_lab.set_data(data)
+        self.gradient_flow.clear()
 
     def _create_menus(self) -> None:
         bar = self.menuBar()

@@ -13,7 +13,7 @@ from html import escape
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QPointF, QSignalBlocker, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -137,9 +137,7 @@ def update_html(trace: SampleTrace, layer: int, row: int, col: int) -> str:
 
 
 class TracePanel(QWidget):
-    """The step-by-step trace of one sample. ``traceChanged(trace or None)``."""
-
-    traceChanged = Signal(object)
+    """The step-by-step trace of one sample (``trace``, at stage ``stage``)."""
 
     def __init__(self, document: NetworkDocument, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -323,7 +321,6 @@ class TracePanel(QWidget):
         count = len(stages(len(self.trace.layers)))
         self.stage = min(self.stage, count - 1)
         self._show()
-        self.traceChanged.emit(self.trace)
 
     # -- stages -------------------------------------------------------------------------
     def next_stage(self) -> None:

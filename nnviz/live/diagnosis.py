@@ -62,10 +62,6 @@ class Finding:
     text: str
     suggestion: str
 
-    @property
-    def sentence(self) -> str:
-        return f"{self.text} {self.suggestion}"
-
 
 @dataclass(frozen=True)
 class Facts:

@@ -164,3 +164,9 @@ def test_main_window_diagnoses_an_8_layer_sigmoid_network(qtbot, make_window):
     )
     assert "vanishing gradients" in window.status_diagnosis.text()
     qtbot.waitUntil(lambda: len(window.gradient_flow.history_curves) == 8, timeout=TIMEOUT_MS)
+    # new data: training starts over, and so does the gradient history
+    assert window.set_data_config(DataConfig(kind="points", name="xor", n_samples=200))
+    assert all(
+        curve.yData is None or not len(curve.yData) for curve in window.gradient_flow.history_curves
+    )
+    assert len(window.gradient_flow.norm_bars.opts["x"]) == 0

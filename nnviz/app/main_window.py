@@ -38,9 +38,10 @@ from nnviz.app.hyperparameters import HyperparameterPanel
 from nnviz.app.init_panel import InitializationPanel
 from nnviz.app.plots.activation import ActivationView
 from nnviz.app.plots.boundary import BoundaryView, NeuronGridView
+from nnviz.app.plots.cat_gallery import ExplainedGalleryView
 from nnviz.app.plots.curves import TrainingCurvesView
 from nnviz.app.plots.gradient_flow import GradientFlowView
-from nnviz.app.plots.images import ConfusionMatrixView, ImageGalleryView
+from nnviz.app.plots.images import ConfusionMatrixView
 from nnviz.app.plots.layers import LayerStatsView
 from nnviz.app.plots.perceptron import PerceptronLab
 from nnviz.app.plots.style import configure_pyqtgraph
@@ -149,7 +150,7 @@ class MainWindow(QMainWindow):
         self.layer_stats_view = LayerStatsView()
         self.boundary_view = BoundaryView()
         self.neuron_view = NeuronGridView()
-        self.gallery = ImageGalleryView(columns=4)
+        self.gallery = ExplainedGalleryView(columns=4)
         self.confusion = ConfusionMatrixView()
         # (view, seconds between redraws while training; see show_snapshot)
         self.views: tuple[tuple[QWidget, float], ...] = (
@@ -331,6 +332,7 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.layer_dock, self.init_dock)
         for dock in (self.dataset_dock, self.neuron_dock, self.layers_dock):
             dock.raise_()  # the docks that were on top stay on top
+        self.confusion.cellClicked.connect(self.gallery.filter_cell)
         self.status_diagnosis = QLabel("")
         self.statusBar().addPermanentWidget(self.status_diagnosis)
         self.diagnosis_panel.summaryChanged.connect(self.status_diagnosis.setText)

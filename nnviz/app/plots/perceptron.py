@@ -256,7 +256,12 @@ class PerceptronLab(QWidget):
         w, b = snapshot.weights[0]
         if w.shape != (2, 1):
             return
-        self.weights = (float(b[0]), np.array(w[:, 0], dtype=np.float64))
+        weights = (float(b[0]), np.array(w[:, 0], dtype=np.float64))
+        if self.weights is not None and (
+            weights[0] == self.weights[0] and np.array_equal(weights[1], self.weights[1])
+        ):
+            return  # paused: nothing moved
+        self.weights = weights
         self._draw()
 
     # -- edits --------------------------------------------------------------------------

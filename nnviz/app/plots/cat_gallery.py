@@ -35,7 +35,7 @@ class ExplainedGalleryView(ImageGalleryView):
         self.sort_combo = QComboBox()
         self.sort_combo.addItems(SORTS)
         self.sort_combo.setToolTip("Order the photos by how sure the network is")
-        self.all_button = QPushButton("Show all")
+        self.all_button = QPushButton("All")
         self.all_button.setToolTip("Clear the confusion-matrix filter")
         bar = QWidget()
         row = QHBoxLayout(bar)
@@ -112,11 +112,15 @@ class ExplainedGalleryView(ImageGalleryView):
 
     def _describe(self, shown: int) -> None:
         if self.cell is None:
-            self.caption_bar.setText(f"All {len(self.tiles)} test photos")
+            self.caption_bar.setText(f"All {len(self.tiles)} photos")
+            self.caption_bar.setToolTip("Click a confusion-matrix cell to see only its photos")
         else:
             true_class, predicted = self.cell
             self.caption_bar.setText(
-                f"{shown} photos that are {self._class_name(true_class)} and the network "
-                f"said {self._class_name(predicted)}"
+                f"{shown}: is {self._class_name(true_class)}, said {self._class_name(predicted)}"
+            )
+            self.caption_bar.setToolTip(
+                f"The {shown} test photos of {self._class_name(true_class)} the network "
+                f"said were {self._class_name(predicted)}"
             )
         self.all_button.setEnabled(self.cell is not None)

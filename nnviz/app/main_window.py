@@ -299,6 +299,7 @@ class MainWindow(QMainWindow):
         self.gradient_flow = GradientFlowView()
         self.trace_panel = TracePanel(self.document)
         self.trace_panel.attach_boundary(self.boundary_view)
+        self.trace_panel.layerShown.connect(self.diagram.select_layer)
         self.perceptron_lab = PerceptronLab(
             self.boundary_view, self.document, self.controller.set_parameter
         )

@@ -13,7 +13,7 @@ from html import escape
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QSignalBlocker, Qt
+from PySide6.QtCore import QPointF, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -137,7 +137,11 @@ def update_html(trace: SampleTrace, layer: int, row: int, col: int) -> str:
 
 
 class TracePanel(QWidget):
-    """The step-by-step trace of one sample (``trace``, at stage ``stage``)."""
+    """The step-by-step trace of one sample (``trace``, at stage ``stage``).
+    ``layerShown(spec_index)``: the layer the current stage is about (to highlight it in
+    the diagram)."""
+
+    layerShown = Signal(int)
 
     def __init__(self, document: NetworkDocument, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -367,6 +371,8 @@ class TracePanel(QWidget):
         kind, i = self.stage_name
         self.stage_label.setText(f"{self.stage + 1} / {count}")
         self.weight_box.setVisible(kind == "update")
+        if kind in ("forward", "backward"):
+            self.layerShown.emit(self._spec_index(i))
         if kind == "forward":
             html = forward_html(trace, i)
         elif kind == "backward":
@@ -376,6 +382,11 @@ class TracePanel(QWidget):
         else:
             html = self._update_html(trace)
         self.text.setHtml(f"<div style='line-height:140%'>{html}</div>")
+
+    def _spec_index(self, dense_index: int) -> int:
+        """Where dense layer ``dense_index`` sits in the document's spec (with dropout)."""
+        layers = self.document.spec.layers
+        return [n for n, layer in enumerate(layers) if layer.is_dense()][dense_index]
 
     def _update_html(self, trace: SampleTrace) -> str:
         blockers = [QSignalBlocker(s) for s in (self.layer_spin, self.row_spin, self.col_spin)]

@@ -127,6 +127,14 @@ def test_clicking_the_boundary_traces_the_nearest_training_point(qtbot, make_win
     x, y = window.trace_panel._marker.getData()
     assert (x[0], y[0]) == (train.x[7, 0], train.x[7, 1])
     assert "Forward, layer 1" in window.trace_panel.text.toPlainText()
+    # the diagram highlights the layer each stage is about
+    assert window.diagram.selected_spec_index == 0
+    qtbot.mouseClick(window.trace_panel.next_button, Qt.MouseButton.LeftButton)
+    assert window.diagram.selected_spec_index == 1
+    for _ in range(3):  # the output layer, the loss, then backward from the output
+        qtbot.mouseClick(window.trace_panel.next_button, Qt.MouseButton.LeftButton)
+    assert window.trace_panel.stage_name == ("backward", 2)
+    assert window.diagram.selected_spec_index == 2
 
 
 def test_a_cat_photo_is_traced_with_its_picture(qtbot, cat_data_dir):

@@ -40,6 +40,7 @@ from nnviz.app.plots.activation import ActivationView
 from nnviz.app.plots.boundary import BoundaryView, NeuronGridView
 from nnviz.app.plots.cat_gallery import ExplainedGalleryView
 from nnviz.app.plots.curves import TrainingCurvesView
+from nnviz.app.plots.first_layer import FirstLayerWeightsView
 from nnviz.app.plots.gradient_flow import GradientFlowView
 from nnviz.app.plots.images import ConfusionMatrixView
 from nnviz.app.plots.layers import LayerStatsView
@@ -322,6 +323,14 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.layers_dock, self.gradient_dock)
         self.tabifyDockWidget(self.confusion_dock, self.diagnosis_dock)
         self.tabifyDockWidget(self.diagnosis_dock, self.trace_dock)
+        self.first_layer = FirstLayerWeightsView()
+        self.first_layer_dock = self._dock(
+            "Layer 1 weights",
+            "firstLayerDock",
+            self.first_layer,
+            Qt.DockWidgetArea.RightDockWidgetArea,
+        )
+        self.tabifyDockWidget(self.trace_dock, self.first_layer_dock)
         self.init_panel = InitializationPanel(self.document)
         self.init_dock = self._dock(
             "Initialization",
@@ -342,13 +351,22 @@ class MainWindow(QMainWindow):
             (self.gradient_flow, SLOW_VIEW_S),
             (self.trace_panel, SLOW_VIEW_S),
             (self.perceptron_lab, 0.0),
+            (self.first_layer, SLOW_VIEW_S),
         )
-        self.docks += (self.diagnosis_dock, self.gradient_dock, self.trace_dock, self.init_dock)
+        self.docks += (
+            self.diagnosis_dock,
+            self.gradient_dock,
+            self.trace_dock,
+            self.first_layer_dock,
+            self.init_dock,
+        )
 
     def _inside_use_data(self, data: PreparedData) -> None:
         self.trace_panel.set_data(data)
         self.perceptron_lab.set_data(data)
         self.gradient_flow.clear()
+        self.first_layer.set_image_shape(data.image_shape)
+        self.first_layer_dock.setVisible(data.image_shape is not None)
 
     def _create_menus(self) -> None:
         bar = self.menuBar()

@@ -10,13 +10,15 @@ trace_sample` on the latest snapshot's weights, so they follow training live.
 from __future__ import annotations
 
 from html import escape
+from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -33,7 +35,7 @@ from nnviz.app.plots.boundary import BoundaryView
 from nnviz.app.plots.images import to_pixmap
 from nnviz.data import PreparedData
 from nnviz.live.snapshot import TrainingSnapshot
-from nnviz.live.trace import SampleTrace, number, trace_sample, weighted_sum
+from nnviz.live.trace import SampleTrace, load_photo, number, trace_sample, weighted_sum
 
 #: at most this many inputs, values of a vector or matrix rows are written out
 MAX_SHOWN = 8
@@ -164,6 +166,11 @@ class TracePanel(QWidget):
         self.image_spin.setToolTip("Which test image to trace")
         self.trace_button = QPushButton("Trace")
         self.trace_button.setToolTip("Follow this sample through the network")
+        self.open_button = QPushButton("Open photo…")
+        self.open_button.setToolTip(
+            "Trace any PNG/JPEG photo (resized like the training images; or drop it here)"
+        )
+        self.setAcceptDrops(True)
         self.form = QFormLayout()
         self.form.addRow("Input", self.input_edit)
         self.form.addRow("Test image", self.image_spin)
@@ -175,6 +182,7 @@ class TracePanel(QWidget):
         self.stage_label = QLabel("")
         nav = QHBoxLayout()
         nav.addWidget(self.trace_button)
+        nav.addWidget(self.open_button)
         nav.addStretch(1)
         nav.addWidget(self.back_button)
         nav.addWidget(self.stage_label)
@@ -208,6 +216,7 @@ class TracePanel(QWidget):
         layout.addLayout(content, 1)
 
         self.trace_button.clicked.connect(self._on_trace_clicked)
+        self.open_button.clicked.connect(self._choose_photo)
         self.input_edit.returnPressed.connect(self._on_trace_clicked)
         self.back_button.clicked.connect(self.previous_stage)
         self.next_button.clicked.connect(self.next_stage)
@@ -221,7 +230,7 @@ class TracePanel(QWidget):
         images = data.image_shape is not None
         self.form.setRowVisible(self.input_edit, not images)
         self.form.setRowVisible(self.image_spin, images)
-        self.form.setRowVisible(self.target_combo, not images)
+        self.open_button.setVisible(images)
         self.target_combo.clear()
         self.target_combo.addItems(list(data.class_names))
         n_test = 0 if data.x_test is None else len(data.x_test)
@@ -283,6 +292,7 @@ class TracePanel(QWidget):
             if data.raw.test is not None:
                 self.picture.setPixmap(to_pixmap(data.raw.test.x[index], IMAGE_PIXELS))
                 self.picture.setVisible(True)
+            self.target_combo.setCurrentIndex(int(data.y_test[index]))
             self._start(data.x_test[index], int(data.y_test[index]))
             return
         try:
@@ -293,6 +303,43 @@ class TracePanel(QWidget):
             self.text.setHtml("Type the two coordinates x1, x2 of a point, e.g. <b>−2, 2</b>.")
             return
         self.trace_raw(np.array(values), self.target_combo.currentIndex())
+
+    def _choose_photo(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Trace a photo", "", "Images (*.png *.jpg *.jpeg);;All files (*)"
+        )
+        if path:
+            self.trace_photo(path)
+
+    def trace_photo(self, path: str | Path) -> None:
+        """Trace a photo file, resized like the training images, with the class chosen in
+        "Class y" as its target."""
+        data = self.data
+        if data is None or data.image_shape is None:
+            return
+        try:
+            photo = load_photo(path, data.image_shape)
+        except ValueError as exc:
+            self.text.setHtml(escape(str(exc)))
+            return
+        self.picture.setPixmap(to_pixmap(photo, IMAGE_PIXELS))
+        self.picture.setVisible(True)
+        self.picture.setToolTip(f"{Path(path).name}: its pixels are the network's inputs x")
+        self._start(data.encode(photo[None])[0], self.target_combo.currentIndex())
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if (
+            self.data is not None
+            and self.data.image_shape is not None
+            and event.mimeData().hasUrls()
+        ):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        urls = [u for u in event.mimeData().urls() if u.isLocalFile()]
+        if urls:
+            self.trace_photo(urls[0].toLocalFile())
+            event.acceptProposedAction()
 
     def _start(self, x: np.ndarray, target: int) -> None:
         self._sample = (np.asarray(x, dtype=np.float64), target)

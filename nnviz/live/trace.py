@@ -11,6 +11,7 @@ itself. Dropout is off, as when the network predicts.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -169,6 +170,24 @@ def trace_sample(
         learning_rate=float(spec.optimizer.learning_rate),
         spec=spec,
     )
+
+
+def load_photo(path: str | os.PathLike[str], shape: tuple[int, int, int]) -> np.ndarray:
+    """A PNG/JPEG file as a uint8 ``shape`` (h, w, 3) image, decoded as RGB and resized
+    like the image-folder training data; ValueError saying what is wrong otherwise."""
+    from PIL import Image, UnidentifiedImageError
+
+    height, width, channels = shape
+    if channels != 3:
+        raise ValueError(f"the network expects {channels}-channel images, not RGB photos")
+    try:
+        with Image.open(path) as image:
+            rgb = image.convert("RGB").resize((width, height), Image.Resampling.BILINEAR)
+            return np.asarray(rgb, dtype=np.uint8)
+    except (UnidentifiedImageError, OSError) as exc:
+        raise ValueError(
+            f"{path}: cannot read this image ({exc}); open a PNG or JPEG file"
+        ) from None
 
 
 # -- the lesson's notation --------------------------------------------------------------

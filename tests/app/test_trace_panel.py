@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
+from PySide6.QtWidgets import QApplication
 
 from nnviz.app.document import NetworkDocument
 from nnviz.app.trace_panel import TracePanel, stages
@@ -160,3 +161,52 @@ def test_a_cat_photo_is_traced_with_its_picture(qtbot, cat_data_dir):
     text = panel.text.toPlainText()
     assert "x = [" in text and "12280 more]" in text  # 12288 inputs, the first 8 written out
     assert "z20 = " in text and "more terms" in text
+
+
+def test_a_dropped_photo_file_is_resized_and_traced(qtbot, tmp_path, cat_data_dir):
+    from PIL import Image
+    from PySide6.QtCore import QMimeData, QPoint, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+
+    from nnviz.live import presets
+
+    data = prepare(presets.data_config("cat", cat_data_dir))
+    spec = presets.network_spec(data.config).for_task(data.input_dim, data.n_classes)
+    snapshot = TrainingSession(spec, data).snapshot()
+    panel = TracePanel(NetworkDocument(spec))
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.set_data(data)
+    panel.show_snapshot(snapshot)
+    assert panel.open_button.isVisible()
+    pixels = np.random.default_rng(0).integers(0, 256, (80, 100, 3), dtype=np.uint8)
+    path = tmp_path / "my cat.png"
+    Image.fromarray(pixels).save(path)
+    panel.target_combo.setCurrentText("cat")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    enter = QDragEnterEvent(
+        QPoint(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(panel, enter)
+    assert enter.isAccepted()  # a file over the panel: it will take it
+    drop = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(panel, drop)
+    resized = np.asarray(Image.fromarray(pixels).resize((64, 64), Image.Resampling.BILINEAR))
+    np.testing.assert_array_equal(panel.trace.x, data.encode(resized[None])[0])
+    assert panel.trace.target[0] == 1 and panel.picture.isVisible()
+    assert "my cat.png" in panel.picture.toolTip()
+    bad = tmp_path / "notes.png"
+    bad.write_text("not an image")
+    panel.trace_photo(bad)
+    assert "cannot read this image" in panel.text.toPlainText()

@@ -10,7 +10,7 @@ import pytest
 
 from nnviz.engine import Sequential
 from nnviz.engine.spec import LayerSpec, NetworkSpec, OptimizerSpec
-from nnviz.live.trace import number, trace_sample, weighted_sum
+from nnviz.live.trace import load_photo, number, trace_sample, weighted_sum
 
 PERCEPTRON = NetworkSpec(
     input_dim=2,
@@ -141,3 +141,15 @@ def test_the_weighted_sum_is_written_as_on_the_slide():
     assert number(-9.0) == "−9" and number(1 / (1 + math.exp(9)), 5) == "0.00012339"
     long = weighted_sum(0.5, np.ones(100), np.arange(100.0), max_terms=4)
     assert long == "0.5 + 1·0 + 1·1 + 1·2 + … (97 more terms)"
+
+
+def test_a_photo_file_is_read_as_rgb_and_resized(tmp_path):
+    from PIL import Image
+
+    path = tmp_path / "grey.png"
+    Image.fromarray(np.full((30, 50), 200, dtype=np.uint8)).save(path)  # greyscale, 50x30
+    photo = load_photo(path, (64, 64, 3))
+    assert photo.shape == (64, 64, 3) and photo.dtype == np.uint8 and np.all(photo == 200)
+    (tmp_path / "text.png").write_text("hello")
+    with pytest.raises(ValueError, match="cannot read this image"):
+        load_photo(tmp_path / "text.png", (64, 64, 3))

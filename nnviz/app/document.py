@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
@@ -137,9 +138,19 @@ class NetworkDocument(QObject):
     ) -> None:
         """A weight (``kind="W"``, ``index=(input, unit)``) or bias (``"b"``, ``(unit,)``)
         typed by the learner, as one undoable edit."""
-        name = f"{kind}{layer_index + 1}[{', '.join(str(i) for i in index)}]"
-        edit = Edit(parameter=(int(layer_index), kind, tuple(int(i) for i in index), float(value)))
-        self._push(DocumentEdit(self, f"Set {name} = {value:g}", edit))
+        name = f"{kind}{layer_index + 1}[{', '.join(str(i) for i in np.atleast_1d(index))}]"
+        self.edit_parameters(((layer_index, kind, index, value),), f"Set {name} = {value:g}")
+
+    def edit_parameters(
+        self, changes: tuple[tuple[int, str, tuple[int, ...], float], ...], text: str
+    ) -> None:
+        """Several weights or biases set together (a drag of the perceptron's line), as
+        one undoable edit."""
+        parameters = tuple(
+            (int(layer), kind, tuple(int(i) for i in np.atleast_1d(index)), float(value))
+            for layer, kind, index, value in changes
+        )
+        self._push(DocumentEdit(self, text, Edit(parameters=parameters)))
 
     def switch_data(self, data: PreparedData, spec: NetworkSpec, text: str) -> None:
         """Train on ``data`` with ``spec`` (fitted to it), as one undoable edit."""

@@ -30,17 +30,23 @@ from nnviz.app.about import show_about
 from nnviz.app.app_settings import settings
 from nnviz.app.controller import TrainingController
 from nnviz.app.dataset_panel import DatasetPanel
+from nnviz.app.diagnosis_panel import DiagnosisPanel
 from nnviz.app.diagram.panel import LayerPanel
 from nnviz.app.diagram.view import NetworkDiagramView
 from nnviz.app.document import NetworkDocument
 from nnviz.app.export_actions import ExportActions
-from nnviz.app.frame_clock import FrameClock, is_shown
+from nnviz.app.frame_clock import FrameClock, history_key, identity_key, is_shown
 from nnviz.app.hyperparameters import HyperparameterPanel
+from nnviz.app.init_panel import InitializationPanel
 from nnviz.app.plots.activation import ActivationView
 from nnviz.app.plots.boundary import BoundaryView, NeuronGridView
+from nnviz.app.plots.cat_gallery import ExplainedGalleryView
 from nnviz.app.plots.curves import TrainingCurvesView
-from nnviz.app.plots.images import ConfusionMatrixView, ImageGalleryView
+from nnviz.app.plots.first_layer import FirstLayerWeightsView
+from nnviz.app.plots.gradient_flow import GradientFlowView
+from nnviz.app.plots.images import ConfusionMatrixView
 from nnviz.app.plots.layers import LayerStatsView
+from nnviz.app.plots.perceptron import PerceptronLab
 from nnviz.app.plots.style import configure_pyqtgraph
 from nnviz.app.projects import (
     ProjectFiles,
@@ -48,6 +54,7 @@ from nnviz.app.projects import (
     orphaned_recovery_files,
     state_folder,
 )
+from nnviz.app.trace_panel import TracePanel
 from nnviz.app.training_panel import TrainingPanel, steady_label
 from nnviz.data import DataConfig, DatasetError, PreparedData, prepare
 from nnviz.engine.spec import NetworkSpec, SpecError
@@ -169,7 +176,7 @@ class MainWindow(QMainWindow):
         self.layer_stats_view = LayerStatsView()
         self.boundary_view = BoundaryView()
         self.neuron_view = NeuronGridView()
-        self.gallery = ImageGalleryView(columns=4)
+        self.gallery = ExplainedGalleryView(columns=4)
         self.confusion = ConfusionMatrixView()
         # (name, view, least seconds between two redraws while training)
         self.views: tuple[tuple[str, QWidget, float], ...] = (
@@ -202,6 +209,7 @@ class MainWindow(QMainWindow):
             interval_s=STATUS_S,
         )
         self._create_docks()
+        self._create_inside_docks()
         self._create_menus()
         self.exports = ExportActions(self)
         self.exports.add_to(self.file_menu)
@@ -328,6 +336,91 @@ class MainWindow(QMainWindow):
             self.layers_dock,
         )
 
+    def _create_inside_docks(self) -> None:
+        """Seeing inside the network: the diagnosis in words, the gradient flow, the trace
+        of one sample, the perceptron lab on the boundary plot, initialization for all layers."""
+        self.diagnosis_panel = DiagnosisPanel()
+        self.gradient_flow = GradientFlowView()
+        self.trace_panel = TracePanel(self.document)
+        self.trace_panel.attach_boundary(self.boundary_view)
+        self.trace_panel.layerShown.connect(self.diagram.select_layer)
+        self.perceptron_lab = PerceptronLab(self.boundary_view, self.document)
+        self.diagnosis_dock = self._dock(
+            "Diagnosis",
+            "diagnosisDock",
+            self.diagnosis_panel,
+            Qt.DockWidgetArea.RightDockWidgetArea,
+            True,
+        )
+        self.gradient_dock = self._dock(
+            "Gradient flow",
+            "gradientFlowDock",
+            self.gradient_flow,
+            Qt.DockWidgetArea.BottomDockWidgetArea,
+        )
+        self.trace_dock = self._dock(
+            "Trace a sample", "traceDock", self.trace_panel, Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        self.tabifyDockWidget(self.layers_dock, self.gradient_dock)
+        self.tabifyDockWidget(self.confusion_dock, self.diagnosis_dock)
+        self.tabifyDockWidget(self.diagnosis_dock, self.trace_dock)
+        self.first_layer = FirstLayerWeightsView()
+        self.first_layer_dock = self._dock(
+            "Layer 1 weights",
+            "firstLayerDock",
+            self.first_layer,
+            Qt.DockWidgetArea.RightDockWidgetArea,
+        )
+        self.tabifyDockWidget(self.trace_dock, self.first_layer_dock)
+        self.init_panel = InitializationPanel(self.document)
+        self.init_dock = self._dock(
+            "Initialization",
+            "initializationDock",
+            self.init_panel,
+            Qt.DockWidgetArea.LeftDockWidgetArea,
+            True,
+        )
+        self.tabifyDockWidget(self.layer_dock, self.init_dock)
+        for dock in (self.dataset_dock, self.neuron_dock, self.layers_dock):
+            dock.raise_()  # the docks that were on top stay on top
+        self.confusion.cellClicked.connect(self.gallery.filter_cell)
+        self.status_diagnosis = QLabel("")
+        self.statusBar().addPermanentWidget(self.status_diagnosis)
+        self.diagnosis_panel.summaryChanged.connect(self.status_diagnosis.setText)
+        for name, view, interval, key in (
+            ("diagnosis", self.diagnosis_panel, MEDIUM_VIEW_S, lambda s: s.findings),
+            (
+                "gradient flow",
+                self.gradient_flow,
+                SLOW_VIEW_S,
+                lambda s: (identity_key(s.layer_stats), history_key(s.grad_norms)),
+            ),
+            ("trace", self.trace_panel, SLOW_VIEW_S, lambda s: identity_key(s.weights)),
+            ("perceptron", self.perceptron_lab, 0.0, lambda s: identity_key(s.weights)),
+            ("first layer", self.first_layer, SLOW_VIEW_S, lambda s: identity_key(s.weights)),
+        ):
+            self.frame_clock.register(
+                name,
+                view.show_snapshot,
+                visible=partial(is_shown, view),
+                key=key,
+                interval_s=interval,
+            )
+        self.docks += (
+            self.diagnosis_dock,
+            self.gradient_dock,
+            self.trace_dock,
+            self.first_layer_dock,
+            self.init_dock,
+        )
+
+    def _inside_use_data(self, data: PreparedData) -> None:
+        self.trace_panel.set_data(data)
+        self.perceptron_lab.set_data(data)
+        self.gradient_flow.clear()
+        self.first_layer.set_image_shape(data.image_shape)
+        self.first_layer_dock.setVisible(data.image_shape is not None)
+
     def _create_menus(self) -> None:
         bar = self.menuBar()
         self.file_menu = bar.addMenu("&File")
@@ -440,6 +533,7 @@ class MainWindow(QMainWindow):
         self.curves.clear()
         self.layer_stats_view.clear()
         self.activation_view.set_spec(self.document.spec)
+        self._inside_use_data(data)
 
     # -- snapshots and messages ---------------------------------------------------------
     @property

@@ -3,9 +3,10 @@
 ``shape`` is ``(fan_in, fan_out)`` for a kernel. ``rng`` is the model's
 ``numpy.random.Generator``, so a seed fixes every weight. ``scale`` is the standard
 deviation (normal) or half-width (uniform) of ``random_normal``/``random_uniform`` — the
-lesson's "small random" (0.01) and "large random" (10) — and is ignored by the others, whose
-spread follows the layer's fan-in/fan-out. The variance-scaling ones draw plain (not
-truncated) normals, as PyTorch's ``torch.nn.init`` does.
+lesson's "small random" (0.01) and "large random" (10) — or the value of ``constant``, and
+is ignored by the others, whose spread follows the layer's fan-in/fan-out. The
+variance-scaling ones draw plain (not truncated) normals, as PyTorch's ``torch.nn.init``
+does.
 """
 
 from __future__ import annotations
@@ -52,6 +53,17 @@ def zeros(
 ) -> np.ndarray:
     """All zeros: every unit of a layer stays identical (the symmetry lesson)."""
     return np.zeros(shape, dtype=dtype)
+
+
+@INITIALIZERS.register("constant")
+def constant(
+    shape: tuple[int, ...],
+    rng: np.random.Generator,
+    dtype: DTypeLike = "float64",
+    scale: float | None = None,
+) -> np.ndarray:
+    """Every weight equal to scale (default 0.05): as symmetric as zeros, but not silent."""
+    return np.full(shape, DEFAULT_RANDOM_SCALE if scale is None else scale, dtype=dtype)
 
 
 @INITIALIZERS.register("random_normal")

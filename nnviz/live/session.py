@@ -24,6 +24,7 @@ from nnviz.engine import EarlyStopping, Sequential, Trainer
 from nnviz.engine.spec import NetworkSpec
 from nnviz.engine.state import TrainingState
 from nnviz.engine.transition import Transition
+from nnviz.live.diagnosis import session_findings
 from nnviz.live.series import DecimatedSeries
 from nnviz.live.snapshot import (
     HISTORY_KEYS,
@@ -393,6 +394,7 @@ class TrainingSession:
             test_predictions=predictions,
             confusion=confusion,
             instability=self.trainer.instability,
+            findings=session_findings(self, stats),
         )
 
     def _plane(self) -> tuple[Boundary, tuple[np.ndarray, ...]]:

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from nnviz.live.diagnosis import Finding
 
 HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
 
@@ -51,6 +54,7 @@ class TrainingSnapshot:
     plane of ``boundary.bounds``. ``preactivation_hist`` is the pre-activation histogram
     of dense layer ``focus_layer`` on training samples. Image data: ``test_probabilities``
     (n_test,) or (n_test, k), ``test_predictions`` and ``confusion`` (true x predicted).
+    ``findings``: the diagnosis in words (:mod:`nnviz.live.diagnosis`).
     """
 
     step: int = 0
@@ -82,6 +86,7 @@ class TrainingSnapshot:
     confusion: np.ndarray | None = None
     #: a warning while the loss rises fast, before training would diverge
     instability: str | None = None
+    findings: tuple[Finding, ...] = ()
 
     @property
     def progress(self) -> float:

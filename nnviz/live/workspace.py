@@ -31,12 +31,13 @@ class Edit:
 
     ``spec``: the network after the edit (None: unchanged); ``transition`` says which old
     layers and neurons the new ones come from (None: inferred from the two specs);
-    ``parameter``: ``(dense_index, "W" | "b", index, value)`` for a typed weight or bias;
+    ``parameters``: ``(dense_index, "W" | "b", index, value)`` for each weight or bias set
+    (typed in the diagram, or a drag of the perceptron's line);
     ``data``: new data (a dataset switch; ``spec`` is then the network fitted to it)."""
 
     spec: NetworkSpec | None = None
     transition: Transition | None = None
-    parameter: tuple[int, str, tuple[int, ...], float] | None = None
+    parameters: tuple[tuple[int, str, tuple[int, ...], float], ...] = ()
     data: PreparedData | None = None
 
 
@@ -86,8 +87,8 @@ class Workspace:
             elif edit.spec is not None and edit.spec != session.spec:
                 transition = edit.transition or _inferred(session.spec, edit.spec)
                 messages += session.apply_spec(edit.spec, transition)
-            if edit.parameter is not None:
-                session.set_parameter(*edit.parameter)
+            for parameter in edit.parameters:
+                session.set_parameter(*parameter)
         except Exception:
             session.restore(before)
             raise

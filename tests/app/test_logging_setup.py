@@ -44,7 +44,7 @@ def test_a_failing_worker_command_logs_its_traceback_and_sends_a_short_message(q
     worker = TrainingWorker(TrainingSession(spec, data))
     messages: list[tuple[int, str]] = []
     worker.editFailed.connect(lambda key, text: messages.append((key, text)))
-    worker.apply_edit(7, Edit(parameter=(99, "W", (0, 0), 1.0)))
+    worker.apply_edit(7, Edit(parameters=((99, "W", (0, 0), 1.0),)))
     worker._drain_commands()  # what the loop does between two steps
     assert messages == [(7, "there is no dense layer 99")]
     text = log_file.read_text()

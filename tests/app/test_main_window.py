@@ -312,8 +312,7 @@ def test_cat_images_train_and_the_gallery_shows_predictions(qtbot, make_window, 
     ):
         text = tile.caption.text()
         assert text.startswith("✓" if predicted == label else "✗")
-        confidence = p if predicted == 1 else 1 - p
-        assert f"{confidence:.2f}" in text
+        assert f"P(cat) = {p:.2f}" in text  # what the number is
         marks += tile.correct
     assert marks == int(np.sum(snapshot.test_predictions == window.data.y_test))
     assert window.confusion.counts().sum() == 50

@@ -106,8 +106,8 @@ def random_edit(spec: NetworkSpec, rng: np.random.Generator) -> Edit:
     n_in = spec.input_dim if layer == 0 else dense[layer - 1].units
     if rng.random() < 0.5:
         index = (int(rng.integers(0, n_in)), int(rng.integers(0, dense[layer].units)))
-        return Edit(parameter=(layer, "W", index, float(rng.normal())))
-    return Edit(parameter=(layer, "b", (int(rng.integers(0, dense[layer].units)),), 0.5))
+        return Edit(parameters=((layer, "W", index, float(rng.normal())),))
+    return Edit(parameters=((layer, "b", (int(rng.integers(0, dense[layer].units)),), 0.5),))
 
 
 @pytest.mark.slow
@@ -219,7 +219,7 @@ def test_an_edit_that_fails_changes_nothing():
     train(session, 5)
     before = session.capture()
     with pytest.raises(ValueError, match="has no entry"):
-        workspace.apply(1, Edit(parameter=(0, "W", (5, 0), 1.0)))
+        workspace.apply(1, Edit(parameters=((0, "W", (5, 0), 1.0),)))
     assert_same_state(session.capture().training, before.training)
     with pytest.raises(ValueError, match="inputs"):
         workspace.apply(2, Edit(spec=replace(session.spec, input_dim=5)))

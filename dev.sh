@@ -10,7 +10,11 @@ python=${PYTHON:-python3}
 
 install_qt_system_libraries() {
     # Qt's wheels need a few shared libraries that minimal Debian/Ubuntu images lack.
-    local needed=(libGL.so.1 libEGL.so.1 libxkbcommon.so.0 libfontconfig.so.1 libdbus-1.so.3)
+    # (the xcb ones are what Qt's window plugin loads on an X display)
+    local needed=(libGL.so.1 libEGL.so.1 libxkbcommon.so.0 libfontconfig.so.1 libdbus-1.so.3
+                  libxkbcommon-x11.so.0 libxcb-cursor.so.0 libxcb-icccm.so.4 libxcb-keysyms.so.1
+                  libxcb-shape.so.0 libxcb-xinerama.so.0 libxcb-randr.so.0
+                  libxcb-render-util.so.0 libxcb-image.so.0)
     local missing=0 lib
     for lib in "${needed[@]}"; do
         ldconfig -p 2>/dev/null | grep -q "$lib" || missing=1

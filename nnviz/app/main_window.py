@@ -15,6 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QDockWidget,
     QHBoxLayout,
     QLabel,
@@ -132,7 +133,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         configure_pyqtgraph()
         self.setWindowTitle("nnviz[*]")
-        self.resize(1600, 1000)
+        self._fit_to_screen(1600, 1000)
         self._instability: str | None = None
         config = presets.data_config(dataset, data_dir)
         startup_error = None
@@ -223,6 +224,15 @@ class MainWindow(QMainWindow):
             self.banner.show_message(startup_error)
 
     # -- construction -------------------------------------------------------------------
+    def _fit_to_screen(self, width: int, height: int) -> None:
+        """Open at ``width`` x ``height``, or fill the screen where it is smaller (a
+        1280x800 projector)."""
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is not None:
+            available = screen.availableGeometry()
+            width, height = min(width, available.width()), min(height, available.height())
+        self.resize(width, height)
+
     def _action(self, name: str, text: str, shortcut: str, tip: str, slot: object) -> QAction:
         action = QAction(text, self)
         action.setObjectName(name)

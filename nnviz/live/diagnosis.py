@@ -19,6 +19,7 @@ import numpy as np
 
 from nnviz.data import PreparedData
 from nnviz.engine.stats import LayerStats
+from nnviz.live.snapshot import HISTORY_KEYS
 
 if TYPE_CHECKING:  # the session imports this module
     from nnviz.live.session import TrainingSession
@@ -119,9 +120,9 @@ def session_findings(session: TrainingSession, stats: Sequence[LayerStats]) -> t
         Facts(
             layer_stats=stats,
             weights=[(d.W, d.b) for d in model.dense_layers],
-            step_losses=session.step_losses.view(),
-            smoothed_losses=session.smoothed_losses.view(),
-            history={key: buffer.view() for key, buffer in session.history.items()},
+            step_losses=session.series["step_loss"].view()[1],
+            smoothed_losses=session.series["smoothed_loss"].view()[1],
+            history={key: session.series[key].view()[1] for key in HISTORY_KEYS},
             learning_rate=float(model.optimizer.current_learning_rate),
             input_mean=mean,
             input_std=std,

@@ -78,7 +78,12 @@ def weights_now(window) -> tuple[float, np.ndarray]:
 def lab_window(qtbot, make_window):
     window = make_window("gaussian")
     window.boundary_dock.raise_()
-    for dock in (window.neuron_dock, window.confusion_dock, window.diagnosis_dock):
+    for dock in (
+        window.neuron_dock,
+        window.confusion_dock,
+        window.diagnosis_dock,
+        window.trace_dock,
+    ):
         dock.hide()
     window.document.edit(
         window.document.spec.with_layers((LayerSpec(units=1, activation="sigmoid"),)),

@@ -232,3 +232,60 @@ def test_unsaved_work_survives_a_kill_and_is_offered_at_the_next_start(
     assert window.document.spec.layers[0].units == 5
     assert window.isWindowModified()
     assert not orphaned_recovery_files(recovery)
+
+
+def test_every_damaged_project_is_refused_through_file_open_and_changes_nothing(
+    qtbot, make_window, tmp_path
+):
+    import shutil
+
+    import h5py
+
+    from tests.io.test_project_damage import DAMAGE, full_project
+
+    window = make_window()
+    window.document.edit(window.document.spec.with_layer(0, units=5), "Five")
+    train_steps(window, 7)
+    good = save_project(tmp_path / "good.nnviz", full_project())
+    before = (window.windowTitle(), window.document.spec, window.data, state(window))
+    damaged: list[Path] = []
+    for number, (damage, _problem) in enumerate(DAMAGE.values()):
+        path = tmp_path / f"damaged{number}.nnviz"
+        shutil.copy(good, path)
+        with h5py.File(path, "r+") as f:
+            damage(f)
+        damaged.append(path)
+    for fraction in (0.1, 0.5, 0.9):
+        path = tmp_path / f"truncated{fraction}.nnviz"
+        path.write_bytes(good.read_bytes()[: int(good.stat().st_size * fraction)])
+        damaged.append(path)
+    for path in damaged:
+        assert not window.projects.open(path), path
+        assert path.name in window.banner.label.text()
+        title, spec, data, _training = before
+        assert (window.windowTitle(), window.document.spec, window.data) == (title, spec, data)
+    assert_same(state(window), before[3])
+    assert len(damaged) >= 16
+
+
+def test_reset_to_start_after_an_edit_works_and_loses_no_layer(qtbot, make_window):
+    window = make_window()
+    start = weights(window)
+    train_steps(window, 30)
+    window.document.edit(window.document.spec.with_layer(0, units=10), "Ten")
+    window.reset_initial_action.trigger()
+    qtbot.waitUntil(
+        lambda: window.controller.latest is not None and window.controller.latest.step == 0,
+        timeout=TIMEOUT_MS,
+    )
+    after = weights(window)
+    assert after[0].shape == (2, 10) and not window.banner.isVisible()
+    np.testing.assert_array_equal(after[0][:, :8], start[0])  # the kept neurons' start
+
+
+def test_the_window_warns_as_soon_as_the_loss_starts_to_explode(qtbot, make_window):
+    from nnviz.live.snapshot import TrainingSnapshot
+
+    window = make_window()
+    window.show_snapshot(TrainingSnapshot(instability="the loss is rising fast (3x)"))
+    assert window.statusBar().currentMessage() == "Warning: the loss is rising fast (3x)"

@@ -14,6 +14,7 @@ redo, "reset to start" and project files use them.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -39,7 +40,26 @@ NEURON_STRIDE = 3  # neuron heatmaps are BOUNDARY_GRID / 3 = 32 pixels wide
 PREACTIVATION_SAMPLES = 256
 PREACTIVATION_BINS = 40
 SMOOTHING = 0.05  # weight of the newest step in the smoothed loss
+SLOW_PARTS_S = 0.2  # the slower views redraw at 4 Hz: their data need not be newer
 SERIES_NAMES = ("step_loss", "smoothed_loss", "grad_norms", *HISTORY_KEYS)
+
+
+@dataclass(frozen=True)
+class _SlowParts:
+    """Snapshot parts made at the slower views' rate (see ``TrainingSession._slow_parts``)."""
+
+    made_at: float
+    step: int
+    focus: int
+    #: what they were made from: the model, its edit count and the data
+    source: tuple[int, int, int]
+    stats: tuple[Any, ...]
+    activation_hists: tuple[Histogram, ...]
+    preactivation_hist: Histogram
+    test_probabilities: np.ndarray | None
+    test_predictions: np.ndarray | None
+    confusion: np.ndarray | None
+    findings: tuple[Any, ...]
 
 
 @dataclass(frozen=True)
@@ -91,6 +111,7 @@ class TrainingSession:
     Raises ``ValueError`` (with what to do) when ``spec`` does not fit ``data``."""
 
     def __init__(self, spec: NetworkSpec, data: PreparedData) -> None:
+        self._slow: _SlowParts | None = None
         self.early_stopping: EarlyStopping | None = None
         self._patience = 0
         self._use_data(data, spec)
@@ -349,7 +370,7 @@ class TrainingSession:
         model = self.model
         dense = model.dense_layers
         focus = min(max(focus_layer, 0), len(dense) - 1)
-        stats = tuple(model.layer_stats())
+        slow = self._slow_parts(focus, playing)
         series = self.series
         epochs, history = {}, {}
         for key in HISTORY_KEYS:
@@ -357,14 +378,9 @@ class TrainingSession:
         loss_steps, step_losses = series["step_loss"].view()
         smoothed_steps, smoothed_losses = series["smoothed_loss"].view()
         grad_norm_steps, grad_norms = series["grad_norms"].view()
-        sample_trace = model.forward_trace(self._x_sample)
-        z = sample_trace[focus].z
         boundary = neuron_grids = None
         if self._grid is not None:
             boundary, neuron_grids = self._plane()
-        probabilities = predictions = confusion = None
-        if self._x_test is not None:
-            probabilities, predictions, confusion = self._test_predictions()
         return TrainingSnapshot(
             step=self.step_count,
             epoch=self.epoch,
@@ -381,21 +397,58 @@ class TrainingSession:
             smoothed_losses=smoothed_losses,
             smoothed_steps=smoothed_steps,
             weights=tuple((readonly(d.W), readonly(d.b)) for d in dense),
-            layer_stats=stats,
+            layer_stats=slow.stats,
             grad_norms=grad_norms,
             grad_norm_steps=grad_norm_steps,
-            activation_hists=tuple(Histogram(s.histogram, s.bin_edges) for s in stats),
+            activation_hists=slow.activation_hists,
             focus_layer=focus,
             activation=dense[focus].activation.name,
-            preactivation_hist=_histogram(z),
+            preactivation_hist=slow.preactivation_hist,
             boundary=boundary,
             neuron_grids=neuron_grids,
+            test_probabilities=slow.test_probabilities,
+            test_predictions=slow.test_predictions,
+            confusion=slow.confusion,
+            instability=self.trainer.instability,
+            findings=slow.findings,
+        )
+
+    def _slow_parts(self, focus: int, playing: bool) -> _SlowParts:
+        """What the slower views draw (statistics, histograms, test predictions, the
+        diagnosis): made anew at most every :data:`SLOW_PARTS_S` while playing — those
+        views redraw a few times a second — and always while paused."""
+        cached = self._slow
+        now = time.monotonic()
+        source = (id(self.model), self.model.edits, id(self.data))
+        if (
+            cached is not None
+            and playing
+            and cached.focus == focus
+            and cached.source == source
+            and cached.step <= self.step_count
+            and now - cached.made_at < SLOW_PARTS_S
+        ):
+            return cached
+        model = self.model
+        stats = tuple(model.layer_stats())
+        z = model.forward_trace(self._x_sample)[focus].z
+        probabilities = predictions = confusion = None
+        if self._x_test is not None:
+            probabilities, predictions, confusion = self._test_predictions()
+        self._slow = _SlowParts(
+            made_at=now,
+            step=self.step_count,
+            focus=focus,
+            source=source,
+            stats=stats,
+            activation_hists=tuple(Histogram(s.histogram, s.bin_edges) for s in stats),
+            preactivation_hist=_histogram(z),
             test_probabilities=probabilities,
             test_predictions=predictions,
             confusion=confusion,
-            instability=self.trainer.instability,
             findings=session_findings(self, stats),
         )
+        return self._slow
 
     def _plane(self) -> tuple[Boundary, tuple[np.ndarray, ...]]:
         g = BOUNDARY_GRID

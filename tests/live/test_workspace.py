@@ -245,3 +245,23 @@ def test_a_restored_state_draws_before_its_next_step():
     other.restore(state)
     snapshot = other.snapshot()
     assert snapshot.step == 5 and snapshot.layer_stats == ()
+
+
+def test_slow_snapshot_parts_are_reused_while_playing_and_fresh_after_an_edit(monkeypatch):
+    session = TrainingSession(small_spec(), points())
+    workspace = Workspace(session)
+    clock = [100.0]
+    monkeypatch.setattr("nnviz.live.session.time.monotonic", lambda: clock[0])
+    train(session, 3)
+    first = session.snapshot(playing=True)
+    train(session, 1)
+    again = session.snapshot(playing=True)
+    assert again.step == 4 and again.layer_stats is first.layer_stats  # within 0.2 s
+    assert session.snapshot(playing=False).layer_stats is not first.layer_stats  # paused
+    clock[0] += 0.25
+    assert session.snapshot(playing=True).layer_stats is not first.layer_stats
+    workspace.apply(1, Edit(spec=edits.resize_layer(session.spec, 0, 7)))
+    train(session, 1)
+    edited = session.snapshot(playing=True)
+    assert edited.layer_stats[0].index == 1 and len(edited.weights[0][1]) == 7
+    assert session.snapshot(playing=True).layer_stats is edited.layer_stats

@@ -179,7 +179,9 @@ class Trainer:
     It is stored on the model (``model.batch_size``), read at every step, and may be
     changed between steps — directly or by ``model.apply_spec``. The last batch of an epoch
     may be smaller. ``shuffle``: a new seeded order every epoch. ``validation_data``: an
-    ``(x, y)`` pair evaluated at the end of every epoch.
+    ``(x, y)`` pair evaluated at the end of every epoch. ``keep_history=False`` keeps no
+    :class:`History` (``last_logs`` still holds the last epoch's): a caller that trains
+    for hours and keeps its own bounded history (the app) needs nothing growing here.
     """
 
     def __init__(
@@ -192,9 +194,11 @@ class Trainer:
         seed: int = 0,
         validation_data: tuple[object, object] | None = None,
         callbacks: Sequence[Callback] = (),
+        keep_history: bool = True,
     ) -> None:
         model._require_compiled()
         self.model = model
+        self.keep_history = keep_history
         self._raw = (x, y)
         self._raw_val = validation_data
         self._order: np.ndarray | None = None
@@ -481,9 +485,10 @@ class Trainer:
             val_loss, val_correct = self.model.loss_and_correct(*self._val)
             logs["val_loss"] = val_loss
             logs["val_accuracy"] = val_correct / max(1, len(self._val[0]))
-        for key, value in logs.items():
-            self.history.history[key].append(value)
-        self.history.epoch.append(self.epoch)
+        if self.keep_history:
+            for key, value in logs.items():
+                self.history.history[key].append(value)
+            self.history.epoch.append(self.epoch)
         finished_epoch = self.epoch
         self.epoch += 1
         self._pos = self._batch = self._counted = self._correct = 0

@@ -134,6 +134,7 @@ class TrainingSession:
             shuffle=True,
             seed=spec.seed,
             validation_data=validation,
+            keep_history=False,  # the session keeps its own, bounded
         )
         self.data, self.spec, self.model, self.trainer = data, spec, model, trainer
         if data.bounds is not None and data.config.kind == "points":

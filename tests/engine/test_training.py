@@ -235,3 +235,16 @@ def test_kept_batch_outputs_stay_few_in_a_huge_epoch_and_the_accuracy_is_unchang
     monkeypatch.setattr(training, "MAX_KEPT_OUTPUTS", 10**6)
     unbounded, most = accuracy()
     assert most == 299 and unbounded == bounded
+
+
+def test_a_trainer_without_history_keeps_nothing_per_epoch():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 2))
+    y = (x[:, 0] > 0).astype(int)
+    model = Sequential([Dense(3, activation="tanh"), Dense(1, activation="sigmoid")], seed=0)
+    model.compile(optimizer="sgd", loss="binary_crossentropy")
+    trainer = Trainer(model, x, y, batch_size=None, keep_history=False)
+    for _ in range(50):
+        trainer.train_step()
+    assert trainer.epoch == 50 and trainer.history.history["loss"] == []
+    assert set(trainer.last_logs) == {"loss", "accuracy"}

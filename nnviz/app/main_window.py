@@ -17,11 +17,9 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
-    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
-    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -29,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from nnviz.app.about import show_about
 from nnviz.app.app_settings import settings
+from nnviz.app.banner import ErrorBanner
 from nnviz.app.controller import TrainingController
 from nnviz.app.dataset_panel import DatasetPanel
 from nnviz.app.diagnosis_panel import DiagnosisPanel
@@ -89,33 +88,6 @@ def _data_name(config: DataConfig) -> str:
     if config.kind == "points":
         return str(config.name)
     return "cat vs non-cat" if config.kind == "cat" else Path(str(config.path)).name
-
-
-class ErrorBanner(QWidget):
-    """An inline message above the diagram that says what went wrong and what to do."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("errorBanner")
-        self.label = QLabel()
-        self.label.setWordWrap(True)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.close_button = QPushButton("Dismiss")
-        self.close_button.clicked.connect(self.hide)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(10, 6, 10, 6)
-        layout.addWidget(self.label, 1)
-        layout.addWidget(self.close_button)
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.setStyleSheet(
-            "#errorBanner { background: #fde0c5; border: 1px solid #d55e00; border-radius: 4px; }"
-            "#errorBanner QLabel { color: #4a1d00; }"
-        )
-        self.hide()
-
-    def show_message(self, text: str) -> None:
-        self.label.setText(text)
-        self.show()
 
 
 class MainWindow(QMainWindow):

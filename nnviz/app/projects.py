@@ -20,19 +20,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import shiboken6
-from PySide6.QtCore import QObject, QStandardPaths, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QStandardPaths, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
-    QHBoxLayout,
-    QLabel,
     QMenu,
     QMessageBox,
-    QPushButton,
     QWidget,
 )
 
 from nnviz.app.app_settings import settings
+from nnviz.app.banner import Banner
 from nnviz.data import DatasetError
 from nnviz.io.project import SUFFIX, ProjectError, load_project, save_project
 from nnviz.live.projects import project_from_session, session_from_project
@@ -297,40 +295,23 @@ class ProjectFiles(QObject):
         return True
 
 
-class RecoveryBanner(QWidget):
+class RecoveryBanner(Banner):
     """ "nnviz did not close properly: restore the unsaved work?" with Restore/Discard."""
 
     def __init__(self, projects: ProjectFiles, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("recoveryBanner")
+        super().__init__("recoveryBanner", ("#dcecf9", "#0072b2", "#00304d"), parent)
         self.projects = projects
         self.path: Path | None = None
-        self.label = QLabel()
-        self.label.setWordWrap(True)
-        self.restore_button = QPushButton("Restore")
-        self.restore_button.clicked.connect(self._restore)
-        self.discard_button = QPushButton("Discard")
-        self.discard_button.clicked.connect(self._discard)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(10, 6, 10, 6)
-        layout.addWidget(self.label, 1)
-        layout.addWidget(self.restore_button)
-        layout.addWidget(self.discard_button)
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.setStyleSheet(
-            "#recoveryBanner { background: #dcecf9; border: 1px solid #0072b2; "
-            "border-radius: 4px; } #recoveryBanner QLabel { color: #00304d; }"
-        )
-        self.hide()
+        self.restore_button = self.add_button("Restore", self._restore)
+        self.discard_button = self.add_button("Discard", self._discard)
 
     def offer(self, path: Path) -> None:
         self.path = path
         when = datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
-        self.label.setText(
+        self.show_message(
             f"nnviz did not close properly last time. Unsaved work from {when} was kept: "
             "restore it, or discard it."
         )
-        self.show()
 
     def _restore(self) -> None:
         if self.path is not None and self.projects.restore_recovery(self.path):

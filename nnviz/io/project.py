@@ -42,6 +42,7 @@ import h5py
 import numpy as np
 
 from nnviz.engine.spec import NetworkSpec, SpecError
+from nnviz.engine.state import weight_shapes
 
 try:
     import fcntl
@@ -91,16 +92,6 @@ class Project:
     initial_state_values: Mapping[str, Any] = field(default_factory=dict)
     runs: tuple[Mapping[str, Any], ...] = ()
     missing: tuple[str, ...] = ()
-
-
-def expected_weight_shapes(spec: NetworkSpec) -> list[tuple[int, ...]]:
-    """Shapes of ``[W1, b1, W2, b2, ...]`` for ``spec``: W is (inputs, units), b (units,)."""
-    shapes: list[tuple[int, ...]] = []
-    inputs = spec.input_dim
-    for layer in spec.dense_layers:
-        shapes += [(inputs, layer.units), (layer.units,)]
-        inputs = layer.units
-    return shapes
 
 
 # -- checksum ---------------------------------------------------------------------------
@@ -522,7 +513,7 @@ class _Reader:
         group = self._node(self.f, name, h5py.Group, required=False)
         if group is None:
             return None
-        expected = expected_weight_shapes(spec)
+        expected = weight_shapes(spec)
         if sorted(group) != [f"{i:04d}" for i in range(len(expected))]:
             raise self.fail(
                 f"{name} holds {len(group)} arrays but the network needs {len(expected)}"
@@ -591,7 +582,7 @@ def _human(nbytes: int) -> str:
 def _check_weights(
     name: str, weights: Sequence[np.ndarray], spec: NetworkSpec, where: Path
 ) -> None:
-    expected = expected_weight_shapes(spec)
+    expected = weight_shapes(spec)
     if len(weights) != len(expected):
         raise ProjectError(
             f"{where}: {name} holds {len(weights)} arrays but the network needs {len(expected)}"

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from nnviz.engine.spec import LayerSpec, NetworkSpec, OptimizerSpec
+from nnviz.engine.state import weight_shapes
 from nnviz.io.project import (
     Project,
     ProjectError,
-    expected_weight_shapes,
     load_project,
     save_project,
 )
@@ -34,11 +34,11 @@ def make_spec() -> NetworkSpec:
 
 def make_weights(spec: NetworkSpec, seed: int = 0) -> tuple[np.ndarray, ...]:
     rng = np.random.default_rng(seed)
-    return tuple(rng.normal(size=shape) for shape in expected_weight_shapes(spec))
+    return tuple(rng.normal(size=shape) for shape in weight_shapes(spec))
 
 
 def test_expected_shapes_skip_dropout_layers():
-    assert expected_weight_shapes(make_spec()) == [(3, 4), (4,), (4, 1), (1,)]
+    assert weight_shapes(make_spec()) == [(3, 4), (4,), (4, 1), (1,)]
 
 
 def test_round_trip_keeps_everything(tmp_path):

@@ -18,11 +18,11 @@ import numpy as np
 import pytest
 
 from nnviz.engine.spec import LayerSpec, NetworkSpec
+from nnviz.engine.state import weight_shapes
 from nnviz.io.project import (
     V1_MISSING,
     Project,
     ProjectError,
-    expected_weight_shapes,
     load_project,
     remove_stale_temporaries,
     save_project,
@@ -42,8 +42,8 @@ BIG_RNG_STATE = {
 
 def full_project() -> Project:
     rng = np.random.default_rng(0)
-    weights = tuple(rng.normal(size=s) for s in expected_weight_shapes(SPEC))
-    initial = tuple(rng.normal(size=s) for s in expected_weight_shapes(SPEC))
+    weights = tuple(rng.normal(size=s) for s in weight_shapes(SPEC))
+    initial = tuple(rng.normal(size=s) for s in weight_shapes(SPEC))
     return Project(
         spec=SPEC,
         weights=weights,

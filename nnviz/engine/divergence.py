@@ -17,10 +17,12 @@ runs that would otherwise train on with a useless model:
   in two steps and 10¹⁶ later, while its loss looks normal.
 
 * **a layer died**: at ``DEAD_CHECKS`` checks in a row (``CHECK_EVERY`` steps apart), every
-  unit of a ReLU hidden layer was inactive on every sample of the batch. No gradient then
+  unit of a ReLU hidden layer that had been active at an earlier check (the first one is
+  after the first step) was inactive on every sample of the batch. No gradient then
   reaches that layer or those before it, and it cannot come back: SGD at a learning rate
   of 10 on the spiral kills a 2-8-8-1 ReLU network within 10 steps and trains on at a loss
-  of 1.3 (worse than guessing) with unremarkable weights.
+  of 1.3 (worse than guessing) with unremarkable weights. A layer that never fired (ReLU
+  with all-zero initial weights, the symmetry lesson) is left alone.
 
 Any of these raises :class:`DivergenceError` with ``reason`` saying which rule fired, after
 putting back the weights of the last check that passed (a copy taken every
@@ -78,6 +80,7 @@ class DivergenceMonitor:
         self.minimum = math.inf
         self.steps = 0
         self.dead_checks = 0
+        self.alive: set[int] = set()
         self.instability: str | None = None
         self._edits = model.edits
         self._limits = weight_limits(model)
@@ -111,7 +114,7 @@ class DivergenceMonitor:
             )
         elif ratio < CLEAR_FACTOR:
             self.instability = None
-        if self.steps % CHECK_EVERY == 0:
+        if self.steps % CHECK_EVERY == 0 or self.steps == 1:
             self._check_weights()
 
     def _check_weights(self) -> None:
@@ -141,12 +144,18 @@ class DivergenceMonitor:
             np.copyto(self._good, model._params)
 
     def _dead_layer(self) -> int:
-        """The number of the first hidden ReLU layer inactive on the whole last batch, or 0."""
+        """The number of the first hidden ReLU layer that was alive at an earlier check and
+        is inactive on the whole last batch, or 0."""
+        dead = 0
         for number, layer in enumerate(self.model.dense_layers[:-1], start=1):
             a = layer.a
-            if layer.activation.rectifier and a is not None and len(a) and not a.max() > 0:
-                return number
-        return 0
+            if not layer.activation.rectifier or a is None or not len(a):
+                continue
+            if a.max() > 0:
+                self.alive.add(number)
+            elif number in self.alive and not dead:
+                dead = number
+        return dead
 
     def _fail(self, reason: str, layer: int | None = None) -> None:
         model = self.model
@@ -175,6 +184,7 @@ class DivergenceMonitor:
             "minimum": None if math.isinf(self.minimum) else float(self.minimum),
             "steps": self.steps,
             "dead_checks": self.dead_checks,
+            "alive": sorted(self.alive),
             "instability": self.instability,
         }
 
@@ -195,6 +205,11 @@ class DivergenceMonitor:
             value = state.get(key)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"state value 'divergence/{key}' must be a whole number >= 0")
+        alive = state.get("alive")
+        if not isinstance(alive, list) or not all(
+            isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in alive
+        ):
+            raise ValueError("state value 'divergence/alive' must be a list of layer numbers")
         if not isinstance(state.get("instability"), str | None):
             raise ValueError("state value 'divergence/instability' must be text or null")
 
@@ -205,4 +220,5 @@ class DivergenceMonitor:
         self.smoothed = None if smoothed is None else float(smoothed)
         self.minimum = math.inf if minimum is None else float(minimum)
         self.steps, self.dead_checks = state["steps"], state["dead_checks"]
+        self.alive = set(state["alive"])
         self.instability = state["instability"]

@@ -5,6 +5,24 @@ continue bit-identically: the model's spec, its flat parameters, the optimizer's
 counters, every random generator's position, and where the Trainer is in its epoch. Keys
 are ``/``-separated names (``"params"``, ``"optimizer/m"``, ``"trainer/step"``) so that a
 project file can store ``arrays`` as HDF5 datasets and ``values`` as one JSON text.
+
+``arrays`` (1-D, the model's dtype unless said otherwise):
+  ``params``                          the flat parameters ``W1, b1, W2, b2, ...``
+  ``backup``                          the weights before the last update (only while
+                                      ``model/stepped``; a NaN on the next step goes back there)
+  ``optimizer/<slot>``                every slot of the optimizer (``m``, ``v``, ``momentum``...),
+                                      all or none (none before the first update)
+  ``trainer/order``                   integer order of the samples in the current epoch
+                                      (only when shuffled mini-batches)
+  ``callbacks/<i>/best_weights/<k>``  ``[W1, b1, ...]`` kept by callback ``i`` (EarlyStopping)
+``values``:
+  ``model/stepped`` (bool), ``model/init_rng`` and ``model/dropout_rng`` (PCG64 states),
+  ``optimizer/iterations``, ``trainer/step``, ``trainer/epoch``, ``trainer/position``,
+  ``trainer/batch``, ``trainer/counted``, ``trainer/correct`` (ints), ``trainer/loss_sum``
+  (float), ``trainer/rng`` (PCG64 state), ``divergence`` (the divergence watch's counters)
+  and ``callbacks/<i>`` (``{"kind": class name, ...its get_state()}``).
+Not included: the data, the Trainer's settings (shuffle, callbacks' settings), the history,
+and the divergence watch's last good copy (it restarts from the restored weights).
 """
 
 from __future__ import annotations

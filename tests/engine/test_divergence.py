@@ -68,14 +68,15 @@ def train_until_error(trainer: Trainer, steps: int) -> tuple[DivergenceError, li
 
 def test_adam_at_rate_10_on_the_spiral_stops_within_steps_after_a_warning():
     model = Sequential.from_config(spiral_spec("tanh", "adam", 10.0))
-    initial = model.get_weights()
     trainer = Trainer(model, SPIRAL.x, SPIRAL.y, batch_size=16)
+    trainer.train_step()  # checked after the first step: still good
+    good = model.get_weights()
     error, warnings = train_until_error(trainer, 50)
     assert "the loss exploded" in error.reason and "more than 10 times" in str(error)
     assert error.step <= 10
     assert any(warnings) and "rising fast" in next(w for w in warnings if w)
-    # put back to the last good copy: here the initial weights (no check passed yet)
-    for a, b in zip(initial, model.get_weights(), strict=True):
+    # put back to the last good copy: the weights after the first step
+    for a, b in zip(good, model.get_weights(), strict=True):
         assert np.array_equal(a, b)
     assert not model.optimizer.state["m"].any()
 
@@ -181,3 +182,11 @@ def test_an_edit_restarts_the_watch():
     model.apply_spec(model.get_config().with_layer(0, units=9))
     monitor.observe(5.0)  # a fresh layer may raise the loss: not a divergence
     assert monitor.instability is None and monitor.steps == 1
+
+
+def test_a_relu_layer_that_never_fired_is_not_called_dead():
+    spec = spiral_spec("relu", "sgd", 0.1)
+    spec = spec.with_layer(0, initializer="zeros").with_layer(1, initializer="zeros")
+    trainer = Trainer(Sequential.from_config(spec), SPIRAL.x, SPIRAL.y, batch_size=16)
+    for _ in range(divergence.CHECK_EVERY * (divergence.DEAD_CHECKS + 5)):
+        trainer.train_step()

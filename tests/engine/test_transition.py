@@ -4,6 +4,8 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nnviz.engine import LayerSpec, NetworkSpec, OptimizerSpec, Sequential, Trainer
 from nnviz.engine.transition import Transition
@@ -260,3 +262,63 @@ def test_a_dropout_cannot_come_from_a_dense_layer():
     model, _ = trained(spec)
     with pytest.raises(ValueError, match="a dropout layer cannot come from the old dense"):
         model.apply_spec(spec, Transition((0, 0, 2)))
+
+
+@st.composite
+def edits(draw):
+    """An old spec, a new spec and a random transition between their dense layers."""
+    old_sizes = draw(st.lists(st.integers(1, 5), min_size=0, max_size=3))
+    new_sizes = draw(st.lists(st.integers(1, 5), min_size=0, max_size=3))
+    old = BASE.with_layers((*(dense(u) for u in old_sizes), OUT))
+    new = BASE.with_layers((*(dense(u) for u in new_sizes), OUT))
+    n_old, n_new = len(old.layers), len(new.layers)
+    pool = draw(st.permutations(range(n_old)))
+    sources = [draw(st.sampled_from([None, pool[j]])) if j < n_old else None for j in range(n_new)]
+    units = {}
+    for j, s in enumerate(sources):
+        if s is not None and draw(st.booleans()):
+            k, old_units = new.layers[j].units, old.layers[s].units
+            picks = draw(st.permutations([*range(old_units), *([-1] * k)]))
+            units[j] = tuple(picks[:k])
+    return old, new, Transition(tuple(sources), units)
+
+
+@settings(max_examples=60, deadline=None)
+@given(edit=edits())
+def test_random_transitions_move_weights_and_slots_by_the_rules(edit):
+    old_spec, new_spec, transition = edit
+    model, trainer = trained(old_spec, steps=2)
+    before = arrays(model)
+    maps = {}
+    for j, layer in enumerate(new_spec.layers):
+        s = transition.layer_sources[j]
+        if s is None:
+            maps[j] = [-1] * layer.units
+        elif j in transition.unit_sources:
+            maps[j] = list(transition.unit_sources[j])
+        else:
+            k = min(layer.units, old_spec.layers[s].units)
+            maps[j] = list(range(k)) + [-1] * (layer.units - k)
+    model.apply_spec(new_spec, transition)
+    after = arrays(model)
+    for j, s in enumerate(transition.layer_sources):
+        if s is None:
+            continue
+        n_in = new_spec.input_dim if j == 0 else new_spec.layers[j - 1].units
+        old_in = old_spec.input_dim if s == 0 else old_spec.layers[s - 1].units
+        if (j == 0 and s == 0) or (j > 0 and s > 0 and transition.layer_sources[j - 1] == s - 1):
+            rows = list(range(n_in)) if j == 0 else maps[j - 1]
+        elif n_in == old_in:
+            rows = list(range(n_in))
+        else:
+            continue  # its input size changed: fresh
+        for name in before:
+            w_old, b_old = before[name][2 * s], before[name][2 * s + 1]
+            w_new, b_new = after[name][2 * j], after[name][2 * j + 1]
+            for c, u in enumerate(maps[j]):
+                if u >= 0:
+                    assert b_new[c] == b_old[u]
+                    for r, v in enumerate(rows):
+                        if v >= 0:
+                            assert w_new[r, c] == w_old[v, u]
+    assert np.isfinite(trainer.train_step().loss)

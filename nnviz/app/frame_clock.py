@@ -82,6 +82,9 @@ class ClockedView:
     # contain alive, so a new object can never reuse such an id.
     shown: TrainingSnapshot | None = None
     checked: TrainingSnapshot | None = None  # the newest snapshot found to change nothing
+    # Draw on the next frame rather than with the next snapshot: never drawn, just shown,
+    # or put off by the budget.
+    urgent: bool = True
     drawn_at: float = -math.inf
     draws: int = 0
     durations: deque[float] = field(default_factory=lambda: deque(maxlen=COSTS_KEPT))
@@ -115,6 +118,7 @@ class FrameClock(QObject):
         self.frames = 0
         self._views: list[ClockedView] = []
         self._snapshot: TrainingSnapshot | None = None
+        self._framed: TrainingSnapshot | None = None  # the snapshot of the last frame
         self._timer = QTimer(self)
         self._timer.setInterval(round(1000.0 * self.frame_period_s))
         self._timer.timeout.connect(self.tick)
@@ -180,10 +184,10 @@ class FrameClock(QObject):
     # -- input --------------------------------------------------------------------------
     @Slot(object)
     def set_snapshot(self, snapshot: TrainingSnapshot) -> None:
-        """A new snapshot: drawn at once if the clock was idle, else on the next frame."""
+        """A new snapshot: a frame at once. (They come at most at the worker's publish
+        rate, below the display rate.)"""
         self._snapshot = snapshot
-        if not self._timer.isActive():
-            self.tick()
+        self.tick()
 
     @Slot()
     @Slot(bool)
@@ -199,29 +203,39 @@ class FrameClock(QObject):
         for view in self._views:
             if name is None or view.name == name:
                 view.drawn_key = view.checked = None
+                view.urgent = True
         self.wake()
 
     # -- frames -------------------------------------------------------------------------
     @Slot()
     def tick(self) -> None:
         """One frame: draw the due views, the most overdue first, within the budget; keep
-        the timer running while a visible view still waits for its turn."""
+        the timer running while a visible view still waits for its turn.
+
+        While training, a view whose interval has passed waits for the next snapshot
+        (unless it is urgent), so it draws fresh data in the same frame as the others:
+        fewer, fuller frames, each of which pauses the worker."""
         snapshot = self._snapshot
         if snapshot is None:
             self._timer.stop()
             return
+        fresh = snapshot is not self._framed
+        self._framed = snapshot
         now = self._now()
         due: list[tuple[float, ClockedView, Hashable]] = []
         waiting = False
         for view in self._views:
-            if view.checked is snapshot or not view.visible():
+            if view.checked is snapshot:
+                continue
+            if not view.visible():
+                view.urgent = True  # catch up as soon as it shows
                 continue
             key = view.key(snapshot)
             if key == view.drawn_key:
                 view.checked = snapshot
                 continue
             since = now - view.drawn_at
-            if snapshot.playing and since < view.interval_s:
+            if snapshot.playing and (since < view.interval_s or not (fresh or view.urgent)):
                 waiting = True
                 continue
             due.append((since / max(view.interval_s, self.frame_period_s), view, key))
@@ -229,6 +243,7 @@ class FrameClock(QObject):
         spent = 0.0
         for _, view, key in due:
             if spent and spent + view.mean_cost > self.budget_s:
+                view.urgent = True
                 waiting = True
                 continue
             if not spent:
@@ -251,6 +266,7 @@ class FrameClock(QObject):
             logger.exception("Could not draw the view %r", view.name)
         cost = time.thread_time() - start
         view.drawn_key, view.shown, view.checked = key, snapshot, snapshot
+        view.urgent = False
         view.drawn_at = self._now()
         view.draws += 1
         view.durations.append(cost)

@@ -115,11 +115,13 @@ def test_intervals_hold_views_back_while_training_but_not_while_paused(clock):
     assert clock.running  # slow still waits for its turn
     clock._now.t += 0.2
     clock.tick()
-    assert slow.drawn == [1, 2]
+    assert slow.drawn == [1]  # due, but waits for fresh data to share a frame with fast
+    clock.set_snapshot(playing(3))
+    assert fast.drawn == [1, 2, 3] and slow.drawn == [1, 3]
+    assert clock.frames == 3
     clock._now.t += 0.01
-    clock.set_snapshot(TrainingSnapshot(step=3, playing=False))
-    clock.tick()
-    assert fast.drawn[-1] == 3 and slow.drawn[-1] == 3  # paused: every view at once
+    clock.set_snapshot(TrainingSnapshot(step=4, playing=False))
+    assert fast.drawn[-1] == 4 and slow.drawn[-1] == 4  # paused: every view at once
 
 
 def test_a_failing_view_is_logged_and_the_others_still_draw(clock, caplog):

@@ -152,7 +152,7 @@ class FrameClock(QObject):
 
     @property
     def running(self) -> bool:
-        """Whether the timer runs (something visible is waiting to be drawn)."""
+        """Whether the timer runs (a view waits to be drawn before the next snapshot)."""
         return self._timer.isActive()
 
     def draws(self, name: str) -> int:
@@ -209,24 +209,25 @@ class FrameClock(QObject):
     # -- frames -------------------------------------------------------------------------
     @Slot()
     def tick(self) -> None:
-        """One frame: draw the due views, the most overdue first, within the budget; keep
-        the timer running while a visible view still waits for its turn.
+        """One frame: draw the due views, the most overdue first, within the budget.
 
-        While training, a view whose interval has passed waits for the next snapshot
-        (unless it is urgent), so it draws fresh data in the same frame as the others:
-        fewer, fuller frames, each of which pauses the worker."""
+        While training, views draw when a snapshot arrives (a view whose interval has not
+        passed waits for a later one), so the frames are few and full: each pauses the
+        worker. The timer runs only while an urgent view (just shown, never drawn, or put
+        off by the budget) waits for its turn."""
         snapshot = self._snapshot
         if snapshot is None:
             self._timer.stop()
             return
         fresh = snapshot is not self._framed
         self._framed = snapshot
+        playing = snapshot.playing
         now = self._now()
         due: list[tuple[float, ClockedView, Hashable]] = []
-        waiting = False
+        waiting = False  # an urgent view waits for its turn: keep the timer running
         for view in self._views:
-            if view.checked is snapshot:
-                continue
+            if view.checked is snapshot or (playing and not (fresh or view.urgent)):
+                continue  # drawn, or will be with the next snapshot
             if not view.visible():
                 view.urgent = True  # catch up as soon as it shows
                 continue
@@ -235,8 +236,7 @@ class FrameClock(QObject):
                 view.checked = snapshot
                 continue
             since = now - view.drawn_at
-            if snapshot.playing and (since < view.interval_s or not (fresh or view.urgent)):
-                waiting = True
+            if playing and not view.urgent and since < view.interval_s:
                 continue
             due.append((since / max(view.interval_s, self.frame_period_s), view, key))
         due.sort(key=lambda item: item[0], reverse=True)
@@ -250,7 +250,7 @@ class FrameClock(QObject):
                 self.frameStarted.emit()
                 self.frames += 1
             spent += self._draw(view, snapshot, key)
-        if waiting or due:
+        if waiting:
             if not self._timer.isActive():
                 self._timer.start()
         else:

@@ -1,17 +1,21 @@
 """The frame clock: the one place that decides when views redraw.
 
-Training snapshots arrive at up to the worker's publish rate; the views draw from one
-timer at the display rate. Each view registers a *visible* test (hidden docks and tabs
-cost nothing), a *key* — a cheap summary of the snapshot fields it reads, so it redraws
-only when that changes — and the least time between two of its redraws while training.
-Each frame the clock draws the views that are due, the most overdue first, within a time
-budget (the view's mean cost counts against it; the first view always draws). While
-training is paused the intervals do not apply: every visible view shows the latest
-snapshot at once, and a view that becomes visible catches up on the next frame.
+Each view registers a *visible* test (hidden docks and tabs cost nothing), a *key* — a
+cheap summary of the snapshot fields it reads, so it redraws only when that changes — and
+the least time between two of its redraws while training. A frame draws the views that
+are due, the most overdue first, within a time budget (a view's mean cost counts against
+it; the first view always draws).
 
-Every redraw holds the interpreter lock the training thread needs, so the clock also
-records what each redraw costs (``costs()``), and says when a frame starts drawing
-(``frameStarted``) so the worker can step aside for it.
+While training, frames come with the snapshots (at most the worker's publish rate, below
+the display rate): a view whose interval has passed draws with the next snapshot, so the
+frames are few and full. One timer at the display rate serves the views that must not
+wait for one: a view just shown catches up on the next frame, whatever its interval; a
+view the budget put off draws in the next frames. While paused the intervals do not
+apply: every visible view shows the latest snapshot at once.
+
+Every redraw holds the interpreter lock the training thread needs, so the clock records
+what each redraw costs (CPU time of the GUI thread, ``costs()``) and says when a frame
+starts drawing (``frameStarted``) so the worker can step aside for it.
 """
 
 from __future__ import annotations

@@ -1,17 +1,21 @@
 """The frame clock: the one place that decides when views redraw.
 
-Training snapshots arrive at up to the worker's publish rate; the views draw from one
-timer at the display rate. Each view registers a *visible* test (hidden docks and tabs
-cost nothing), a *key* — a cheap summary of the snapshot fields it reads, so it redraws
-only when that changes — and the least time between two of its redraws while training.
-Each frame the clock draws the views that are due, the most overdue first, within a time
-budget (the view's mean cost counts against it; the first view always draws). While
-training is paused the intervals do not apply: every visible view shows the latest
-snapshot at once, and a view that becomes visible catches up on the next frame.
+Each view registers a *visible* test (hidden docks and tabs cost nothing), a *key* — a
+cheap summary of the snapshot fields it reads, so it redraws only when that changes — and
+the least time between two of its redraws while training. A frame draws the views that
+are due, the most overdue first, within a time budget (a view's mean cost counts against
+it; the first view always draws).
 
-Every redraw holds the interpreter lock the training thread needs, so the clock also
-records what each redraw costs (``costs()``), and says when a frame starts drawing
-(``frameStarted``) so the worker can step aside for it.
+While training, frames come with the snapshots (at most the worker's publish rate, below
+the display rate): a view whose interval has passed draws with the next snapshot, so the
+frames are few and full. One timer at the display rate serves the views that must not
+wait for one: a view just shown catches up on the next frame, whatever its interval; a
+view the budget put off draws in the next frames. While paused the intervals do not
+apply: every visible view shows the latest snapshot at once.
+
+Every redraw holds the interpreter lock the training thread needs, so the clock records
+what each redraw costs (CPU time of the GUI thread, ``costs()``) and says when a frame
+starts drawing (``frameStarted``) so the worker can step aside for it.
 """
 
 from __future__ import annotations
@@ -82,6 +86,9 @@ class ClockedView:
     # contain alive, so a new object can never reuse such an id.
     shown: TrainingSnapshot | None = None
     checked: TrainingSnapshot | None = None  # the newest snapshot found to change nothing
+    # Draw on the next frame rather than with the next snapshot: never drawn, just shown,
+    # or put off by the budget.
+    urgent: bool = True
     drawn_at: float = -math.inf
     draws: int = 0
     durations: deque[float] = field(default_factory=lambda: deque(maxlen=COSTS_KEPT))
@@ -115,6 +122,7 @@ class FrameClock(QObject):
         self.frames = 0
         self._views: list[ClockedView] = []
         self._snapshot: TrainingSnapshot | None = None
+        self._framed: TrainingSnapshot | None = None  # the snapshot of the last frame
         self._timer = QTimer(self)
         self._timer.setInterval(round(1000.0 * self.frame_period_s))
         self._timer.timeout.connect(self.tick)
@@ -148,7 +156,7 @@ class FrameClock(QObject):
 
     @property
     def running(self) -> bool:
-        """Whether the timer runs (something visible is waiting to be drawn)."""
+        """Whether the timer runs (a view waits to be drawn before the next snapshot)."""
         return self._timer.isActive()
 
     def draws(self, name: str) -> int:
@@ -180,10 +188,10 @@ class FrameClock(QObject):
     # -- input --------------------------------------------------------------------------
     @Slot(object)
     def set_snapshot(self, snapshot: TrainingSnapshot) -> None:
-        """A new snapshot: drawn at once if the clock was idle, else on the next frame."""
+        """A new snapshot: a frame at once. (They come at most at the worker's publish
+        rate, below the display rate.)"""
         self._snapshot = snapshot
-        if not self._timer.isActive():
-            self.tick()
+        self.tick()
 
     @Slot()
     @Slot(bool)
@@ -199,43 +207,54 @@ class FrameClock(QObject):
         for view in self._views:
             if name is None or view.name == name:
                 view.drawn_key = view.checked = None
+                view.urgent = True
         self.wake()
 
     # -- frames -------------------------------------------------------------------------
     @Slot()
     def tick(self) -> None:
-        """One frame: draw the due views, the most overdue first, within the budget; keep
-        the timer running while a visible view still waits for its turn."""
+        """One frame: draw the due views, the most overdue first, within the budget.
+
+        While training, views draw when a snapshot arrives (a view whose interval has not
+        passed waits for a later one), so the frames are few and full: each pauses the
+        worker. The timer runs only while an urgent view (just shown, never drawn, or put
+        off by the budget) waits for its turn."""
         snapshot = self._snapshot
         if snapshot is None:
             self._timer.stop()
             return
+        fresh = snapshot is not self._framed
+        self._framed = snapshot
+        playing = snapshot.playing
         now = self._now()
         due: list[tuple[float, ClockedView, Hashable]] = []
-        waiting = False
+        waiting = False  # an urgent view waits for its turn: keep the timer running
         for view in self._views:
-            if view.checked is snapshot or not view.visible():
+            if view.checked is snapshot or (playing and not (fresh or view.urgent)):
+                continue  # drawn, or will be with the next snapshot
+            if not view.visible():
+                view.urgent = True  # catch up as soon as it shows
                 continue
             key = view.key(snapshot)
             if key == view.drawn_key:
                 view.checked = snapshot
                 continue
             since = now - view.drawn_at
-            if snapshot.playing and since < view.interval_s:
-                waiting = True
+            if playing and not view.urgent and since < view.interval_s:
                 continue
             due.append((since / max(view.interval_s, self.frame_period_s), view, key))
         due.sort(key=lambda item: item[0], reverse=True)
         spent = 0.0
         for _, view, key in due:
             if spent and spent + view.mean_cost > self.budget_s:
+                view.urgent = True
                 waiting = True
                 continue
             if not spent:
                 self.frameStarted.emit()
                 self.frames += 1
             spent += self._draw(view, snapshot, key)
-        if waiting or due:
+        if waiting:
             if not self._timer.isActive():
                 self._timer.start()
         else:
@@ -251,6 +270,7 @@ class FrameClock(QObject):
             logger.exception("Could not draw the view %r", view.name)
         cost = time.thread_time() - start
         view.drawn_key, view.shown, view.checked = key, snapshot, snapshot
+        view.urgent = False
         view.drawn_at = self._now()
         view.draws += 1
         view.durations.append(cost)

@@ -72,18 +72,20 @@ def test_hidden_views_are_not_drawn_and_unchanged_data_is_not_redrawn(clock):
 
 
 def test_a_view_that_becomes_visible_catches_up_on_the_next_frame(clock):
-    view = FakeView(clock, "view")
+    view = FakeView(clock, "view", interval_s=1.0)
+    clock.set_snapshot(playing(1))
+    assert view.drawn == [1]
     view.shown = False
-    for step in range(1, 5):
+    for step in range(2, 5):
+        clock._now.t += 0.01
         clock.set_snapshot(playing(step))
-        clock.tick()
-    assert view.drawn == []
-    assert not clock.running  # nothing visible waits: the timer stops
+    assert view.drawn == [1]
+    assert not clock.running  # nothing visible waits: no frames between snapshots
     view.shown = True
     clock.wake()  # e.g. from its dock's visibilityChanged
     assert clock.running
     clock.tick()
-    assert view.drawn == [4]
+    assert view.drawn == [1, 4]  # at once, although its interval has not passed
 
 
 def test_due_views_draw_most_overdue_first_within_the_budget(clock):
@@ -113,14 +115,16 @@ def test_intervals_hold_views_back_while_training_but_not_while_paused(clock):
     clock.set_snapshot(playing(2))
     clock.tick()
     assert fast.drawn == [1, 2] and slow.drawn == [1]
-    assert clock.running  # slow still waits for its turn
+    assert not clock.running  # slow waits for a later snapshot: no frames in between
     clock._now.t += 0.2
     clock.tick()
-    assert slow.drawn == [1, 2]
+    assert slow.drawn == [1]  # due, but waits for fresh data to share a frame with fast
+    clock.set_snapshot(playing(3))
+    assert fast.drawn == [1, 2, 3] and slow.drawn == [1, 3]
+    assert clock.frames == 3
     clock._now.t += 0.01
-    clock.set_snapshot(TrainingSnapshot(step=3, playing=False))
-    clock.tick()
-    assert fast.drawn[-1] == 3 and slow.drawn[-1] == 3  # paused: every view at once
+    clock.set_snapshot(TrainingSnapshot(step=4, playing=False))
+    assert fast.drawn[-1] == 4 and slow.drawn[-1] == 4  # paused: every view at once
 
 
 def test_a_failing_view_is_logged_and_the_others_still_draw(clock, caplog):

@@ -349,6 +349,8 @@ class ExportActions(QObject):
     def _choose_path(self, title: str, name: str, filters: str) -> str:
         folder = self.last_path.parent if self.last_path else Path.home()
         path, _ = QFileDialog.getSaveFileName(self.window, title, str(folder / name), filters)
+        if path and not Path(path).suffix:  # "net" typed for "net.svg"
+            path += Path(name).suffix
         return path
 
     def _report(self, path: Path | None, error: Exception | None = None) -> None:

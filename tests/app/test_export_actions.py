@@ -244,3 +244,14 @@ def test_right_click_on_the_diagram_background_offers_its_exports(make_window):
     )
     QApplication.sendEvent(viewport, event)
     assert shown == [True]
+
+
+def test_a_name_typed_without_suffix_gets_the_formats(make_window, monkeypatch, tmp_path):
+    window = make_window()
+    monkeypatch.setattr(
+        "nnviz.app.export_actions.QFileDialog.getSaveFileName",
+        lambda *args: (str(tmp_path / "slide"), ""),
+    )
+    window.exports.diagram_menu.actions()[0].trigger()  # SVG (vector)…
+    assert ET.parse(tmp_path / "slide.svg").getroot().tag == f"{SVG}svg"
+    assert window.exports.last_path == tmp_path / "slide.svg"

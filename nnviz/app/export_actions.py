@@ -237,7 +237,8 @@ class ExportActions(QObject):
         self.menu.setObjectName("exportMenu")
         self.code_menu = QMenu("Export as &code", window)
         self.code_menu.setObjectName("exportCodeMenu")
-        self.view_menus: dict[str, QMenu] = {}
+        self.view_menus: dict[str, QMenu] = {}  # File → Export → <view>
+        self.context_menus: dict[str, QMenu] = {}  # right-click → Export in each view
         self._build()
 
     def add_to(self, file_menu: QMenu) -> None:
@@ -279,14 +280,18 @@ class ExportActions(QObject):
             menu = self._view_menu(title, view, columns)
             self.view_menus[title] = menu
             self.menu.addMenu(menu)
+            # the same actions in the view's own right-click menu, under "Export"
+            context = QMenu("Export", self.window)
+            context.addActions(menu.actions())
+            self.context_menus[title] = context
             graphics = getattr(view, "graphics", None)
             if isinstance(graphics, pg.GraphicsLayoutWidget):
                 # replaces pyqtgraph's "Export..." dialog (its "Plot / Plot" choices)
-                graphics.scene().contextMenu = [menu]
+                graphics.scene().contextMenu = [context]
             else:
                 view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
                 view.customContextMenuRequested.connect(
-                    lambda pos, v=view, m=menu: m.exec(v.mapToGlobal(pos))
+                    lambda pos, v=view, m=context: m.exec(v.mapToGlobal(pos))
                 )
         self.menu.addSeparator()
         self._add(self.menu, "History per epoch (CSV)…", self._export_epochs, "exportEpochs")
@@ -344,6 +349,8 @@ class ExportActions(QObject):
     def _choose_path(self, title: str, name: str, filters: str) -> str:
         folder = self.last_path.parent if self.last_path else Path.home()
         path, _ = QFileDialog.getSaveFileName(self.window, title, str(folder / name), filters)
+        if path and not Path(path).suffix:  # "net" typed for "net.svg"
+            path += Path(name).suffix
         return path
 
     def _report(self, path: Path | None, error: Exception | None = None) -> None:

@@ -61,9 +61,19 @@ def test_file_menu_offers_export_and_code_above_quit(make_window):
 def test_views_right_click_menu_is_ours_not_pyqtgraphs(make_window):
     window = make_window()
     scene = window.curves.graphics.scene()
-    assert scene.contextMenu == [window.exports.view_menus["Loss and accuracy"]]
-    assert "Export..." not in [getattr(a, "text", lambda: "")() for a in scene.contextMenu]
-    assert titles(window.exports.view_menus["Loss and accuracy"]) == [
+    (context,) = scene.contextMenu
+    assert context is window.exports.context_menus["Loss and accuracy"]
+    assert context.title() == "Export"
+    assert context.actions() == window.exports.view_menus["Loss and accuracy"].actions()
+    # what a right-click on the loss plot shows: pyqtgraph's menu, then our Export
+    view_box = window.curves.loss_plot.getViewBox()
+
+    class RightClick:
+        acceptedItem = view_box
+
+    menu = scene.addParentContextMenus(view_box, view_box.getMenu(None), RightClick())
+    assert titles(menu)[-1] == "Export" and "Export..." not in titles(menu)
+    assert titles(context) == [
         "PNG 1x…",
         "PNG 2x…",
         "PNG 4x…",
@@ -234,3 +244,14 @@ def test_right_click_on_the_diagram_background_offers_its_exports(make_window):
     )
     QApplication.sendEvent(viewport, event)
     assert shown == [True]
+
+
+def test_a_name_typed_without_suffix_gets_the_formats(make_window, monkeypatch, tmp_path):
+    window = make_window()
+    monkeypatch.setattr(
+        "nnviz.app.export_actions.QFileDialog.getSaveFileName",
+        lambda *args: (str(tmp_path / "slide"), ""),
+    )
+    window.exports.diagram_menu.actions()[0].trigger()  # SVG (vector)…
+    assert ET.parse(tmp_path / "slide.svg").getroot().tag == f"{SVG}svg"
+    assert window.exports.last_path == tmp_path / "slide.svg"

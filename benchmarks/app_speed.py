@@ -124,7 +124,7 @@ def app_figures(seconds: float, hold: bool = True) -> dict[str, float]:
     drawing = sum(rate * mean for rate, mean, _ in views.values()) / 1000.0
     window.controller.stop()
     painted = redraw_and_paint_ms(window, app)
-    window.close()
+    window.close_discarding()
     # A timer that never fired during the run was late by the whole run.
     late = np.array(lateness[1:] or [elapsed * 1000.0])
     return {

@@ -95,7 +95,7 @@ def trace_cat(out: Path, data_dir: str) -> Path:
 
 def save(window, path: Path) -> Path:
     window.grab().save(str(path))
-    window.close()
+    window.close_discarding()
     return path
 
 

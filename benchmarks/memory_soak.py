@@ -65,7 +65,6 @@ def soak_app(args: argparse.Namespace) -> None:
     from PySide6.QtWidgets import QApplication
 
     from nnviz.app.main_window import MainWindow
-    from nnviz.app.projects import Choice
 
     app = QApplication.instance() or QApplication([])
     window = MainWindow(args.dataset, args.data_dir, restore_layout=False)
@@ -79,8 +78,7 @@ def soak_app(args: argparse.Namespace) -> None:
         latest = window.controller.latest
         samples.append(((time.monotonic() - start) / 60, rss_mb(), latest.step if latest else 0))
         if samples[-1][0] >= args.minutes:
-            window.projects.ask_to_save = lambda _action: Choice.DISCARD
-            window.close()
+            window.close_discarding()
             app.quit()
 
     timer = QTimer()

@@ -33,7 +33,7 @@ def shoot(dataset: str, out: Path, seconds: float, data_dir: str | None = None) 
     loop.exec()
     path = out / f"{dataset}.png"
     window.grab().save(str(path))
-    window.close()
+    window.close_discarding()
     return path
 
 

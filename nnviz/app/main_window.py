@@ -49,6 +49,7 @@ from nnviz.app.plots.layers import LayerStatsView
 from nnviz.app.plots.perceptron import PerceptronLab
 from nnviz.app.plots.style import configure_pyqtgraph
 from nnviz.app.projects import (
+    Choice,
     ProjectFiles,
     RecoveryBanner,
     orphaned_recovery_files,
@@ -622,6 +623,11 @@ class MainWindow(QMainWindow):
         store.setValue("window/geometry", self.saveGeometry())
         store.setValue("window/state", self.saveState(SETTINGS_VERSION))
         store.sync()
+
+    def close_discarding(self) -> None:
+        """Close without asking about unsaved work (scripts: benchmarks, smoke tests)."""
+        self.projects.ask_to_save = lambda _action: Choice.DISCARD
+        self.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.projects.may_discard("quitting"):

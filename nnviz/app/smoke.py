@@ -11,7 +11,6 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from nnviz.app.main_window import MainWindow
-from nnviz.app.projects import Choice
 
 POLL_MS = 50
 
@@ -44,8 +43,7 @@ def run_smoke_test(
                     f"nnviz smoke test: fewer than {steps} steps in {timeout_s:.0f} s",
                     file=sys.stderr,
                 )
-            window.projects.ask_to_save = lambda _action: Choice.DISCARD  # nobody to ask
-            window.close()
+            window.close_discarding()
             app.quit()
 
     timer.timeout.connect(check)

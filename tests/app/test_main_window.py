@@ -299,9 +299,19 @@ def test_cat_images_train_and_the_gallery_shows_predictions(qtbot, make_window, 
         lambda: window.controller.latest is not None and latest(window).epoch == 1,
         timeout=TIMEOUT_MS,
     )
+    wait_paused(qtbot, window)
     snapshot = latest(window)
     assert snapshot.test_probabilities.shape == (50,)
-    qtbot.waitUntil(lambda: window.gallery.tiles[0].correct is not None, timeout=TIMEOUT_MS)
+
+    def shows_latest() -> bool:  # the frame clock draws the newest snapshot in its frame
+        captions = [tile.caption.text() for tile in window.gallery.tiles]
+        return all(
+            f"P(cat) = {p:.2f}" in text
+            for text, p in zip(captions, latest(window).test_probabilities, strict=True)
+        )
+
+    qtbot.waitUntil(shows_latest, timeout=TIMEOUT_MS)
+    snapshot = latest(window)
     marks = 0
     for tile, p, predicted, label in zip(
         window.gallery.tiles,

@@ -63,7 +63,8 @@ from nnviz.live import presets
 from nnviz.live.session import TrainingSession
 from nnviz.live.snapshot import TrainingSnapshot
 
-SETTINGS_VERSION = 2  # the docks changed (gradient flow, diagnosis, trace...): old layouts are ignored
+# Saved window layouts of another version are ignored (the docks changed in version 2).
+SETTINGS_VERSION = 2
 # While training, the decision boundary is redrawn with every snapshot (up to 30 Hz), the
 # counters and the confusion matrix at up to 10 Hz, the plots and the diagram (5-10 ms of
 # drawing and painting each) at 4 Hz: every redraw holds the interpreter lock the training

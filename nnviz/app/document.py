@@ -152,6 +152,16 @@ class NetworkDocument(QObject):
         )
         self._push(DocumentEdit(self, text, Edit(parameters=parameters)))
 
+    def reinitialize(self, spec_indices: list[int], text: str) -> None:
+        """Fresh initial weights for the dense layers ``spec.layers[i]`` (their
+        initializers unchanged; the others keep theirs), as one undoable edit."""
+        spec = self._spec
+        chosen = set(spec_indices)
+        if not chosen or any(not spec.layers[i].is_dense() for i in chosen):
+            raise EditRefused("Only dense layers have weights to draw anew.")
+        sources = tuple(None if i in chosen else i for i in range(len(spec.layers)))
+        self._push(DocumentEdit(self, text, Edit(spec=spec, transition=Transition(sources))))
+
     def switch_data(self, data: PreparedData, spec: NetworkSpec, text: str) -> None:
         """Train on ``data`` with ``spec`` (fitted to it), as one undoable edit."""
         self.check(spec, data)

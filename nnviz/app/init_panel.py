@@ -143,4 +143,9 @@ class InitializationPanel(QWidget):
             for layer in spec.layers
         )
         text = f"All layers: {name}" + (f" {scale:g}" if scale is not None else "")
-        self.document.edit(spec.with_layers(layers), text)
+        new = spec.with_layers(layers)
+        if new == spec:  # the same initializer: draw new weights from it again
+            dense = [i for i, layer in enumerate(spec.layers) if layer.is_dense()]
+            self.document.reinitialize(dense, f"New weights: {text}")
+        else:
+            self.document.edit(new, text)

@@ -84,7 +84,9 @@ class Workspace:
                     "New data: training starts again from step 0"
                     + "".join(f"; {text}" for text in kept)
                 )
-            elif edit.spec is not None and edit.spec != session.spec:
+            elif edit.spec is not None and (
+                edit.spec != session.spec or edit.transition is not None
+            ):
                 transition = edit.transition or _inferred(session.spec, edit.spec)
                 messages += session.apply_spec(edit.spec, transition)
             for parameter in edit.parameters:

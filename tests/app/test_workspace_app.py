@@ -19,6 +19,7 @@ from PySide6.QtCore import Qt
 from nnviz.app.main_window import MainWindow
 from nnviz.app.projects import Choice, orphaned_recovery_files, state_folder
 from nnviz.engine.spec import LayerSpec
+from nnviz.engine.state import weight_shapes
 from nnviz.io.project import load_project, save_project
 from tests.app.diagram.conftest import click, to_view
 
@@ -289,3 +290,38 @@ def test_the_window_warns_as_soon_as_the_loss_starts_to_explode(qtbot, make_wind
     window = make_window()
     window.show_snapshot(TrainingSnapshot(instability="the loss is rising fast (3x)"))
     assert window.statusBar().currentMessage() == "Warning: the loss is rising fast (3x)"
+
+
+def test_new_weights_from_the_same_initializer_are_one_click_and_one_undo_entry(qtbot, make_window):
+    window = make_window()
+    train_steps(window, 20)
+    before = state(window)
+    panel = window.init_panel
+    panel.initializer_combo.setCurrentText(window.document.spec.layers[0].initializer)
+    count = window.document.undo_stack.count()
+    qtbot.mouseClick(panel.initializer_button, Qt.MouseButton.LeftButton)
+    assert window.document.undo_stack.count() == count + 1
+    assert window.document.undo_stack.undoText().startswith("New weights")
+    fresh = weights(window)
+    assert not any(
+        np.array_equal(a, b) for a, b in zip(fresh[::2], before_weights(before)[::2], strict=True)
+    )
+    window.undo_action.trigger()
+    assert_same(state(window), before)
+    menu = window.diagram.layer_menu(0)
+    action = next(a for a in menu.actions() if a.text() == "New random weights for this layer")
+    action.trigger()
+    layer_one = weights(window)
+    assert not np.array_equal(layer_one[0], before_weights(before)[0])
+    np.testing.assert_array_equal(layer_one[2], before_weights(before)[2])  # others kept
+
+
+def before_weights(training_state) -> list[np.ndarray]:
+    """[W1, b1, W2, ...] of a TrainingState (its flat parameter vector, split)."""
+    params = training_state.arrays["params"]
+    out, start = [], 0
+    for shape in weight_shapes(training_state.spec):
+        size = int(np.prod(shape))
+        out.append(params[start : start + size].reshape(shape))
+        start += size
+    return out

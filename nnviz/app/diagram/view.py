@@ -601,6 +601,13 @@ class NetworkDiagramView(QGraphicsView):
                     transition=edits.inserted(len(self.document.spec.layers), spec_index + 1),
                 )
             )
+        if layer.is_dense():
+            fresh = menu.addAction("New random weights for this layer")
+            fresh.triggered.connect(
+                lambda: self.document.reinitialize(
+                    [spec_index], f"New weights for layer {spec_index + 1}"
+                )
+            )
         delete = menu.addAction("Remove layer (Delete)")
         delete.triggered.connect(lambda: self.remove_layer(spec_index))
         return menu

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnviz.app.plots.images import ImageGalleryView
+from nnviz.app.plots.normalization import NormalizationView
 from nnviz.app.plots.style import class_color
 from nnviz.data import AUTO, FEATURES, NORMALIZATIONS, POINT_SETS, DataConfig, PreparedData
 from nnviz.data.transforms import class_balance
@@ -86,7 +87,7 @@ class DatasetPanel(QWidget):
             check = QCheckBox(FEATURES.get(name).label)
             check.setToolTip(f"Feed {FEATURES.get(name).label} to the network as an input.")
             self.feature_checks[name] = check
-            features.addWidget(check, i // 4, i % 4)
+            features.addWidget(check, i // 3, i % 3)
         points_form = QFormLayout()
         points_form.addRow("Samples", self.samples_spin)
         points_form.addRow("Noise", self.noise_spin)
@@ -131,6 +132,12 @@ class DatasetPanel(QWidget):
             "Rescale the inputs (fitted on the training split only); unscaled inputs make "
             "training slow or unstable."
         )
+        for combo in (self.source_combo, self.normalization_combo):
+            # long item titles must not widen the narrow dock
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(12)
         common = QFormLayout()
         common.addRow("Validation", self.validation_spin)
         common.addRow("Test", self.test_spin)
@@ -148,6 +155,7 @@ class DatasetPanel(QWidget):
         self.preview_stack.addWidget(self.gallery)
         self.stats_label = QLabel("")
         self.stats_label.setWordWrap(True)
+        self.normalization_view = NormalizationView()
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.source_combo)
@@ -156,6 +164,7 @@ class DatasetPanel(QWidget):
         layout.addLayout(common)
         layout.addWidget(self.preview_stack, 1)
         layout.addWidget(self.stats_label)
+        layout.addWidget(self.normalization_view)
 
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
@@ -274,7 +283,7 @@ class DatasetPanel(QWidget):
         self.configChanged.emit(self.current_config())
 
     def show_prepared(self, data: PreparedData) -> None:
-        """Preview the prepared data and its split statistics."""
+        """Preview the prepared data, its split statistics and its normalization."""
         train = data.raw.train
         if data.image_shape is None and train.x.ndim == 2 and train.x.shape[1] == 2:
             self.preview_stack.setCurrentWidget(self.scatter_plot)
@@ -299,3 +308,4 @@ class DatasetPanel(QWidget):
         )
         method = data.normalizer.method
         self.stats_label.setText("<br>".join([*parts, f"{inputs}; normalization: {method}"]))
+        self.normalization_view.show_prepared(data)

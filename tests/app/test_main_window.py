@@ -305,9 +305,10 @@ def test_cat_images_train_and_the_gallery_shows_predictions(qtbot, make_window, 
 
     def shows_latest() -> bool:  # the frame clock draws the newest snapshot in its frame
         captions = [tile.caption.text() for tile in window.gallery.tiles]
-        return all(
+        newest = latest(window)
+        return np.array_equal(window.confusion.counts(), newest.confusion) and all(
             f"P(cat) = {p:.2f}" in text
-            for text, p in zip(captions, latest(window).test_probabilities, strict=True)
+            for text, p in zip(captions, newest.test_probabilities, strict=True)
         )
 
     qtbot.waitUntil(shows_latest, timeout=TIMEOUT_MS)

@@ -328,6 +328,7 @@ class MainWindow(QMainWindow):
         self.trace_panel = TracePanel(self.document)
         self.trace_panel.attach_boundary(self.boundary_view)
         self.trace_panel.layerShown.connect(self.diagram.select_layer)
+        self.trace_panel.valuesShown.connect(self._show_trace_values)
         self.perceptron_lab = PerceptronLab(self.boundary_view, self.document)
         self.diagnosis_dock = self._dock(
             "Diagnosis",
@@ -397,6 +398,10 @@ class MainWindow(QMainWindow):
             self.first_layer_dock,
             self.init_dock,
         )
+
+    @Slot(int, object)
+    def _show_trace_values(self, spec_index: int, texts: list[str]) -> None:
+        self.diagram.diagram.show_trace_values(spec_index, texts)
 
     def _inside_use_data(self, data: PreparedData) -> None:
         self.trace_panel.set_data(data)

@@ -35,7 +35,14 @@ from nnviz.app.plots.boundary import BoundaryView
 from nnviz.app.plots.images import to_pixmap
 from nnviz.data import PreparedData
 from nnviz.live.snapshot import TrainingSnapshot
-from nnviz.live.trace import SampleTrace, load_photo, number, trace_sample, weighted_sum
+from nnviz.live.trace import (
+    LayerStep,
+    SampleTrace,
+    load_photo,
+    number,
+    trace_sample,
+    weighted_sum,
+)
 
 #: at most this many inputs, values of a vector or matrix rows are written out
 MAX_SHOWN = 8
@@ -50,6 +57,14 @@ def vector(values: np.ndarray, digits: int = 4) -> str:
     shown = ", ".join(number(float(v), digits) for v in values[:MAX_SHOWN])
     more = f", … {len(values) - MAX_SHOWN} more" if len(values) > MAX_SHOWN else ""
     return f"[{shown}{more}]"
+
+
+def unit_texts(step: LayerStep, kind: str) -> list[str]:
+    """What the diagram writes beside each neuron of ``step``: z and a going forward,
+    ∂L/∂z going back."""
+    if kind == "forward":
+        return [f"z {z:.3g}\na {a:.3g}" for z, a in zip(step.z, step.a, strict=True)]
+    return [f"∂L/∂z {dz:.3g}" for dz in step.dz]
 
 
 def stages(layers: int) -> list[tuple[str, int]]:
@@ -144,6 +159,8 @@ class TracePanel(QWidget):
     the diagram)."""
 
     layerShown = Signal(int)
+    #: (spec index, one text per unit) for the diagram; (-1, []) clears
+    valuesShown = Signal(int, object)
 
     def __init__(self, document: NetworkDocument, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -407,6 +424,7 @@ class TracePanel(QWidget):
         count = len(stages(len(trace.layers))) if trace is not None else 0
         self.next_button.setEnabled(trace is not None and self.stage < count - 1)
         if trace is None:
+            self.valuesShown.emit(-1, [])
             self.stage_label.setText("")
             self.weight_box.setVisible(False)
             self.text.setHtml(
@@ -420,6 +438,9 @@ class TracePanel(QWidget):
         self.weight_box.setVisible(kind == "update")
         if kind in ("forward", "backward"):
             self.layerShown.emit(self._spec_index(i))
+            self.valuesShown.emit(self._spec_index(i), unit_texts(trace.layers[i], kind))
+        else:
+            self.valuesShown.emit(-1, [])
         if kind == "forward":
             html = forward_html(trace, i)
         elif kind == "backward":

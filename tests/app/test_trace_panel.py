@@ -128,14 +128,26 @@ def test_clicking_the_boundary_traces_the_nearest_training_point(qtbot, make_win
     x, y = window.trace_panel._marker.getData()
     assert (x[0], y[0]) == (train.x[7, 0], train.x[7, 1])
     assert "Forward, layer 1" in window.trace_panel.text.toPlainText()
-    # the diagram highlights the layer each stage is about
+    # the diagram highlights the layer each stage is about, and writes the sample's
+    # numbers beside its neurons: z and a forward, ∂L/∂z backward
+    scene = window.diagram.diagram
     assert window.diagram.selected_spec_index == 0
+    first = trace.layers[0]
+    assert [label.text() for label in scene.trace_labels] == [
+        f"z {z:.3g}\na {a:.3g}" for z, a in zip(first.z, first.a, strict=True)
+    ]
     qtbot.mouseClick(window.trace_panel.next_button, Qt.MouseButton.LeftButton)
     assert window.diagram.selected_spec_index == 1
+    assert len(scene.trace_labels) == len(trace.layers[1].z)
     for _ in range(3):  # the output layer, the loss, then backward from the output
         qtbot.mouseClick(window.trace_panel.next_button, Qt.MouseButton.LeftButton)
     assert window.trace_panel.stage_name == ("backward", 2)
     assert window.diagram.selected_spec_index == 2
+    assert [label.text() for label in scene.trace_labels] == [
+        f"∂L/∂z {dz:.3g}" for dz in trace.layers[2].dz
+    ]
+    qtbot.mouseClick(window.trace_panel.back_button, Qt.MouseButton.LeftButton)  # the loss
+    assert scene.trace_labels == []
 
 
 def test_a_cat_photo_is_traced_with_its_picture(qtbot, cat_data_dir):

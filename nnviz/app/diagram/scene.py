@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF
-from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QImage, QPen
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QGraphicsScene
 
 from nnviz.app.diagram.items import (
     BundleItem,
@@ -45,6 +45,7 @@ FRAME_TIP = (
 )
 HEADER_GAP = 56.0  # from the top of the tallest column to the layer titles
 PALETTE_GAP = 112.0
+TRACE_POINT_SIZE = 9.0  # a traced sample's numbers beside the neurons
 
 
 def input_feature_grid(name: str, bounds: tuple[float, ...], size: int = 24) -> np.ndarray | None:
@@ -95,6 +96,7 @@ class NetworkScene(QGraphicsScene):
         self.buttons: list[ButtonItem] = []
         self.handles: list[HandleItem] = []
         self.unit_labels: dict[int, TextItem] = {}
+        self.trace_labels: list[TextItem] = []
         counts = layout.layer_param_counts(spec)
         self._column_items: list[list] = []
         top = min(c.top for c in self.columns)
@@ -217,6 +219,32 @@ class NetworkScene(QGraphicsScene):
         hint = TextItem(HINT, point_size=8)
         hint.setOpacity(0.6)
         self.hint = self._add(hint.centre_at(centre, bottom))
+
+    # -- a traced sample ------------------------------------------------------------------
+    def show_trace_values(self, spec_index: int, texts: list[str]) -> None:
+        """Write ``texts[unit]`` beside each shown neuron of ``spec.layers[spec_index]``
+        (one sample's z and a, or its gradients); an empty list clears them."""
+        for item in self.trace_labels:
+            self.removeItem(item)
+        self.trace_labels = []
+        if not texts:
+            return
+        column = self.column_of_spec(spec_index)
+        for (k, unit), neuron in self.neurons.items():
+            if k != column or unit >= len(texts):
+                continue
+            label = TextItem(texts[unit], point_size=TRACE_POINT_SIZE)
+            centre = neuron.scenePos() + neuron.boundingRect().center()
+            bounds = label.boundingRect()
+            label.setPos(centre.x() + NEURON_RADIUS + 4, centre.y() - bounds.height() / 2)
+            # a light card under the numbers, so the connections behind do not hide them
+            card = QGraphicsRectItem(bounds.adjusted(-2, -1, 2, 1), label)
+            card.setBrush(QColor(255, 255, 255, 225))
+            card.setPen(QPen(Qt.PenStyle.NoPen))
+            card.setFlag(QGraphicsItem.GraphicsItemFlag.ItemStacksBehindParent)
+            label.setZValue(5)
+            self.addItem(label)
+            self.trace_labels.append(label)
 
     # -- queries -------------------------------------------------------------------------
     def column_items(self, column_index: int) -> list:

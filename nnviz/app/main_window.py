@@ -369,6 +369,7 @@ class MainWindow(QMainWindow):
         for dock in (self.dataset_dock, self.neuron_dock, self.layers_dock):
             dock.raise_()  # the docks that were on top stay on top
         self.confusion.cellClicked.connect(self.gallery.filter_cell)
+        self.gallery.imageClicked.connect(self._trace_test_image)
         self.status_diagnosis = QLabel("")
         self.statusBar().addPermanentWidget(self.status_diagnosis)
         self.diagnosis_panel.summaryChanged.connect(self.status_diagnosis.setText)
@@ -398,6 +399,14 @@ class MainWindow(QMainWindow):
             self.first_layer_dock,
             self.init_dock,
         )
+
+    @Slot(int)
+    def _trace_test_image(self, index: int) -> None:
+        """A photo clicked in the gallery: follow it through the network."""
+        self.trace_dock.show()
+        self.trace_dock.raise_()
+        self.trace_panel.image_spin.setValue(index + 1)
+        self.trace_panel.trace_button.click()
 
     @Slot(int, object)
     def _show_trace_values(self, spec_index: int, texts: list[str]) -> None:

@@ -222,3 +222,15 @@ def test_a_dropped_photo_file_is_resized_and_traced(qtbot, tmp_path, cat_data_di
     bad.write_text("not an image")
     panel.trace_photo(bad)
     assert "cannot read this image" in panel.text.toPlainText()
+
+
+def test_clicking_a_photo_in_the_gallery_traces_it(qtbot, make_window, cat_data_dir):
+    window = make_window("cat", data_dir=cat_data_dir)
+    window.controller.step_batch()
+    qtbot.waitUntil(lambda: window.controller.latest is not None, timeout=TIMEOUT_MS)
+    tile = window.gallery.tiles[4]
+    window.gallery.ensureWidgetVisible(tile)
+    qtbot.mouseClick(tile, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.trace_panel.trace is not None, timeout=TIMEOUT_MS)
+    np.testing.assert_allclose(window.trace_panel.trace.x, window.data.x_test[4], rtol=1e-6)
+    assert window.trace_panel.image_spin.value() == 5

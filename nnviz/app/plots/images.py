@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QImage, QPixmap
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QImage, QMouseEvent, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -43,7 +45,10 @@ def to_pixmap(image: np.ndarray, size: int = TILE_PIXELS) -> QPixmap:
 
 
 class ImageTile(QFrame):
-    """One image with a caption; the frame colour and a ✓/✗ mark the network's verdict."""
+    """One image with a caption; the frame colour and a ✓/✗ mark the network's verdict.
+    ``clicked()`` when the learner clicks it (to trace it through the network)."""
+
+    clicked = Signal()
 
     def __init__(self, image: np.ndarray, caption: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -61,6 +66,11 @@ class ImageTile(QFrame):
         self.correct: bool | None = None
         self.set_verdict(None)
 
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit()
+        super().mouseReleaseEvent(event)
+
     def set_verdict(self, correct: bool | None) -> None:
         if correct == self.correct and self.styleSheet():
             return
@@ -70,6 +80,9 @@ class ImageTile(QFrame):
 
 
 class ImageGalleryView(QScrollArea):
+    #: the index (in the test set) of the image the learner clicked
+    imageClicked = Signal(int)
+
     """A grid of images with their labels; after ``show_snapshot``, each caption gives the
     predicted class and probability, marked right (✓, green) or wrong (✗, orange)."""
 
@@ -97,6 +110,7 @@ class ImageGalleryView(QScrollArea):
         self._class_names = list(class_names)
         for i, (image, label) in enumerate(zip(images[:limit], self._labels, strict=True)):
             tile = ImageTile(image, self._class_name(label), self._container)
+            tile.clicked.connect(partial(self.imageClicked.emit, i))
             self._grid.addWidget(tile, i // self.columns, i % self.columns)
             self.tiles.append(tile)
 

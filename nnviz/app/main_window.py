@@ -329,6 +329,7 @@ class MainWindow(QMainWindow):
         self.trace_panel.attach_boundary(self.boundary_view)
         self.trace_panel.layerShown.connect(self.diagram.select_layer)
         self.trace_panel.valuesShown.connect(self._show_trace_values)
+        self.diagram.weightHovered.connect(self.trace_panel.choose_weight)
         self.perceptron_lab = PerceptronLab(self.boundary_view, self.document)
         self.diagnosis_dock = self._dock(
             "Diagnosis",

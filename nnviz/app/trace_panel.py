@@ -414,6 +414,25 @@ class TracePanel(QWidget):
         assert self.trace is not None
         return stages(len(self.trace.layers))[self.stage]
 
+    def choose_weight(self, layer: int, row: int, col: int) -> None:
+        """The weight under the mouse in the diagram (0-based): the update stage shows the
+        gradient-descent step on it."""
+        trace = self.trace
+        if trace is None or self.stage_name[0] != "update" or layer >= len(trace.layers):
+            return
+        rows, cols = trace.layers[layer].W.shape
+        if row >= rows or col >= cols:
+            return
+        spins = ((self.layer_spin, layer, len(trace.layers)), (self.row_spin, row, rows))
+        blockers = [
+            QSignalBlocker(spin) for spin in (self.layer_spin, self.row_spin, self.col_spin)
+        ]
+        for spin, value, count in (*spins, (self.col_spin, col, cols)):
+            spin.setMaximum(count)
+            spin.setValue(value + 1)
+        del blockers
+        self._show()
+
     def _on_weight_chosen(self) -> None:
         if self.trace is not None and self.stage_name[0] == "update":
             self._show()

@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from nnviz.app.document import NetworkDocument
@@ -148,6 +149,22 @@ def test_clicking_the_boundary_traces_the_nearest_training_point(qtbot, make_win
     ]
     qtbot.mouseClick(window.trace_panel.back_button, Qt.MouseButton.LeftButton)  # the loss
     assert scene.trace_labels == []
+    # the update: the weight under the mouse in the diagram is the one stepped
+    panel = window.trace_panel
+    while panel.stage_name[0] != "update":
+        qtbot.mouseClick(panel.next_button, Qt.MouseButton.LeftButton)
+    block = scene.blocks[1]
+    segment = block._segments[5]
+    middle = QPointF((segment[0] + segment[2]) / 2, (segment[1] + segment[3]) / 2)
+    row, col = block.hit(middle, 4.0)
+    view = window.diagram
+    QTest.mouseMove(view.viewport(), view.mapFromScene(middle))
+    assert (panel.layer_spin.value(), panel.row_spin.value(), panel.col_spin.value()) == (
+        2,
+        row + 1,
+        col + 1,
+    )
+    assert f"W(2)[{row + 1}, {col + 1}]" in panel.text.toPlainText()
 
 
 def test_a_cat_photo_is_traced_with_its_picture(qtbot, cat_data_dir):

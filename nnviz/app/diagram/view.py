@@ -69,6 +69,8 @@ class NetworkDiagramView(QGraphicsView):
     ``selectionChanged(spec_index)`` follows :attr:`selected_spec_index`."""
 
     parameterEdited = Signal(int, str, object, float)
+    #: (dense_index, input, unit) of the connection under the mouse
+    weightHovered = Signal(int, int, int)
     message = Signal(str)
     selectionChanged = Signal(object)
 
@@ -370,6 +372,7 @@ class NetworkDiagramView(QGraphicsView):
         if kind == "weight":
             block, i, j = target
             self.diagram.show_weight_card(block.dense_index, i, j, self.mapToScene(view_pos))
+            self.weightHovered.emit(block.dense_index, i, j)
             return
         self.diagram.hide_card()
 

@@ -23,7 +23,7 @@ from nnviz.engine.spec import NetworkSpec
 from nnviz.engine.transition import Transition
 from nnviz.live.edits import EditRefused
 from nnviz.live.session import check_fits
-from nnviz.live.workspace import Edit
+from nnviz.live.workspace import UNDO_LIMIT, Edit
 
 _keys = itertools.count(1)
 
@@ -98,6 +98,7 @@ class NetworkDocument(QObject):
         self._spec = (spec or NetworkSpec()).validate()
         self._data = data
         self.undo_stack = QUndoStack(self)
+        self.undo_stack.setUndoLimit(UNDO_LIMIT)
 
     @property
     def spec(self) -> NetworkSpec:

@@ -23,6 +23,8 @@ from nnviz.live.session import SessionState, TrainingSession
 #: bytes of weights and optimizer state kept for undo (a cat network with Adam is about
 #: 4 MB a state, two states an edit)
 UNDO_BUDGET_BYTES = 256 * 2**20
+#: edits the undo stack keeps (the app's QUndoStack has the same limit)
+UNDO_LIMIT = 1000
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,8 @@ class Workspace:
             session.restore(before)
             raise
         self._kept[key] = _Kept(before, session.capture(), spec_before, session.spec)
+        while len(self._kept) > UNDO_LIMIT:
+            self._kept.popitem(last=False)
         return messages + self._enforce_budget()
 
     def merge(self, key: int, later: int) -> None:

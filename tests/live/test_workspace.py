@@ -265,3 +265,16 @@ def test_slow_snapshot_parts_are_reused_while_playing_and_fresh_after_an_edit(mo
     edited = session.snapshot(playing=True)
     assert edited.layer_stats[0].index == 1 and len(edited.weights[0][1]) == 7
     assert session.snapshot(playing=True).layer_stats is edited.layer_stats
+
+
+def test_the_kept_edits_are_bounded_in_number(monkeypatch):
+    monkeypatch.setattr("nnviz.live.workspace.UNDO_LIMIT", 5)
+    session = TrainingSession(small_spec(), points())
+    workspace = Workspace(session)
+    for key in range(12):
+        rate = 0.001 * (key + 1)
+        spec = session.spec
+        workspace.apply(
+            key, Edit(spec=replace(spec, optimizer=replace(spec.optimizer, learning_rate=rate)))
+        )
+    assert workspace.kept_keys() == [7, 8, 9, 10, 11]

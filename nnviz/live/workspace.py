@@ -121,9 +121,6 @@ class Workspace:
         for key in keys:
             self._kept.pop(key, None)
 
-    def forget_all(self) -> None:
-        self._kept.clear()
-
     def _restore(self, key: int, before: bool) -> str:
         session = self.session
         kept = self._kept.get(key)

@@ -480,24 +480,7 @@ def _torch_training(net: _Network) -> list[str]:
         "            step_losses.append(loss.item())",
         "            if max_steps is not None and len(step_losses) >= max_steps:",
         "                return step_losses",
-        "        if verbose:",
-        '            train_loss = evaluate(model, data["x_train"], data["y_train"])[0]',
-        '            report = f"epoch {epoch}: loss {train_loss:.4f}"',
-        '            if "x_val" in data:',
-        '                val_loss, val_accuracy = evaluate(model, data["x_val"], data["y_val"])',
-        '                report += f", val_loss {val_loss:.4f}, val_accuracy {val_accuracy:.3f}"',
-        "            print(report)",
-        "    return step_losses",
-        "",
-        "",
-        'if __name__ == "__main__":',
-        "    data = load_data()",
-        "    model = build_model()",
-        "    print(model)",
-        "    train(model, data)",
-        '    if "x_test" in data:',
-        '        loss, accuracy = evaluate(model, data["x_test"], data["y_test"])',
-        '        print(f"test: loss {loss:.4f}, accuracy {accuracy:.3f}")',
+        *_report_and_main("print(model)"),
     ]
 
 
@@ -796,6 +779,14 @@ def _keras_training() -> list[str]:
         "            step_losses.append(float(model.train_on_batch(x[rows], y[rows])))",
         "            if max_steps is not None and len(step_losses) >= max_steps:",
         "                return step_losses",
+        *_report_and_main("model.summary()"),
+    ]
+
+
+def _report_and_main(show_model: str) -> list[str]:
+    """The end shared by both scripts: the per-epoch report, then what ``python script.py``
+    runs (``show_model`` prints the network the framework's way)."""
+    return [
         "        if verbose:",
         '            train_loss = evaluate(model, data["x_train"], data["y_train"])[0]',
         '            report = f"epoch {epoch}: loss {train_loss:.4f}"',
@@ -809,7 +800,7 @@ def _keras_training() -> list[str]:
         'if __name__ == "__main__":',
         "    data = load_data()",
         "    model = build_model()",
-        "    model.summary()",
+        f"    {show_model}",
         "    train(model, data)",
         '    if "x_test" in data:',
         '        loss, accuracy = evaluate(model, data["x_test"], data["y_test"])',

@@ -16,6 +16,7 @@ from PySide6.QtCore import QAbstractEventDispatcher, QObject, QThread, QTimer, S
 
 from nnviz.app.document import NetworkDocument
 from nnviz.app.worker import TrainingWorker
+from nnviz.live.jobs import BackgroundJob, JobReport
 from nnviz.live.session import TrainingSession
 from nnviz.live.snapshot import TrainingSnapshot
 from nnviz.live.workspace import Edit
@@ -31,7 +32,8 @@ class TrainingController(QObject):
     """Starts, drives and stops training on a worker thread for ``document``'s network.
 
     Signals: ``snapshotReady(TrainingSnapshot)``, ``message(str)`` (status bar),
-    ``failed(str)`` (errors to show), ``playingChanged(bool)``.
+    ``failed(str)`` (errors to show), ``playingChanged(bool)``, ``jobReported(JobReport)``
+    (progress and end of background jobs started with :meth:`start_job`).
     """
 
     snapshotReady = Signal(object)
@@ -39,6 +41,7 @@ class TrainingController(QObject):
     failed = Signal(str)
     playingChanged = Signal(bool)
     restarted = Signal()
+    jobReported = Signal(object)
 
     def __init__(self, document: NetworkDocument, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -87,6 +90,7 @@ class TrainingController(QObject):
         worker.failed.connect(self._on_failed)
         worker.editFailed.connect(self._on_edit_failed)
         worker.playingChanged.connect(self._on_playing_changed)
+        worker.jobReported.connect(self._on_job_reported)
         thread.started.connect(worker.run)
         self.worker, self.training_thread = worker, thread
         self.latest = None
@@ -110,6 +114,7 @@ class TrainingController(QObject):
             (worker.failed, self._on_failed),
             (worker.editFailed, self._on_edit_failed),
             (worker.playingChanged, self._on_playing_changed),
+            (worker.jobReported, self._on_job_reported),
         ):
             signal.disconnect(slot)
         self.worker, self.training_thread = None, None
@@ -154,6 +159,14 @@ class TrainingController(QObject):
         if not self.is_running:
             return function(self.worker.session)
         return self.worker.call(function)
+
+    def start_job(self, job: BackgroundJob) -> int:
+        """Run ``job`` on the training thread; returns its id (0: no worker to run it)."""
+        return self.worker.start_job(job) if self.worker else 0
+
+    def cancel_job(self, job_id: int) -> None:
+        if self.worker:
+            self.worker.cancel_job(job_id)
 
     def set_run_options(self, epochs: int, patience: int) -> None:
         self._run_options = (int(epochs), int(patience))
@@ -245,6 +258,10 @@ class TrainingController(QObject):
     @Slot(str)
     def _on_failed(self, text: str) -> None:
         self.failed.emit(text)
+
+    @Slot(object)
+    def _on_job_reported(self, report: JobReport) -> None:
+        self.jobReported.emit(report)
 
     @Slot(bool)
     def _on_playing_changed(self, playing: bool) -> None:

@@ -20,11 +20,10 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal, Slot
 
 from nnviz.engine import DivergenceError
+from nnviz.live.jobs import BackgroundJob
 from nnviz.live.session import TrainingSession
 from nnviz.live.snapshot import TrainingSnapshot
 from nnviz.live.workspace import Edit, Workspace
-
-logger = logging.getLogger(__name__)
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +35,8 @@ IDLE_WAIT_S = 0.05
 BURST_S = 0.005  # longest run of steps between two looks at the commands and the clock
 # Longest the worker waits for a busy GUI thread before it takes a step anyway.
 MAX_YIELD_S = 0.1
+JOB_SLICE_S = 0.02  # one slice of a background job between two looks at the commands
+JOB_REPORT_S = 0.1  # least time between two progress reports of one job
 
 
 class TrainingWorker(QObject):
@@ -50,6 +51,7 @@ class TrainingWorker(QObject):
     failed = Signal(str)
     editFailed = Signal(int, str)
     playingChanged = Signal(bool)
+    jobReported = Signal(object)
 
     def __init__(self, session: TrainingSession) -> None:
         super().__init__()
@@ -73,6 +75,10 @@ class TrainingWorker(QObject):
         self._rate_steps = 0
         self._rate_since = time.monotonic()
         self._steps_per_second = 0.0
+        self._jobs: list[BackgroundJob] = []
+        self._job_reported_at: dict[int, float] = {}
+        self._next_job_id = 0
+        self._job_id_lock = threading.Lock()
 
     # -- commands: safe to call from any thread -----------------------------------------
     def _send(self, function: Callable[..., Any], *args: Any) -> None:
@@ -134,6 +140,19 @@ class TrainingWorker(QObject):
             raise outcome["error"]
         return outcome.get("value")
 
+    def start_job(self, job: BackgroundJob) -> int:
+        """Run ``job`` in slices between steps; its reports arrive as ``jobReported``.
+        Returns the job's id (for :meth:`cancel_job`). An exclusive job pauses training."""
+        with self._job_id_lock:
+            self._next_job_id += 1
+            job.job_id = self._next_job_id
+        self._send(self._start_job, job)
+        return job.job_id
+
+    def cancel_job(self, job_id: int) -> None:
+        """End the job ``job_id`` now; it reports itself cancelled with what it has."""
+        self._send(self._cancel_job, job_id)
+
     def set_run_options(self, epochs: int, patience: int) -> None:
         """Stop after ``epochs`` (0: run until paused); early stopping after ``patience``
         epochs without a better validation loss (0: off)."""
@@ -194,6 +213,8 @@ class TrainingWorker(QObject):
                     break
             if not self._gui_idle.is_set():
                 self._gui_idle.wait(MAX_YIELD_S)
+            if self._jobs:
+                self._advance_job()  # while paused the job has the worker to itself
             now = clock()
             if self._playing and not self._max_rate and not self._steps_left:
                 self._train_burst(min(next_publish, now + BURST_S))
@@ -203,7 +224,7 @@ class TrainingWorker(QObject):
                 else:
                     next_step = now + 1.0 / self._max_rate if self._max_rate else 0.0
                     self._train_one_step()
-            else:
+            elif not self._jobs:
                 self._wake.wait(IDLE_WAIT_S)
             now = clock()
             self._measure_rate(now)
@@ -283,6 +304,38 @@ class TrainingWorker(QObject):
         self._publish_now = True
         self.message.emit(text)
 
+    def _advance_job(self) -> None:
+        """One slice of the oldest job (they take turns: a finished one leaves)."""
+        job = self._jobs.pop(0)
+        try:
+            finished = job.advance(self.session, JOB_SLICE_S)
+        except Exception as exc:
+            logger.exception("The background job %s failed", job.name)
+            self._end_job(job, job.report(error=f"{job.name} failed: {exc}"))
+            return
+        if finished:
+            self._end_job(job, job.report(done=True))
+            return
+        self._jobs.append(job)
+        now = time.monotonic()
+        if now - self._job_reported_at.get(job.job_id, 0.0) >= JOB_REPORT_S:
+            self._job_reported_at[job.job_id] = now
+            self.jobReported.emit(job.report())
+
+    def _end_job(self, job: BackgroundJob, report: object) -> None:
+        self._job_reported_at.pop(job.job_id, None)
+        self.jobReported.emit(report)
+
+    def _start_job(self, job: BackgroundJob) -> None:
+        if job.exclusive:
+            self._set_playing(False)
+        self._jobs.append(job)
+
+    def _cancel_job(self, job_id: int) -> None:
+        for job in [j for j in self._jobs if j.job_id == job_id]:
+            self._jobs.remove(job)
+            self._end_job(job, job.report(cancelled=True))
+
     def _measure_rate(self, now: float) -> None:
         elapsed = now - self._rate_since
         if elapsed >= 0.5:
@@ -312,6 +365,9 @@ class TrainingWorker(QObject):
 
     # -- command bodies (worker thread) -------------------------------------------------
     def _set_playing(self, playing: bool) -> None:
+        if playing and any(job.exclusive for job in self._jobs):
+            self.message.emit("Training waits until the running job ends (or is cancelled).")
+            playing = False
         if playing and self._epochs_target and self.session.epoch >= self._epochs_target:
             self._epochs_target = 0  # pressing Play after the target trains on until paused
         if playing != self._playing:

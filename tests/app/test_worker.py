@@ -6,10 +6,12 @@ import threading
 import time
 
 import numpy as np
+from PySide6.QtCore import Qt
 
 from nnviz.app.worker import TrainingWorker
 from nnviz.data import prepare
 from nnviz.live import edits, presets
+from nnviz.live.jobs import BackgroundJob
 from nnviz.live.session import TrainingSession
 from nnviz.live.workspace import Edit
 
@@ -57,6 +59,89 @@ def test_commands_between_steps_play_pause_edit_undo_and_stop():
         assert latest[-1].step == paused_at
         worker.step_epoch()
         wait_for(lambda: worker.call(lambda s: s.batch_in_epoch) == 0)
+    finally:
+        worker.stop()
+        loop.join(5)
+    assert not loop.is_alive()
+
+
+class CountingJob(BackgroundJob):
+    """Sums the session's step counter over ``slices`` slices; fails on request."""
+
+    name = "counting"
+
+    def __init__(self, slices: int, exclusive: bool = False, fail_at: int = -1) -> None:
+        super().__init__()
+        self.slices, self.exclusive, self.fail_at = slices, exclusive, fail_at
+        self.done_slices = 0
+
+    def advance(self, session: TrainingSession, budget_s: float) -> bool:
+        if self.done_slices == self.fail_at:
+            raise ValueError("bad grid")
+        self.done_slices += 1
+        time.sleep(min(budget_s, 0.002))
+        return self.done_slices >= self.slices
+
+    def progress(self) -> float:
+        return self.done_slices / self.slices
+
+    def result(self) -> int:
+        return self.done_slices
+
+
+def _run_worker():
+    config = presets.data_config()
+    data = prepare(config)
+    spec = presets.network_spec(config).for_task(data.input_dim, data.n_classes)
+    worker = TrainingWorker(TrainingSession(spec, data))
+    reports: list = []
+    worker.jobReported.connect(reports.append, Qt.ConnectionType.DirectConnection)
+    loop = threading.Thread(target=worker.run)
+    loop.start()
+    return worker, loop, reports
+
+
+def test_background_jobs_report_progress_finish_fail_and_cancel():
+    worker, loop, reports = _run_worker()
+    try:
+        finishing = CountingJob(40)
+        failing = CountingJob(40, fail_at=3)
+        endless = CountingJob(10**9)
+        ids = [worker.start_job(job) for job in (finishing, failing, endless)]
+        assert len(set(ids)) == 3 and all(i > 0 for i in ids)
+        wait_for(lambda: any(r.done and r.job_id == ids[0] for r in reports))
+        wait_for(lambda: any(r.error and r.job_id == ids[1] for r in reports))
+        worker.cancel_job(ids[2])
+        wait_for(lambda: any(r.cancelled and r.job_id == ids[2] for r in reports))
+        final = {r.job_id: r for r in reports if r.done}
+        assert final[ids[0]].result == 40 and final[ids[0]].progress == 1.0
+        assert "bad grid" in final[ids[1]].error and final[ids[1]].result == 3
+        assert final[ids[2]].progress < 1.0
+        assert worker.call(lambda s: s.step_count) == 0  # jobs never train the session
+    finally:
+        worker.stop()
+        loop.join(5)
+    assert not loop.is_alive()
+
+
+def test_an_exclusive_job_pauses_training_until_it_ends_and_a_shared_one_does_not():
+    worker, loop, reports = _run_worker()
+    try:
+        worker.play()
+        wait_for(lambda: worker.call(lambda s: s.step_count) > 5)
+        shared = worker.start_job(CountingJob(30))
+        wait_for(lambda: any(r.done and r.job_id == shared for r in reports))
+        assert worker._playing  # a shared job trains on beside training
+        exclusive = worker.start_job(CountingJob(10**9, exclusive=True))
+        wait_for(lambda: not worker._playing)
+        worker.play()  # refused while the exclusive job runs
+        paused_at = worker.call(lambda s: s.step_count)
+        time.sleep(0.1)
+        assert worker.call(lambda s: s.step_count) == paused_at
+        worker.cancel_job(exclusive)
+        wait_for(lambda: any(r.cancelled for r in reports))
+        worker.play()
+        wait_for(lambda: worker.call(lambda s: s.step_count) > paused_at)
     finally:
         worker.stop()
         loop.join(5)

@@ -296,12 +296,13 @@ class RunLog:
         self.runs = (*self.runs, run)
         self._enforce_limits()
 
-    def extend(self, runs: tuple[Run, ...]) -> None:
-        """Add runs kept elsewhere (an opened project's), keeping their names; those
-        already here (same id) are skipped."""
+    def extend(self, runs: tuple[Run, ...], first: bool = False) -> None:
+        """Add runs kept elsewhere (an opened project's, or before it was opened: ``first``
+        puts them before these), keeping their names; those already here (same id) are
+        skipped."""
         known = {run.run_id for run in self.runs}
         new = tuple(run for run in runs if run.run_id not in known)
-        self.runs = (*self.runs, *new)
+        self.runs = (*new, *self.runs) if first else (*self.runs, *new)
         self._numbered = max(self._numbered, len(self.runs))
         self._enforce_limits()
 

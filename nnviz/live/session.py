@@ -322,6 +322,12 @@ class TrainingSession:
         if self.step_count > 0 and self.step_count != self._recorded_step:
             self.keep_run()
 
+    def closed_runs(self) -> tuple[Run, ...]:
+        """The runs kept, the training so far closed into one (before another project
+        replaces this session)."""
+        self.close_run()
+        return self.runs.runs
+
     def keep_run(self, name: str = "") -> Run | None:
         """Keep the current training as a run (without resetting); None when it has not
         trained a step, or not since it was last kept (a message says so)."""

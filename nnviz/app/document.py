@@ -22,6 +22,7 @@ from nnviz.data import PreparedData
 from nnviz.engine.spec import NetworkSpec
 from nnviz.engine.transition import Transition
 from nnviz.live.edits import EditRefused
+from nnviz.live.runs import Run
 from nnviz.live.session import check_fits
 from nnviz.live.workspace import UNDO_LIMIT, Edit
 
@@ -167,6 +168,14 @@ class NetworkDocument(QObject):
         """Train on ``data`` with ``spec`` (fitted to it), as one undoable edit."""
         self.check(spec, data)
         self._push(DocumentEdit(self, text, Edit(spec=spec, data=data)))
+
+    def restore_run(self, run: Run, data: PreparedData | None = None) -> None:
+        """Continue the kept ``run`` — its network, weights, optimizer state and settings
+        (``data``: its data, prepared, when it is not the current one) — as one undoable
+        edit."""
+        self.check(run.spec, data)
+        edit = Edit(spec=run.spec, data=data, run=run)
+        self._push(DocumentEdit(self, f"Restore run '{run.name}'", edit))
 
     def reset(self, spec: NetworkSpec, data: PreparedData | None = None) -> None:
         """Replace spec and data without undo history (a new or opened project)."""

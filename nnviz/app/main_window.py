@@ -55,6 +55,7 @@ from nnviz.app.projects import (
     orphaned_recovery_files,
     state_folder,
 )
+from nnviz.app.runs_panel import RunsPanel
 from nnviz.app.trace_panel import TracePanel
 from nnviz.app.training_panel import TrainingPanel, steady_label
 from nnviz.data import DataConfig, DatasetError, PreparedData, prepare
@@ -185,7 +186,11 @@ class MainWindow(QMainWindow):
         )
         self._create_docks()
         self._create_inside_docks()
+        self.runs_panel = RunsPanel(self)
+        self.runs_dock = self.runs_panel.install()
+        self.docks += (self.runs_dock,)
         self._create_menus()
+        self.runs_panel.add_to(self.training_menu)
         self.exports = ExportActions(self)
         self.exports.add_to(self.file_menu)
         self._connect()
@@ -588,7 +593,10 @@ class MainWindow(QMainWindow):
 
     def start_session(self, session: TrainingSession, run_settings: dict[str, object]) -> None:
         """Show and train ``session`` (an opened project) from where it stands; the undo
-        history starts anew."""
+        history starts anew. The runs kept so far (the current training too) stay."""
+        if self.controller.worker is not None:
+            kept = self.controller.call(TrainingSession.closed_runs)
+            session.runs.extend(kept, first=True)
         self.controller.stop()
         self.document.reset(session.spec, session.data)
         self._show_data(session.data)

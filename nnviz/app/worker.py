@@ -395,6 +395,8 @@ class TrainingWorker(QObject):
             if same_initial
             else "Reset: new random weights; history cleared."
         )
+        for text in self.session.runs.take_messages():
+            self.message.emit(text)
 
     def _apply_edit(self, key: int, edit: Edit) -> None:
         if edit.data is not None:

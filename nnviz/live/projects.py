@@ -16,6 +16,7 @@ import numpy as np
 from nnviz.data import DataConfig, DatasetError, prepare
 from nnviz.engine.state import TrainingState
 from nnviz.io.project import Project, ProjectError
+from nnviz.live.runs import run_from_record, run_to_record
 from nnviz.live.series import DecimatedSeries
 from nnviz.live.session import SERIES_NAMES, TrainingSession, check_fits
 
@@ -53,6 +54,7 @@ def project_from_session(
         settings=dict(settings or {}),
         state_arrays=arrays,
         state_values=values,
+        runs=tuple(run_to_record(run) for run in session.runs.runs),
     )
 
 
@@ -86,6 +88,10 @@ def session_from_project(project: Project, source: str = "the project") -> Train
             session.start_from(list(project.weights), initial)
     except ValueError as exc:
         raise ProjectError(f"{source}: its training state is damaged ({exc})") from exc
+    try:
+        session.runs.extend(tuple(run_from_record(record) for record in project.runs))
+    except ValueError as exc:
+        raise ProjectError(f"{source}: a kept run is damaged ({exc})") from exc
     return session
 
 

@@ -26,6 +26,7 @@ from nnviz.engine.spec import NetworkSpec
 from nnviz.engine.state import TrainingState
 from nnviz.engine.transition import Transition
 from nnviz.live.diagnosis import session_findings
+from nnviz.live.runs import Run, RunCurves, RunLog, describe_difference, make_run, thumbnail_of
 from nnviz.live.series import DecimatedSeries
 from nnviz.live.snapshot import (
     HISTORY_KEYS,
@@ -116,6 +117,8 @@ class TrainingSession:
         self._patience = 0
         self._use_data(data, spec)
         self.initial_weights = self.model.get_weights()
+        self.runs = RunLog()
+        self._recorded_step = 0  # the step of the last run kept from this training
 
     # -- construction -------------------------------------------------------------------
     def check_fits(self, spec: NetworkSpec) -> None:
@@ -230,6 +233,8 @@ class TrainingSession:
             self._use_data(state.data, state.training.spec)
         self.trainer.set_state(state.training)
         self.spec = state.training.spec
+        if state.initial_weights:
+            self.initial_weights = list(state.initial_weights)
         self._prepare_inputs()
         if state.series is not None:
             self.series = {
@@ -266,6 +271,7 @@ class TrainingSession:
     def reset(self, same_initial: bool = False) -> None:
         """Start again from step 0 with fresh random weights, or (``same_initial``) with
         the weights this run started from; histories cleared."""
+        self.close_run()
         if same_initial:
             weights = self.initial_weights
         else:
@@ -284,6 +290,7 @@ class TrainingSession:
             probe.set_weights(initial_weights)
         self._use_data(self.data, self.spec)
         self.model.set_weights(weights)
+        self._recorded_step = 0
         self.initial_weights = [np.array(w, copy=True) for w in initial_weights or weights]
 
     def set_data(self, data: PreparedData, spec: NetworkSpec) -> list[str]:
@@ -294,6 +301,7 @@ class TrainingSession:
         model = Sequential.from_config(self.spec)
         model.set_weights(self.model.get_weights())
         messages = model.apply_spec(spec)
+        self.close_run()
         self.data = data
         self.spec = spec
         self.start_from(model.get_weights())
@@ -306,6 +314,79 @@ class TrainingSession:
         self.restore(SessionState(self.data, state, None))
         self._clear_history()
         self.initial_weights = [np.array(w, copy=True) for w in initial_weights]
+
+    # -- runs ---------------------------------------------------------------------------
+    def close_run(self) -> None:
+        """Keep the training so far in the runs list when it trained since it began or was
+        last kept (before a reset, a data switch, a restored run or another project)."""
+        if self.step_count > 0 and self.step_count != self._recorded_step:
+            self.keep_run()
+
+    def closed_runs(self) -> tuple[Run, ...]:
+        """The runs kept, the training so far closed into one (before another project
+        replaces this session)."""
+        self.close_run()
+        return self.runs.runs
+
+    def keep_run(self, name: str = "") -> Run | None:
+        """Keep the current training as a run (without resetting); None when it has not
+        trained a step, or not since it was last kept (a message says so)."""
+        if self.step_count == 0 or self.step_count == self._recorded_step:
+            self.runs.note("Nothing new to keep: train at least one step since the last run.")
+            return None
+        state = self.trainer.get_state()
+        runs = self.runs.runs
+        previous = runs[-1] if runs else None
+        same_start = previous is not None and _same_arrays(
+            previous.initial_weights, self.initial_weights
+        )
+        difference = describe_difference(
+            previous and previous.settings, (self.spec, self.data.config), same_start
+        )
+        epochs, values = {}, {}
+        for key in HISTORY_KEYS:
+            epochs[key], values[key] = (readonly(a) for a in self.series[key].view())
+        curves = RunCurves(epochs, values, self.batches_per_epoch, self.trainer.n_samples)
+        run = make_run(
+            name=name,
+            difference=difference,
+            data_config=self.data.config,
+            state=state,
+            initial_weights=self.initial_weights,
+            curves=curves,
+            thumbnail=None if self._grid is None else thumbnail_of(self._plane()[0].grid),
+        )
+        self.runs.add(run)
+        self._recorded_step = self.step_count
+        return run
+
+    def restore_run(self, run: Run, data: PreparedData | None = None) -> list[str]:
+        """Continue ``run`` exactly: its network, weights, optimizer state, counters and
+        per-epoch curves (on ``data``, its data prepared, when it is not the current one).
+        The training so far is kept as a run first. Raises ValueError (nothing changed)."""
+        data = data or self.data
+        check_fits(run.spec, data)
+        before = self.capture(with_series=True)
+        self.close_run()
+        series: dict[str, dict[str, Any]] = {}
+        for key in HISTORY_KEYS:
+            history = DecimatedSeries()
+            for epoch, value in zip(run.curves.epochs[key], run.curves.values[key], strict=True):
+                history.append(int(epoch), float(value))
+            series[key] = history.get_state()
+        for key in ("step_loss", "smoothed_loss"):
+            series[key] = DecimatedSeries().get_state()
+        series["grad_norms"] = DecimatedSeries(width=len(run.spec.dense_layers)).get_state()
+        try:
+            self.restore(SessionState(data, run.state, None, run.initial_weights, series))
+        except Exception:
+            self.restore(before)
+            raise
+        self._recorded_step = self.step_count
+        return [
+            f"Restored '{run.name}': its network, weights and settings, at epoch "
+            f"{run.epochs} (the per-step curve starts anew)."
+        ]
 
     @property
     def smoothed_loss(self) -> float | None:
@@ -412,6 +493,9 @@ class TrainingSession:
             confusion=slow.confusion,
             instability=self.trainer.instability,
             findings=slow.findings,
+            runs=self.runs.runs,
+            batch_size=self.spec.batch_size,
+            n_train=self.trainer.n_samples,
         )
 
     def _slow_parts(self, focus: int, playing: bool) -> _SlowParts:
@@ -497,6 +581,12 @@ def _histogram(values: np.ndarray) -> Histogram:
         low, high = low - 0.5, high + 0.5
     counts, edges = np.histogram(finite, bins=PREACTIVATION_BINS, range=(low, high))
     return Histogram(readonly(counts.astype(np.float64)), readonly(edges))
+
+
+def _same_arrays(a: Any, b: Any) -> bool:
+    return len(a) == len(b) and all(
+        x.shape == y.shape and np.array_equal(x, y) for x, y in zip(a, b, strict=True)
+    )
 
 
 def _edited_weights(

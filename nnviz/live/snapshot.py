@@ -15,6 +15,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from nnviz.live.diagnosis import Finding
+    from nnviz.live.runs import Run
 
 HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
 
@@ -87,6 +88,11 @@ class TrainingSnapshot:
     #: a warning while the loss rises fast, before training would diverge
     instability: str | None = None
     findings: tuple[Finding, ...] = ()
+    #: the kept runs (:class:`~nnviz.live.runs.RunLog`), a tuple made anew on every change
+    runs: tuple[Run, ...] = ()
+    #: samples per step (None: the whole set) and training samples, to count examples seen
+    batch_size: int | None = None
+    n_train: int = 0
 
     @property
     def progress(self) -> float:

@@ -18,6 +18,7 @@ from nnviz.data import PreparedData
 from nnviz.engine.spec import NetworkSpec
 from nnviz.engine.transition import Transition
 from nnviz.live.edits import layer_sources
+from nnviz.live.runs import Run
 from nnviz.live.session import SessionState, TrainingSession
 
 #: bytes of weights and optimizer state kept for undo (a cat network with Adam is about
@@ -35,12 +36,15 @@ class Edit:
     layers and neurons the new ones come from (None: inferred from the two specs);
     ``parameters``: ``(dense_index, "W" | "b", index, value)`` for each weight or bias set
     (typed in the diagram, or a drag of the perceptron's line);
-    ``data``: new data (a dataset switch; ``spec`` is then the network fitted to it)."""
+    ``data``: new data (a dataset switch; ``spec`` is then the network fitted to it);
+    ``run``: a kept run to continue (its network, exact training state and curves; ``data``
+    is then its data when that is not the current one)."""
 
     spec: NetworkSpec | None = None
     transition: Transition | None = None
     parameters: tuple[tuple[int, str, tuple[int, ...], float], ...] = ()
     data: PreparedData | None = None
+    run: Run | None = None
 
 
 @dataclass
@@ -76,11 +80,14 @@ class Workspace:
         """Apply ``edit`` keeping the states before and after it under ``key``; returns
         what changed, in words. Raises ValueError (nothing changed) when it cannot apply."""
         session = self.session
-        before = session.capture(with_series=edit.data is not None)
+        whole = edit.data is not None or edit.run is not None
+        before = session.capture(with_series=whole)
         spec_before = session.spec
         messages: list[str] = []
         try:
-            if edit.data is not None:
+            if edit.run is not None:
+                messages += session.restore_run(edit.run, edit.data)
+            elif edit.data is not None:
                 kept = session.set_data(edit.data, edit.spec or session.spec)
                 messages.append(
                     "New data: training starts again from step 0"
@@ -96,10 +103,11 @@ class Workspace:
         except Exception:
             session.restore(before)
             raise
-        self._kept[key] = _Kept(before, session.capture(), spec_before, session.spec)
+        after = session.capture(with_series=edit.run is not None)
+        self._kept[key] = _Kept(before, after, spec_before, session.spec)
         while len(self._kept) > UNDO_LIMIT:
             self._kept.popitem(last=False)
-        return messages + self._enforce_budget()
+        return messages + session.runs.take_messages() + self._enforce_budget()
 
     def merge(self, key: int, later: int) -> None:
         """Make ``key`` span ``later`` too (one undo entry for a slider's many steps)."""

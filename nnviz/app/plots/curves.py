@@ -1,4 +1,8 @@
-"""Loss and accuracy curves: train and validation per epoch, the smoothed per-step loss."""
+"""Loss and accuracy curves: train and validation per epoch, the smoothed per-step loss,
+and the curves of kept runs overlaid (faded, one colour each, validation dashed).
+
+The x axis counts epochs, steps or examples seen: runs with different batch sizes line up
+on examples (an epoch of batch 1 is many steps, of the full batch one)."""
 
 from __future__ import annotations
 
@@ -6,8 +10,9 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from nnviz.app.frame_clock import history_key
 from nnviz.app.plots.style import (
@@ -17,9 +22,16 @@ from nnviz.app.plots.style import (
     SteadyRange,
     fixed_left_axis,
     legend_html,
+    plain_numbers,
     thinned,
 )
+from nnviz.live.runs import Run, examples_seen
 from nnviz.live.snapshot import TrainingSnapshot
+
+#: the x axis choices: (key of RunCurves.x, label)
+X_AXES = (("epochs", "epoch"), ("steps", "step"), ("examples", "examples seen"))
+OVERLAY_ALPHA = 150  # kept runs are drawn faded behind the live curves
+OVERLAY_KEYS = (("loss", "val_loss"), ("accuracy", "val_accuracy"))
 
 
 def _curve(plot: pg.PlotItem, color: str, name: str, width: float = 2.0) -> pg.PlotDataItem:
@@ -42,6 +54,7 @@ class TrainingCurvesView(QWidget):
             plot.setLabel("bottom", "epoch")
             plot.setLabel("left", label)
             fixed_left_axis(plot)
+            plain_numbers(plot)
         self.accuracy_plot.setYRange(0.0, 1.0, padding=0.02)
         # The epochs grow: the x axis doubles when they reach its end.
         self.epoch_ranges = (
@@ -61,6 +74,16 @@ class TrainingCurvesView(QWidget):
             "Draw the loss on a logarithmic axis, so late, small improvements stay visible."
         )
         self.log_check.toggled.connect(self.set_log_scale)
+        self.x_combo = QComboBox()
+        self.x_combo.setObjectName("curvesXAxis")
+        for key, label in X_AXES:
+            self.x_combo.addItem(f"x: {label}", key)
+        self.x_combo.setToolTip(
+            "Count the x axis in epochs, training steps or examples seen: on examples, runs "
+            "with different batch sizes line up."
+        )
+        self.x_combo.currentIndexChanged.connect(self._on_x_chosen)
+        self.x_axis = "epochs"
         self.readout = QLabel("Hover a curve to read its values.")
         self.readout.setObjectName("curveReadout")
         self.legend = QLabel(
@@ -72,7 +95,12 @@ class TrainingCurvesView(QWidget):
                 ]
             )
         )
+        self.runs_legend = QLabel("")
+        self.runs_legend.setObjectName("runsLegend")
+        self.runs_legend.setWordWrap(True)
+        self.runs_legend.hide()
         top = QHBoxLayout()
+        top.addWidget(self.x_combo)
         top.addWidget(self.log_check)
         top.addWidget(self.legend)
         top.addStretch(1)
@@ -80,7 +108,10 @@ class TrainingCurvesView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(top)
+        layout.addWidget(self.runs_legend)
         layout.addWidget(self.graphics, 1)
+        #: run id -> (run, colour, its four curves: loss, val loss, accuracy, val accuracy)
+        self.overlays: dict[str, tuple[Run, str, tuple[pg.PlotDataItem, ...]]] = {}
         self._snapshot: TrainingSnapshot | None = None
         # The epoch history drawn: its buffer and length (redrawn when either changes).
         self._epochs_drawn: tuple[np.ndarray | None, int] = (None, -1)
@@ -93,6 +124,85 @@ class TrainingCurvesView(QWidget):
             self._fit_ranges(self._snapshot)
         if self.log_check.isChecked() != on:
             self.log_check.setChecked(on)
+
+    def set_x_axis(self, axis: str) -> None:
+        """Count the x axis in ``"epochs"``, ``"steps"`` or ``"examples"`` (live curves and
+        overlays alike)."""
+        index = self.x_combo.findData(axis)
+        if index < 0:
+            raise ValueError(f"the x axis counts one of {[k for k, _ in X_AXES]}, not {axis!r}")
+        self.x_combo.setCurrentIndex(index)
+
+    def _on_x_chosen(self, index: int) -> None:
+        self.x_axis = self.x_combo.itemData(index)
+        label = dict(X_AXES)[self.x_axis]
+        for plot in (self.loss_plot, self.accuracy_plot):
+            plot.setLabel("bottom", label)
+        for steady in self.epoch_ranges:
+            steady.reset()
+        self._epochs_drawn = (None, -1)
+        self._draw_overlays()
+        if self._snapshot is not None:
+            self.show_snapshot(self._snapshot)
+
+    def set_overlays(self, runs: list[tuple[Run, str]]) -> None:
+        """Overlay the curves of ``runs`` (each with its colour), faded and labelled."""
+        for _, _, items in self.overlays.values():
+            plots = (self.loss_plot,) * 2 + (self.accuracy_plot,) * 2
+            for plot, item in zip(plots, items, strict=True):
+                plot.removeItem(item)
+        self.overlays = {}
+        for run, color in runs:
+            items = []
+            for plot, keys in zip((self.loss_plot, self.accuracy_plot), OVERLAY_KEYS, strict=True):
+                for key in keys:
+                    faded = QColor(color)
+                    faded.setAlpha(OVERLAY_ALPHA)
+                    style = Qt.PenStyle.DashLine if key.startswith("val") else Qt.PenStyle.SolidLine
+                    item = plot.plot(pen=pg.mkPen(faded, width=2, style=style), name=run.name)
+                    item.setZValue(-10)  # behind the live curves
+                    items.append(item)
+            self.overlays[run.run_id] = (run, color, tuple(items))
+        self.runs_legend.setText(
+            legend_html([(run.name, color) for run, color in runs])
+            + ("&nbsp;&nbsp;(dashed: validation)" if runs else "")
+        )
+        self.runs_legend.setVisible(bool(runs))
+        self._draw_overlays()
+        if self._snapshot is not None:
+            self._fit_ranges(self._snapshot)
+
+    def _draw_overlays(self) -> None:
+        keys = [key for pair in OVERLAY_KEYS for key in pair]
+        for run, _, items in self.overlays.values():
+            for key, item in zip(keys, items, strict=True):
+                values = run.curves.values.get(key)
+                if values is None or not np.isfinite(values).any():
+                    item.setData([], [])
+                else:
+                    item.setData(run.curves.x(key, self.x_axis), values, connect="finite")
+
+    def overlay_curve(self, run_id: str, key: str) -> pg.PlotDataItem:
+        """The overlay curve ``key`` (``"loss"``, ``"val_accuracy"``...) of run ``run_id``."""
+        keys = [k for pair in OVERLAY_KEYS for k in pair]
+        return self.overlays[run_id][2][keys.index(key)]
+
+    def _x_of_steps(self, snapshot: TrainingSnapshot, steps: np.ndarray) -> np.ndarray:
+        """Step numbers counted in the chosen x axis."""
+        if self.x_axis == "steps":
+            return steps.astype(np.float64)
+        if self.x_axis == "examples" and snapshot.n_train:
+            return examples_seen(steps, snapshot.batch_size, snapshot.n_train).astype(np.float64)
+        return steps / max(snapshot.batches_per_epoch, 1)
+
+    def _x_of_epochs(self, snapshot: TrainingSnapshot, epochs: np.ndarray) -> np.ndarray:
+        """Epoch numbers counted in the chosen x axis."""
+        epochs = epochs.astype(np.float64)
+        if self.x_axis == "steps":
+            return epochs * max(snapshot.batches_per_epoch, 1)
+        if self.x_axis == "examples" and snapshot.n_train:
+            return epochs * snapshot.n_train
+        return epochs
 
     def clear(self) -> None:
         self._snapshot = None
@@ -124,7 +234,7 @@ class TrainingCurvesView(QWidget):
         n = len(steps)
         if n:
             keep = thinned(n)
-            x = snapshot.smoothed_steps[keep] / max(snapshot.batches_per_epoch, 1)
+            x = self._x_of_steps(snapshot, snapshot.smoothed_steps[keep])
             self.step_loss_curve.setData(x, steps[keep])
         else:
             self.step_loss_curve.setData([], [])
@@ -134,11 +244,24 @@ class TrainingCurvesView(QWidget):
     def _fit_ranges(self, snapshot: TrainingSnapshot) -> None:
         """Move the axes only when the curves leave them (see SteadyRange)."""
         n = len(snapshot.smoothed_losses)
-        last_step = float(snapshot.smoothed_steps[-1]) if n else 0.0
-        last = max(last_step / max(snapshot.batches_per_epoch, 1), snapshot.epoch)
+        last_step = snapshot.smoothed_steps[-1:] if n else np.zeros(1, np.int64)
+        last = max(
+            float(self._x_of_steps(snapshot, last_step)[0]),
+            float(self._x_of_epochs(snapshot, np.array([snapshot.epoch]))[0]),
+        )
+        low, high = self._loss_bounds
+        for run, _, _ in self.overlays.values():
+            for key in ("loss", "val_loss"):
+                values = run.curves.values.get(key)
+                if values is not None and len(values):
+                    low, high = (
+                        np.fmin(low, np.fmin.reduce(values)),
+                        np.fmax(high, np.fmax.reduce(values)),
+                    )
+            if len(run.curves.epochs.get("loss", ())):
+                last = max(last, float(run.curves.x("loss", self.x_axis)[-1]))
         for steady in self.epoch_ranges:
             steady.show(0.0, max(last, 1.0), pad_low=False)
-        low, high = self._loss_bounds
         if n:
             shown = snapshot.smoothed_losses[thinned(n)]
             low, high = np.fmin(low, np.fmin.reduce(shown)), np.fmax(high, np.fmax.reduce(shown))
@@ -174,7 +297,8 @@ class TrainingCurvesView(QWidget):
             ):
                 item.setData([], [])
             else:
-                item.setData(epochs[keep].astype(np.float64), values[keep], connect="finite")
+                x = self._x_of_epochs(snapshot, epochs[keep])
+                item.setData(x, values[keep], connect="finite")
                 if key.endswith("loss"):
                     low, high = self._loss_bounds
                     self._loss_bounds = (
@@ -189,7 +313,8 @@ class TrainingCurvesView(QWidget):
             return "No epoch finished yet."
         keys = ("loss", "val_loss") if plot is self.loss_plot else ("accuracy", "val_accuracy")
         epochs = np.asarray(snap.history_epochs["loss"])
-        epoch = int(epochs[int(np.argmin(np.abs(epochs - x)))])
+        at_x = self._x_of_epochs(snap, epochs)
+        epoch = int(epochs[int(np.argmin(np.abs(at_x - x)))])
         parts = [f"epoch {epoch}"]
         for key in keys:
             at = np.flatnonzero(np.asarray(snap.history_epochs[key]) == epoch)

@@ -55,6 +55,13 @@ def fixed_left_axis(plot: pg.PlotItem, width: int = 48) -> None:
     plot.getAxis("left").setWidth(width)
 
 
+def plain_numbers(plot: pg.PlotItem | pg.PlotWidget) -> None:
+    """Tick labels as plain numbers on every axis: never pyqtgraph's automatic SI scaling
+    ("x0.001" beside the axis, ticks 0 to 500), which learners misread."""
+    for name in ("left", "bottom", "right", "top"):
+        plot.getAxis(name).enableAutoSIPrefix(False)
+
+
 def diverging_colormap() -> pg.ColorMap:
     positions = [p for p, _ in DIVERGING_STOPS]
     colors = [QColor(c) for _, c in DIVERGING_STOPS]

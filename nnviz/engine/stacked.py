@@ -106,7 +106,6 @@ class StackedGroup:
     def _compute(self, x: np.ndarray, y: np.ndarray) -> None:
         """Every member's forward and backward pass on one batch (the engine's
         ``Sequential._forward_backward``, with a leading model axis)."""
-        threads.sync()
         first = self.models[0]
         dense = first.dense_layers
         out = dense[-1]

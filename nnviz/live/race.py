@@ -332,9 +332,7 @@ class _Runner:
 
     def _record_trajectory(self) -> None:
         step = self.trainer.step
-        if self.trajectory.wants(step):
-            flat = np.concatenate([w.ravel() for w in self.model.get_weights()])
-            self.trajectory.append(step, flat)
+        self.trajectory.append(step, self.model.flat_weights)
 
     def state(self) -> TrainingState:
         """The Trainer's exact state (made anew only after training on)."""
@@ -359,6 +357,11 @@ class _Runner:
             initial_weights=self.initial_weights,
             state=self.state(),
         )
+
+
+def _lane_epoch(lane: list[_Runner]) -> float:
+    """Epochs done by the running variants of a lane (inf when none is running)."""
+    return next((r.trainer.epoch for r in lane if r.running), math.inf)
 
 
 class Race:
@@ -400,6 +403,8 @@ class Race:
                 self.lanes.append(members)
             else:
                 self.lanes += [[r] for r in members]
+        self._lane: list[_Runner] | None = None  # the lane stepping, until its epoch ends
+        self._lane_epoch = 0.0
         self._boundaries_at: float | None = None
         self._boundary_epochs: tuple[int, ...] = ()
 
@@ -427,10 +432,14 @@ class Race:
     def step(self) -> bool:
         """One mini-batch of the lane that has done the fewest epochs (each of its running
         variants takes it); False when every variant has finished or diverged."""
-        lanes = [lane for lane in self.lanes if any(r.running for r in lane)]
-        if not lanes:
-            return False
-        lane = min(lanes, key=lambda lane: min(r.trainer.epoch for r in lane if r.running))
+        lane = self._lane
+        if lane is None or _lane_epoch(lane) != self._lane_epoch:
+            epochs = [(_lane_epoch(lane), i) for i, lane in enumerate(self.lanes)]
+            epoch, index = min(epochs)
+            if epoch is math.inf:
+                return False
+            lane = self._lane = self.lanes[index]
+            self._lane_epoch = epoch
         for runner in lane:
             if runner.running:
                 runner.step(self.epochs)

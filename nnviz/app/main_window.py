@@ -55,6 +55,7 @@ from nnviz.app.projects import (
     orphaned_recovery_files,
     state_folder,
 )
+from nnviz.app.race_panel import install_race_panel
 from nnviz.app.trace_panel import TracePanel
 from nnviz.app.training_panel import TrainingPanel, steady_label
 from nnviz.data import DataConfig, DatasetError, PreparedData, prepare
@@ -185,6 +186,8 @@ class MainWindow(QMainWindow):
         )
         self._create_docks()
         self._create_inside_docks()
+        self.race_dock = install_race_panel(self)
+        self.docks += (self.race_dock,)
         self._create_menus()
         self.exports = ExportActions(self)
         self.exports.add_to(self.file_menu)
@@ -607,6 +610,13 @@ class MainWindow(QMainWindow):
         found = orphaned_recovery_files(state_folder() / "recovery")
         if found:
             self.recovery_banner.offer(found[0])
+
+    def start_race(self, preset: str) -> None:
+        """Race the variants of the lesson preset ``preset`` (see nnviz.live.race.PRESETS)
+        from the current set-up; the race dock comes to the front."""
+        self.race_dock.show()
+        self.race_dock.raise_()
+        self.race_panel.start_preset(preset)
 
     def _show_shortcuts(self) -> None:
         actions = (

@@ -613,9 +613,7 @@ class MainWindow(QMainWindow):
 
     def start_race(self, preset: str) -> None:
         """Race the variants of the lesson preset ``preset`` (see nnviz.live.race.PRESETS)
-        from the current set-up; the race dock comes to the front."""
-        self.race_dock.show()
-        self.race_dock.raise_()
+        from the current set-up; the race dock comes to the front when it starts."""
         self.race_panel.start_preset(preset)
 
     def _show_shortcuts(self) -> None:

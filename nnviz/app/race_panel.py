@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -82,6 +83,8 @@ COLUMN_TIPS = (
 DEFAULT_EPOCHS = 50
 MAX_EPOCHS = 100_000
 THUMBNAIL_POINTS = 3
+#: share of the window's width and height the race dock takes when a race starts
+RACE_WIDTH, RACE_HEIGHT = 0.62, 0.45
 
 
 def _number(text: str, row: int, column: str) -> float | None:
@@ -118,6 +121,7 @@ class RacePanel(QWidget):
     """Set up, start and watch a race (see the module docstring)."""
 
     raceFinished = Signal(object)
+    raceStarted = Signal()
 
     def __init__(
         self,
@@ -169,47 +173,57 @@ class RacePanel(QWidget):
         self.stop_button.clicked.connect(self.stop)
         self.status = QLabel("Pick a preset or fill the table, then Start.")
         self.status.setWordWrap(True)
+        self.status.setMinimumWidth(120)
 
-        controls = QWidget()
-        left = QVBoxLayout(controls)
-        left.setContentsMargins(2, 2, 2, 2)
-        top = QHBoxLayout()
-        top.addWidget(QLabel("Preset"))
-        top.addWidget(self.preset_combo, 1)
-        left.addLayout(top)
+        self.variants_button = QToolButton()
+        self.variants_button.setText("Variants")
+        self.variants_button.setCheckable(True)
+        self.variants_button.setChecked(True)
+        self.variants_button.setToolTip("Show or hide the table of variants")
+        self.variants_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.variants_button.setArrowType(Qt.ArrowType.DownArrow)
+        self.variants_button.toggled.connect(self._show_table)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Preset"))
+        bar.addWidget(self.preset_combo)
+        bar.addWidget(self.variants_button)
+        for widget in (self.epochs_spin, self.start_button, self.stop_button):
+            bar.addWidget(widget)
+        bar.addWidget(self.status, 1)
+
+        self.table_box = QWidget()
+        left = QVBoxLayout(self.table_box)
+        left.setContentsMargins(0, 0, 0, 0)
         left.addWidget(self.table, 1)
-        buttons = QHBoxLayout()
-        for widget in (self.add_button, self.remove_button, self.epochs_spin):
-            buttons.addWidget(widget)
-        buttons.addStretch(1)
-        buttons.addWidget(self.start_button)
-        buttons.addWidget(self.stop_button)
-        left.addLayout(buttons)
-        left.addWidget(self.status)
+        rows = QHBoxLayout()
+        rows.addWidget(self.add_button)
+        rows.addWidget(self.remove_button)
+        rows.addStretch(1)
+        left.addLayout(rows)
 
         self.graphics = pg.GraphicsLayoutWidget()
-        self.loss_plot = self.graphics.addPlot(title="Loss (validation dashed)")
-        self.accuracy_plot = self.graphics.addPlot(title="Accuracy (validation dashed)")
+        self.loss_plot = self.graphics.addPlot(title="Loss")
+        self.accuracy_plot = self.graphics.addPlot(title="Accuracy")
         for plot in (self.loss_plot, self.accuracy_plot):
-            plot.setLabel("bottom", "epoch")
+            plot.setLabel("bottom", "epoch (validation dashed)")
             fixed_left_axis(plot, 40)
         self.accuracy_plot.setYRange(0.0, 1.0, padding=0.02)
         self.legend = QLabel("")
-        self.legend.setWordWrap(True)
         curves = QWidget()
         middle = QVBoxLayout(curves)
         middle.setContentsMargins(0, 0, 0, 0)
-        middle.addWidget(self.graphics, 1)
         middle.addWidget(self.legend)
+        middle.addWidget(self.graphics, 1)
         self.multiples = pg.GraphicsLayoutWidget()
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        for widget, stretch in ((controls, 3), (curves, 4), (self.multiples, 4)):
+        for widget, stretch in ((self.table_box, 5), (curves, 6), (self.multiples, 4)):
             splitter.addWidget(widget)
             splitter.setStretchFactor(splitter.count() - 1, stretch)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(splitter)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(bar)
+        layout.addWidget(splitter, 1)
         #: per variant: (loss, validation loss, accuracy, validation accuracy) curves
         self.curves: list[tuple[pg.PlotDataItem, ...]] = []
         #: per variant: its small multiple (a boundary picture), or the accuracy bars
@@ -361,6 +375,8 @@ class RacePanel(QWidget):
             return
         self._prepare_views(variants)
         self._set_running(True)
+        self.variants_button.setChecked(False)  # the race views get the room
+        self.raceStarted.emit()
         self._say(f"Racing {len(variants)} variants; live training is paused meanwhile.")
 
     @Slot()
@@ -373,6 +389,12 @@ class RacePanel(QWidget):
             widget.setEnabled(not running)
         self.stop_button.setEnabled(running)
         self._update_buttons()
+
+    @Slot(bool)
+    def _show_table(self, shown: bool) -> None:
+        self.table_box.setVisible(shown)
+        arrow = Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow
+        self.variants_button.setArrowType(arrow)
 
     def _say(self, text: str, error: bool = False) -> None:
         self.status.setStyleSheet("color: #c0392b;" if error else "")
@@ -443,6 +465,11 @@ class RacePanel(QWidget):
                 )
                 plot.addItem(points)
                 self.thumbnails.append((plot, image))
+            grid = self.multiples.ci.layout
+            for index in range(columns):
+                grid.setColumnStretchFactor(index, 1)
+            for index in range(-(-len(variants) // columns)):
+                grid.setRowStretchFactor(index, 1)
         else:
             plot = self.multiples.addPlot(title="Test accuracy")
             plot.setYRange(0.0, 1.0, padding=0.02)
@@ -522,5 +549,13 @@ def install_race_panel(window: QMainWindow) -> QDockWidget:
     dock = window._dock("Race", "raceDock", panel, Qt.DockWidgetArea.BottomDockWidgetArea)
     window.tabifyDockWidget(window.curves_dock, dock)
     window.curves_dock.raise_()
-    panel.start_button.clicked.connect(dock.raise_)
+
+    def make_room() -> None:
+        """A race needs room: its dock comes forward, wide and tall."""
+        dock.show()
+        dock.raise_()
+        window.resizeDocks([dock], [int(window.width() * RACE_WIDTH)], Qt.Orientation.Horizontal)
+        window.resizeDocks([dock], [int(window.height() * RACE_HEIGHT)], Qt.Orientation.Vertical)
+
+    panel.raceStarted.connect(make_room)
     return dock

@@ -112,8 +112,11 @@ class StackedGroup:
         loss_fn = first.loss
         logits = out.activation.name == loss_fn.logits_activation
         inputs, zs, activations = [], [], []
+        # NumPy's matmul is about twice as fast on a contiguous stack of weights as on the
+        # strided view into the parameter rows (same gemm per model, same bits)
+        kernels = [np.ascontiguousarray(w) for w, _ in self._weights]
         a = x
-        for index, (layer, (w, b)) in enumerate(zip(dense, self._weights, strict=True)):
+        for index, (layer, w, (_, b)) in enumerate(zip(dense, kernels, self._weights, strict=True)):
             threads.use_threads(threads.threads_for(len(x) * layer.W.size))
             inputs.append(a)
             z = np.matmul(a, w)
@@ -122,37 +125,31 @@ class StackedGroup:
             if index < len(dense) - 1 or not logits:
                 a = layer.activation._forward(z)
                 activations.append(a)
-        losses, grads, outputs = [], [], []
+        if logits:
+            losses, grad, output = loss_fn.stacked_from_logits(y, zs[-1])
+        else:
+            output = activations[-1]
+            losses = [loss_fn(y, part) for part in output]
+            grad = np.stack([loss_fn.gradient(y, part) for part in output])
+            grad = out.activation.backward(grad, zs[-1], output)
         for row, model in enumerate(self.models):
-            if logits:
-                loss, grad, output = loss_fn.from_logits(y, zs[-1][row])
-            else:
-                output = activations[-1][row]
-                loss = loss_fn(y, output)
-                grad = loss_fn.gradient(y, output)
             for layer in model.dense_layers:
                 if layer.regularized:
-                    loss += layer.regularizer.penalty(layer.W)
-            losses.append(loss)
-            grads.append(grad)
-            outputs.append(output)
+                    losses[row] += layer.regularizer.penalty(layer.W)
         self._losses = dict(enumerate(losses))
-        self._output = outputs
-        grad = np.stack(grads)
-        if not logits:
-            grad = out.activation.backward(grad, zs[-1], activations[-1])
+        self._output = output
         for index in range(len(dense) - 1, -1, -1):
             layer = dense[index]
             threads.use_threads(threads.threads_for(len(x) * layer.W.size))
             dw, db = self._weight_grads[index]
-            np.matmul(np.swapaxes(inputs[index], -1, -2), grad, out=dw)
+            dw[...] = np.matmul(np.swapaxes(inputs[index], -1, -2), grad)
             np.add.reduce(grad, axis=1, out=db)
             for model in self.models:
                 member = model.dense_layers[index]
                 if member.regularized:
                     member.regularizer.add_gradient(member.W, member.dW)
             if index:
-                grad = np.matmul(grad, np.swapaxes(self._weights[index][0], -1, -2))
+                grad = np.matmul(grad, np.swapaxes(kernels[index], -1, -2))
                 grad = dense[index - 1].activation.backward(
                     grad, zs[index - 1], activations[index - 1]
                 )

@@ -45,7 +45,9 @@ FULL_BATCH = 0
 #: per-epoch series: test accuracy besides the Trainer's logs
 SERIES_KEYS = (*HISTORY_KEYS, "test_accuracy")
 SERIES_BUDGET = 1024
-#: a variant's parameter trajectory keeps at most this many bytes (and 256 rows)
+#: a variant's parameter trajectory: a row every 1/8 epoch, at most this many bytes (and
+#: 256 rows; thinned when full)
+TRAJECTORY_PER_EPOCH = 8
 TRAJECTORY_BYTES = 4 * 2**20
 TRAJECTORY_ROWS = 256
 MIN_TRAJECTORY_ROWS = 8
@@ -297,6 +299,11 @@ class _Runner:
         self.boundary: Boundary | None = None
         self.test_accuracy: float | None = None
         self._state: TrainingState | None = None
+        trainer = self.trainer
+        self.batches_per_epoch = math.ceil(
+            trainer.n_samples / (spec.batch_size or trainer.n_samples)
+        )
+        self._tick = -1
         self._record_trajectory()
 
     @property
@@ -306,33 +313,41 @@ class _Runner:
     @property
     def epochs_done(self) -> float:
         """Epochs done, with the fraction of the current one."""
-        trainer = self.trainer
-        batch = trainer.batch_size or trainer.n_samples
-        return trainer.epoch + trainer.batch_in_epoch / math.ceil(trainer.n_samples / batch)
+        return self.trainer.epoch + self.trainer.batch_in_epoch / self.batches_per_epoch
 
-    def step(self, epochs: int) -> None:
-        """One mini-batch; the epoch's records at its end; finished at ``epochs``."""
+    def step(self, epochs: int) -> bool:
+        """One mini-batch; the epoch's records at its end; finished at ``epochs``. True
+        when the epoch ended or the variant stopped (finished or diverged)."""
         try:
             result = self.trainer.train_step()
         except DivergenceError as exc:
             self.status, self.reason = DIVERGED, f"{exc}"
-            return
+            return True
         self._record_trajectory()
-        if result.epoch_finished:
-            logs = self.trainer.last_logs
-            if self.test is not None:
-                self.test_accuracy = self.model.loss_and_correct(*self.test)[1] / len(self.test[0])
-            for key in HISTORY_KEYS:
-                self.series[key].append(result.epoch, logs.get(key, math.nan))
-            self.series["test_accuracy"].append(
-                result.epoch, math.nan if self.test_accuracy is None else self.test_accuracy
-            )
-            if result.epoch >= epochs:
-                self.status = FINISHED
+        if not result.epoch_finished:
+            return False
+        logs = self.trainer.last_logs
+        if self.test is not None:
+            self.test_accuracy = self.model.loss_and_correct(*self.test)[1] / len(self.test[0])
+        for key in HISTORY_KEYS:
+            self.series[key].append(result.epoch, logs.get(key, math.nan))
+        self.series["test_accuracy"].append(
+            result.epoch, math.nan if self.test_accuracy is None else self.test_accuracy
+        )
+        if result.epoch >= epochs:
+            self.status = FINISHED
+        return True
 
     def _record_trajectory(self) -> None:
-        step = self.trainer.step
-        self.trajectory.append(step, self.model.flat_weights)
+        """A row at every 1/TRAJECTORY_PER_EPOCH of an epoch (batch-1 and full-batch
+        variants' rows fall at the same points of training)."""
+        trainer = self.trainer
+        batches = self.batches_per_epoch
+        tick = trainer.epoch * TRAJECTORY_PER_EPOCH
+        tick += trainer.batch_in_epoch * TRAJECTORY_PER_EPOCH // batches
+        if tick != self._tick:
+            self._tick = tick
+            self.trajectory.append(tick, self.model.flat_weights)
 
     def state(self) -> TrainingState:
         """The Trainer's exact state (made anew only after training on)."""
@@ -404,7 +419,6 @@ class Race:
             else:
                 self.lanes += [[r] for r in members]
         self._lane: list[_Runner] | None = None  # the lane stepping, until its epoch ends
-        self._lane_epoch = 0.0
         self._boundaries_at: float | None = None
         self._boundary_epochs: tuple[int, ...] = ()
 
@@ -433,16 +447,17 @@ class Race:
         """One mini-batch of the lane that has done the fewest epochs (each of its running
         variants takes it); False when every variant has finished or diverged."""
         lane = self._lane
-        if lane is None or _lane_epoch(lane) != self._lane_epoch:
-            epochs = [(_lane_epoch(lane), i) for i, lane in enumerate(self.lanes)]
-            epoch, index = min(epochs)
-            if epoch is math.inf:
+        if lane is None:
+            epoch, index = min((_lane_epoch(lane), i) for i, lane in enumerate(self.lanes))
+            if epoch == math.inf:
                 return False
             lane = self._lane = self.lanes[index]
-            self._lane_epoch = epoch
+        ended = False
         for runner in lane:
             if runner.running:
-                runner.step(self.epochs)
+                ended = runner.step(self.epochs) or ended
+        if ended:
+            self._lane = None  # the next step goes to the lane with the fewest epochs
         return True
 
     def advance(self, budget_s: float, session: TrainingSession | None = None) -> bool:

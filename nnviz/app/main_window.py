@@ -55,6 +55,7 @@ from nnviz.app.projects import (
     orphaned_recovery_files,
     state_folder,
 )
+from nnviz.app.race_panel import install_race_panel
 from nnviz.app.runs_panel import RunsPanel
 from nnviz.app.trace_panel import TracePanel
 from nnviz.app.training_panel import TrainingPanel, steady_label
@@ -189,6 +190,8 @@ class MainWindow(QMainWindow):
         self.runs_panel = RunsPanel(self)
         self.runs_dock = self.runs_panel.install()
         self.docks += (self.runs_dock,)
+        self.race_dock = install_race_panel(self)
+        self.docks += (self.race_dock,)
         self._create_menus()
         self.runs_panel.add_to(self.training_menu)
         self.exports = ExportActions(self)
@@ -615,6 +618,11 @@ class MainWindow(QMainWindow):
         found = orphaned_recovery_files(state_folder() / "recovery")
         if found:
             self.recovery_banner.offer(found[0])
+
+    def start_race(self, preset: str) -> None:
+        """Race the variants of the lesson preset ``preset`` (see nnviz.live.race.PRESETS)
+        from the current set-up; the race dock comes to the front when it starts."""
+        self.race_panel.start_preset(preset)
 
     def _show_shortcuts(self) -> None:
         actions = (

@@ -535,13 +535,18 @@ class TrainingSession:
         )
         return self._slow
 
-    def _plane(self) -> tuple[Boundary, tuple[np.ndarray, ...]]:
+    def boundary_of(self, model: Sequential) -> Boundary | None:
+        """The decision boundary of ``model`` (another network on this session's data, e.g.
+        a race variant) on the same grid as the snapshots'; None without a 2D plane."""
+        return None if self._grid is None else self._plane(model)[0]
+
+    def _plane(self, model: Sequential | None = None) -> tuple[Boundary, tuple[np.ndarray, ...]]:
         g = BOUNDARY_GRID
         # Dense.compute in float32 whatever the model's dtype: a picture needs no more, and
         # it is several times cheaper than float64 on a 96x96 grid.
         a = self._grid
         neurons = []
-        for layer in self.model.dense_layers:
+        for layer in (model or self.model).dense_layers:
             z = a @ layer.W.astype(np.float32)
             z += layer.b.astype(np.float32)
             a = layer.activation.forward(z)

@@ -45,6 +45,7 @@ from nnviz.app.plots.curves import TrainingCurvesView
 from nnviz.app.plots.first_layer import FirstLayerWeightsView
 from nnviz.app.plots.gradient_flow import GradientFlowView
 from nnviz.app.plots.images import ConfusionMatrixView
+from nnviz.app.plots.landscape import LandscapeView
 from nnviz.app.plots.layers import LayerStatsView
 from nnviz.app.plots.perceptron import PerceptronLab
 from nnviz.app.plots.style import configure_pyqtgraph
@@ -185,6 +186,7 @@ class MainWindow(QMainWindow):
         )
         self._create_docks()
         self._create_inside_docks()
+        self._create_landscape_dock()
         self._create_menus()
         self.exports = ExportActions(self)
         self.exports.add_to(self.file_menu)
@@ -400,6 +402,27 @@ class MainWindow(QMainWindow):
             self.first_layer_dock,
             self.init_dock,
         )
+
+    def _create_landscape_dock(self) -> None:
+        """The loss landscape, tabbed behind the panels on the right (computed only once
+        it is shown)."""
+        self.landscape_view = LandscapeView(self.controller)
+        self.landscape_dock = self._dock(
+            "Loss landscape",
+            "landscapeDock",
+            self.landscape_view,
+            Qt.DockWidgetArea.RightDockWidgetArea,
+        )
+        self.tabifyDockWidget(self.first_layer_dock, self.landscape_dock)
+        self.neuron_dock.raise_()
+        self.frame_clock.register(
+            "landscape",
+            self.landscape_view.show_snapshot,
+            visible=partial(is_shown, self.landscape_view),
+            key=self.landscape_view.snapshot_key,
+            interval_s=SLOW_VIEW_S,
+        )
+        self.docks += (self.landscape_dock,)
 
     @Slot(int)
     def _trace_test_image(self, index: int) -> None:

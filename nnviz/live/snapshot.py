@@ -15,6 +15,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from nnviz.live.diagnosis import Finding
+    from nnviz.live.trajectory import ProjectedPath
 
 HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
 
@@ -87,6 +88,8 @@ class TrainingSnapshot:
     #: a warning while the loss rises fast, before training would diverge
     instability: str | None = None
     findings: tuple[Finding, ...] = ()
+    #: the run's path on the loss landscape's plane (None until a landscape is computed)
+    landscape_path: ProjectedPath | None = None
 
     @property
     def progress(self) -> float:

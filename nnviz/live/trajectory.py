@@ -140,7 +140,9 @@ class Trajectory:
         self.budget_bytes = budget_bytes
         self.max_rows = max_rows
         self.plane: Plane | None = None
-        self._rows: np.ndarray | None = None
+        self._rows = np.zeros((0, 0), dtype=np.float32)  # allocated at the first record
+        self._steps = np.zeros(0, dtype=np.int64)
+        self._coords = np.zeros((0, 2), dtype=np.float32)
         self.clear()
 
     def clear(self) -> None:
@@ -153,11 +155,12 @@ class Trajectory:
 
     @property
     def n_params(self) -> int:
-        return 0 if self._rows is None else self._rows.shape[1]
+        """Parameters per row (0 before the first record)."""
+        return int(self._rows.shape[1])
 
     @property
     def capacity(self) -> int:
-        return 0 if self._rows is None else len(self._rows)
+        return len(self._rows)
 
     def _allocate(self, n_params: int) -> None:
         rows = max(MIN_ROWS, min(self.max_rows, self.budget_bytes // (4 * n_params)))
@@ -180,7 +183,6 @@ class Trajectory:
             self._allocate(n_params)
         if self._size == self.capacity:
             self._decimate()
-        assert self._rows is not None
         row = self._rows[self._size]
         np.concatenate(parts, out=row, casting="same_kind")
         self._steps[self._size] = step
@@ -190,7 +192,6 @@ class Trajectory:
 
     def _decimate(self) -> None:
         """Keep every other row (the first one included) and record half as often."""
-        assert self._rows is not None
         half = self._size // 2
         self._rows[:half] = self._rows[: 2 * half : 2]
         self._steps[:half] = self._steps[: 2 * half : 2]
@@ -204,13 +205,11 @@ class Trajectory:
 
     def points(self) -> tuple[np.ndarray, np.ndarray]:
         """Copies of the recorded steps ``(m,)`` and parameters ``(m, n_params)`` float32."""
-        if self._rows is None:
-            return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
         return self._steps[: self._size].copy(), self._rows[: self._size].copy()
 
     def set_plane(self, plane: Plane | None) -> None:
         """Project the points on ``plane`` from now on (None: on no plane)."""
-        if plane is not None and self._rows is not None and plane.n_params != self.n_params:
+        if plane is not None and self.n_params and plane.n_params != self.n_params:
             raise ValueError(
                 f"the plane is through {plane.n_params} parameters but the network has "
                 f"{self.n_params}"

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+import pytest
 from PySide6.QtCore import Qt
 
 from nnviz.app.plots.landscape import log_loss_image
+from nnviz.data import DataConfig
+from nnviz.engine.spec import LayerSpec
 from nnviz.live.landscape import LandscapeJob
 from nnviz.live.trajectory import ProjectedPath
 
@@ -110,3 +113,30 @@ def test_an_impossible_plane_says_what_to_do(qtbot, make_window):
     qtbot.waitUntil(lambda: "Could not compute" in view.note.text(), timeout=TIMEOUT_MS)
     assert "exactly 2 parameters" in view.note.text() and "random or PCA" in view.note.text()
     assert view.report is kept  # the last landscape stays
+
+
+def test_a_two_parameter_model_gets_the_exact_w_b_plane(qtbot, make_window):
+    window, view = _open(qtbot, make_window)
+    config = DataConfig(kind="points", name="gaussian", n_samples=200, features=("x1",))
+    assert window.set_data_config(config)
+    perceptron = window.document.spec.with_layers([LayerSpec(units=1, activation="sigmoid")])
+    window.document.edit(perceptron, "One neuron")
+    qtbot.waitUntil(lambda: view.directions_combo.currentData() == "exact", timeout=TIMEOUT_MS)
+    window.controller.step_epoch()
+    qtbot.waitUntil(  # the epoch is over: the weights stay where the plane is made
+        lambda: window.controller.latest.step > 0 and window.controller.latest.batch_in_epoch == 0,
+        timeout=TIMEOUT_MS,
+    )
+    qtbot.mouseClick(view.recompute_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: _final(view) and view.report.plane.kind == "exact", timeout=TIMEOUT_MS)
+    assert view.plot.getAxis("bottom").labelText == "w"
+    assert view.plot.getAxis("left").labelText == "b"
+    (w, b), loss = window.controller.call(
+        lambda s: (
+            [float(v.ravel()[0]) for v in s.model.get_weights()],
+            s.model.evaluate(s.trainer.x, s.trainer.y)["loss"],
+        )
+    )
+    assert view.report.plane.centre == pytest.approx((w, b), rel=1e-6)
+    n = view.report.resolution
+    assert view.report.grid[n // 2, n // 2] == pytest.approx(loss, rel=2e-5)

@@ -66,6 +66,10 @@ def log_loss_image(grid: np.ndarray) -> tuple[np.ndarray, float, float]:
     return logs.astype(np.float32), low, high
 
 
+def _parameter_count(snapshot: TrainingSnapshot) -> int:
+    return sum(w.size + b.size for w, b in snapshot.weights)
+
+
 class LandscapeView(QWidget):
     """The loss landscape around the weights (see the module docstring)."""
 
@@ -258,10 +262,10 @@ class LandscapeView(QWidget):
 
     # -- paths ---------------------------------------------------------------------------
     def snapshot_key(self, snapshot: TrainingSnapshot) -> tuple[int | None, int]:
-        return identity_key(snapshot.landscape_path), len(snapshot.weights)
+        return identity_key(snapshot.landscape_path), _parameter_count(snapshot)
 
     def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
-        n_params = sum(w.size + b.size for w, b in snapshot.weights)
+        n_params = _parameter_count(snapshot)
         if n_params != self._n_params:
             self._set_parameter_count(n_params)
         if self.report is None and not self.job_id and not self._failed:

@@ -140,3 +140,14 @@ def test_a_two_parameter_model_gets_the_exact_w_b_plane(qtbot, make_window):
     assert view.report.plane.centre == pytest.approx((w, b), rel=1e-6)
     n = view.report.resolution
     assert view.report.grid[n // 2, n // 2] == pytest.approx(loss, rel=2e-5)
+
+
+def test_other_data_gets_its_own_landscape(qtbot, make_window):
+    window, view = _open(qtbot, make_window)
+    qtbot.waitUntil(lambda: _final(view), timeout=TIMEOUT_MS)
+    spiral = view.report
+    assert window.set_data_config(DataConfig(kind="points", name="moons", n_samples=300))
+    qtbot.waitUntil(lambda: _final(view) and view.report is not spiral, timeout=TIMEOUT_MS)
+    loss = window.controller.call(lambda s: s.model.evaluate(s.trainer.x, s.trainer.y)["loss"])
+    n = view.report.resolution
+    assert view.report.grid[n // 2, n // 2] == pytest.approx(loss, rel=2e-5)

@@ -161,7 +161,8 @@ class LandscapeView(QWidget):
         self._path: ProjectedPath | None = None
         self._extra: list[tuple[str, np.ndarray]] = []
         controller.jobReported.connect(self._on_job_reported)
-        controller.restarted.connect(self._on_restarted)
+        controller.restarted.connect(self._forget)
+        controller.document.dataChanged.connect(self._forget)
 
     # -- the grid -------------------------------------------------------------------------
     @property
@@ -187,11 +188,21 @@ class LandscapeView(QWidget):
         )
 
     @Slot()
-    def _on_restarted(self) -> None:
-        """A new worker (an opened project): its session has no plane yet."""
+    @Slot(object)
+    def _forget(self, *_: object) -> None:
+        """Other data, or a new worker (an opened project): the landscape shown is not
+        this run's. It is computed again when the view is next drawn."""
+        if self.job_id:
+            self.controller.cancel_job(self.job_id)
         self.job_id = 0
         self.report = None
         self._path = None
+        self._failed = False
+        self.image.clear()
+        self._draw_contours(np.zeros((2, 2), dtype=np.float32), 0.0, 1.0, count=0)
+        self._draw_path()
+        self.status.setText("")
+        self.note.setText("")
 
     @Slot(object)
     def _on_job_reported(self, job_report: JobReport) -> None:
@@ -234,14 +245,16 @@ class LandscapeView(QWidget):
         self._draw_extra()
         self._draw_path()
 
-    def _draw_contours(self, logs: np.ndarray, low: float, high: float) -> None:
+    def _draw_contours(
+        self, logs: np.ndarray, low: float, high: float, count: int = CONTOURS
+    ) -> None:
         for item in self.contours:
             scene = item.scene()
             if scene is not None:
                 scene.removeItem(item)
         self.contours = []
         pen = pg.mkPen(255, 255, 255, 120, width=1)
-        for level in np.linspace(low, high, CONTOURS + 2)[1:-1]:
+        for level in np.linspace(low, high, count + 2)[1:-1]:
             item = pg.IsocurveItem(logs, float(level), pen, axisOrder="row-major")
             item.setParentItem(self.image)  # in the image's pixel coordinates
             item.setPos(0.5, 0.5)  # the values sit at the pixels' centres

@@ -28,6 +28,8 @@ from nnviz.live.trajectory import Plane, flatten
 
 if TYPE_CHECKING:
     from nnviz.engine import Sequential
+    from nnviz.engine.activations import Activation
+    from nnviz.engine.regularizers import L1L2
     from nnviz.live.session import TrainingSession
 
 KINDS = ("random", "pca", "exact")
@@ -161,8 +163,8 @@ class _LayerOnPlane:
     db1: np.ndarray
     dw2: np.ndarray
     db2: np.ndarray
-    activation: object
-    regularizer: object
+    activation: Activation
+    regularizer: L1L2 | None
 
     def kernels(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """W at each of the points: ``(m, n_in, units)``."""

@@ -100,6 +100,11 @@ class LandscapeView(QWidget):
         self.recompute_button = QPushButton("Recompute")
         self.recompute_button.setToolTip("Compute the landscape around the weights as they are now")
         self.recompute_button.clicked.connect(self.recompute)
+        # a changed setting is computed at once (typing a range: once it is typed)
+        self.span_spin.setKeyboardTracking(False)
+        self.span_spin.valueChanged.connect(self.recompute)
+        self.directions_combo.activated.connect(self.recompute)
+        self.resolution_combo.activated.connect(self.recompute)
         self.follow_check = QCheckBox("Keep centred")
         self.follow_check.setToolTip(
             "Compute the landscape again by itself whenever the weights leave the picture"
@@ -143,6 +148,7 @@ class LandscapeView(QWidget):
         self.extra_lines: list[pg.PlotDataItem] = []
         self.status = QLabel("")
         self.legend = QLabel("")
+        self.legend.hide()
         self.note = QLabel("")
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: #b35806; font-weight: bold")

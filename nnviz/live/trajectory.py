@@ -193,7 +193,8 @@ class Trajectory:
     def _decimate(self) -> None:
         """Keep every other row (the first one included) and record half as often."""
         half = self._size // 2
-        self._rows[:half] = self._rows[: 2 * half : 2]
+        for i in range(1, half):  # row by row: no temporary copy of the whole buffer
+            self._rows[i] = self._rows[2 * i]
         self._steps[:half] = self._steps[: 2 * half : 2]
         self._coords[:half] = self._coords[: 2 * half : 2]
         self._size = half

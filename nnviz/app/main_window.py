@@ -45,6 +45,7 @@ from nnviz.app.plots.curves import TrainingCurvesView
 from nnviz.app.plots.first_layer import FirstLayerWeightsView
 from nnviz.app.plots.gradient_flow import GradientFlowView
 from nnviz.app.plots.images import ConfusionMatrixView
+from nnviz.app.plots.landscape import LandscapeView
 from nnviz.app.plots.layers import LayerStatsView
 from nnviz.app.plots.perceptron import PerceptronLab
 from nnviz.app.plots.style import configure_pyqtgraph
@@ -192,6 +193,7 @@ class MainWindow(QMainWindow):
         self.docks += (self.runs_dock,)
         self.race_dock = install_race_panel(self)
         self.docks += (self.race_dock,)
+        self._create_landscape_dock()
         self._create_menus()
         self.runs_panel.add_to(self.training_menu)
         self.exports = ExportActions(self)
@@ -408,6 +410,27 @@ class MainWindow(QMainWindow):
             self.first_layer_dock,
             self.init_dock,
         )
+
+    def _create_landscape_dock(self) -> None:
+        """The loss landscape, tabbed behind the panels on the right (computed only once
+        it is shown)."""
+        self.landscape_view = LandscapeView(self.controller)
+        self.landscape_dock = self._dock(
+            "Loss landscape",
+            "landscapeDock",
+            self.landscape_view,
+            Qt.DockWidgetArea.RightDockWidgetArea,
+        )
+        self.tabifyDockWidget(self.first_layer_dock, self.landscape_dock)
+        self.neuron_dock.raise_()
+        self.frame_clock.register(
+            "landscape",
+            self.landscape_view.show_snapshot,
+            visible=partial(is_shown, self.landscape_view),
+            key=self.landscape_view.snapshot_key,
+            interval_s=SLOW_VIEW_S,
+        )
+        self.docks += (self.landscape_dock,)
 
     @Slot(int)
     def _trace_test_image(self, index: int) -> None:

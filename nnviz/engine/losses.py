@@ -67,6 +67,17 @@ class Loss:
             np.stack([p[2] for p in parts]),
         )
 
+    def stacked_values(self, y: np.ndarray, p: np.ndarray) -> np.ndarray:
+        """The loss of each of ``m`` outputs ``p`` of shape ``(m, n_samples, n_outputs)``
+        against the same targets ``y``: shape ``(m,)`` (the loss landscape evaluates many
+        weight vectors at once)."""
+        raise NotImplementedError
+
+    def stacked_values_from_logits(self, y: np.ndarray, z: np.ndarray) -> np.ndarray:
+        """:meth:`stacked_values` from the output layer's pre-activations ``z``, as
+        :meth:`from_logits` computes it."""
+        raise NotImplementedError
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
@@ -124,6 +135,18 @@ class BinaryCrossentropy(Loss):
         dz = np.subtract(a, y)
         dz *= 1.0 / y.size
         return dz, a
+
+    def stacked_values(self, y: np.ndarray, p: np.ndarray) -> np.ndarray:
+        p = np.clip(p, EPSILON, 1 - EPSILON)
+        return -np.mean(y * np.log(p) + (1 - y) * np.log1p(-p), axis=(1, 2))
+
+    def stacked_values_from_logits(self, y: np.ndarray, z: np.ndarray) -> np.ndarray:
+        # softplus(z) = max(z, 0) + log(1 + e^-|z|): the same value as logaddexp(0, z),
+        # several times faster on the many values of a landscape
+        softplus = np.log1p(np.exp(-np.abs(z)))
+        softplus += np.maximum(z, 0)
+        softplus -= y * z
+        return np.mean(softplus, axis=(1, 2))
 
 
 class CategoricalCrossentropy(Loss):
@@ -191,6 +214,15 @@ class CategoricalCrossentropy(Loss):
         dz *= 1.0 / log_softmax.shape[-2]
         return dz, a
 
+    def stacked_values(self, y: np.ndarray, p: np.ndarray) -> np.ndarray:
+        p = np.clip(p, EPSILON, 1 - EPSILON)
+        return -np.sum(y * np.log(p), axis=(1, 2)) / p.shape[1]
+
+    def stacked_values_from_logits(self, y: np.ndarray, z: np.ndarray) -> np.ndarray:
+        shifted = z - z.max(axis=-1, keepdims=True)
+        log_softmax = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+        return -np.sum(y * log_softmax, axis=(1, 2)) / z.shape[1]
+
 
 class MeanSquaredError(Loss):
     """L = mean((p - y)²); dL/dp = 2(p - y) / (n·k)."""
@@ -203,6 +235,10 @@ class MeanSquaredError(Loss):
 
     def gradient(self, y: np.ndarray, p: np.ndarray) -> np.ndarray:
         return (p - y) * (2.0 / p.size)
+
+    def stacked_values(self, y: np.ndarray, p: np.ndarray) -> np.ndarray:
+        d = p - y
+        return np.mean(d * d, axis=(1, 2))
 
 
 LOSSES.add("binary_crossentropy", BinaryCrossentropy(), "bce", "log_loss")

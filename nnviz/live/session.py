@@ -35,6 +35,7 @@ from nnviz.live.snapshot import (
     TrainingSnapshot,
     readonly,
 )
+from nnviz.live.trajectory import Trajectory
 
 BOUNDARY_GRID = 96
 NEURON_STRIDE = 3  # neuron heatmaps are BOUNDARY_GRID / 3 = 32 pixels wide
@@ -115,6 +116,8 @@ class TrainingSession:
         self._slow: _SlowParts | None = None
         self.early_stopping: EarlyStopping | None = None
         self._patience = 0
+        #: the parameters along the run (the loss landscape draws it)
+        self.trajectory = Trajectory()
         self._use_data(data, spec)
         self.initial_weights = self.model.get_weights()
         self.runs = RunLog()
@@ -167,6 +170,7 @@ class TrainingSession:
             **{key: DecimatedSeries() for key in HISTORY_KEYS},
         }
         self._smooth: float | None = None
+        self.trajectory.clear()
 
     # -- state --------------------------------------------------------------------------
     @property
@@ -242,6 +246,7 @@ class TrainingSession:
             }
         for name, history in self.series.items():
             history.truncate(state.epoch if name in HISTORY_KEYS else state.step)
+        self.trajectory.truncate(state.step)
         if self.series["grad_norms"].width != len(self.spec.dense_layers):
             self.series["grad_norms"] = DecimatedSeries(width=len(self.spec.dense_layers))
         self._smooth = state.smoothed
@@ -250,6 +255,8 @@ class TrainingSession:
     def step(self) -> float:
         """Train one mini-batch; record its loss and gradient norms, and at an epoch's end
         the epoch's metrics."""
+        if not len(self.trajectory):
+            self.trajectory.record(self.step_count, self.model, force=True)  # the start
         result = self.trainer.train_step()
         loss = float(result.loss)
         step = result.step
@@ -262,6 +269,7 @@ class TrainingSession:
         series["grad_norms"].append(
             step, [math.sqrt(np.dot(d.dW.ravel(), d.dW.ravel())) for d in self.model.dense_layers]
         )
+        self.trajectory.record(step, self.model)
         if result.epoch_finished:
             logs = self.trainer.last_logs
             for key in HISTORY_KEYS:
@@ -496,6 +504,7 @@ class TrainingSession:
             runs=self.runs.runs,
             batch_size=self.spec.batch_size,
             n_train=self.trainer.n_samples,
+            landscape_path=self.trajectory.path(model),
         )
 
     def _slow_parts(self, focus: int, playing: bool) -> _SlowParts:

@@ -22,7 +22,7 @@ from nnviz.data import PreparedData
 from nnviz.engine.spec import NetworkSpec
 from nnviz.engine.transition import Transition
 from nnviz.live.edits import EditRefused
-from nnviz.live.session import check_fits
+from nnviz.live.session import SessionState, check_fits
 from nnviz.live.workspace import UNDO_LIMIT, Edit
 
 _keys = itertools.count(1)
@@ -167,6 +167,15 @@ class NetworkDocument(QObject):
         """Train on ``data`` with ``spec`` (fitted to it), as one undoable edit."""
         self.check(spec, data)
         self._push(DocumentEdit(self, text, Edit(spec=spec, data=data)))
+
+    def continue_from(self, state: SessionState, text: str) -> None:
+        """Go on from a training made elsewhere (a sweep's cell, a kept run) — its
+        network, weights, optimizer state, counters, histories and data — as one
+        undoable edit."""
+        spec = state.training.spec
+        self.check(spec, state.data)
+        data = None if state.data is self._data else state.data
+        self._push(DocumentEdit(self, text, Edit(spec=spec, data=data, state=state)))
 
     def reset(self, spec: NetworkSpec, data: PreparedData | None = None) -> None:
         """Replace spec and data without undo history (a new or opened project)."""

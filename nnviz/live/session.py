@@ -230,6 +230,8 @@ class TrainingSession:
             self._use_data(state.data, state.training.spec)
         self.trainer.set_state(state.training)
         self.spec = state.training.spec
+        if state.initial_weights:
+            self.initial_weights = list(state.initial_weights)
         self._prepare_inputs()
         if state.series is not None:
             self.series = {
@@ -240,6 +242,17 @@ class TrainingSession:
         if self.series["grad_norms"].width != len(self.spec.dense_layers):
             self.series["grad_norms"] = DecimatedSeries(width=len(self.spec.dense_layers))
         self._smooth = state.smoothed
+
+    def continue_from(self, state: SessionState) -> None:
+        """Go on from a training made elsewhere (a sweep's cell, a kept run): its data,
+        network, exact training state, initial weights and histories. Such a state has no
+        early-stopping counters: early stopping (if on) starts afresh."""
+        patience = self._patience
+        self.set_patience(0)
+        try:
+            self.restore(state)
+        finally:
+            self.set_patience(patience)
 
     # -- training -----------------------------------------------------------------------
     def step(self) -> float:

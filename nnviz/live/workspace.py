@@ -35,12 +35,15 @@ class Edit:
     layers and neurons the new ones come from (None: inferred from the two specs);
     ``parameters``: ``(dense_index, "W" | "b", index, value)`` for each weight or bias set
     (typed in the diagram, or a drag of the perceptron's line);
-    ``data``: new data (a dataset switch; ``spec`` is then the network fitted to it)."""
+    ``data``: new data (a dataset switch; ``spec`` is then the network fitted to it);
+    ``state``: a whole training to go on from (a sweep's cell, a kept run), with its data,
+    weights, optimizer state, counters and histories (``spec`` and ``data`` then its own)."""
 
     spec: NetworkSpec | None = None
     transition: Transition | None = None
     parameters: tuple[tuple[int, str, tuple[int, ...], float], ...] = ()
     data: PreparedData | None = None
+    state: SessionState | None = None
 
 
 @dataclass
@@ -76,11 +79,14 @@ class Workspace:
         """Apply ``edit`` keeping the states before and after it under ``key``; returns
         what changed, in words. Raises ValueError (nothing changed) when it cannot apply."""
         session = self.session
-        before = session.capture(with_series=edit.data is not None)
+        whole = edit.state is not None  # the histories change too
+        before = session.capture(with_series=edit.data is not None or whole)
         spec_before = session.spec
         messages: list[str] = []
         try:
-            if edit.data is not None:
+            if edit.state is not None:
+                session.continue_from(edit.state)
+            elif edit.data is not None:
                 kept = session.set_data(edit.data, edit.spec or session.spec)
                 messages.append(
                     "New data: training starts again from step 0"
@@ -96,7 +102,9 @@ class Workspace:
         except Exception:
             session.restore(before)
             raise
-        self._kept[key] = _Kept(before, session.capture(), spec_before, session.spec)
+        self._kept[key] = _Kept(
+            before, session.capture(with_series=whole), spec_before, session.spec
+        )
         while len(self._kept) > UNDO_LIMIT:
             self._kept.popitem(last=False)
         return messages + self._enforce_budget()

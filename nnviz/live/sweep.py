@@ -52,7 +52,7 @@ METRIC_LABELS = {
     "val_loss": "validation loss",
     "val_accuracy": "validation accuracy",
 }
-_RANGE = re.compile(r"^\s*(\S+)\s*\.\.\s*(\S+)\s+x\s*(\d+)\s*$", re.IGNORECASE)
+_RANGE = re.compile(r"^\s*(\S+)\s*\.\.\s*(\S+)\s*x\s*(\d+)\s*$", re.IGNORECASE)
 
 
 class SweepError(ValueError):
@@ -60,8 +60,15 @@ class SweepError(ValueError):
 
 
 # -- the settings a sweep can vary ---------------------------------------------------------
+def _float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError("not a number") from None
+
+
 def _number(text: str, low: float, high: float, low_open: bool = False) -> float:
-    value = float(text)
+    value = _float(text)
     if not math.isfinite(value) or value > high or (value <= low if low_open else value < low):
         left = "(" if low_open else "["
         raise ValueError(f"must be in {left}{low:g}, {high:g}")
@@ -69,7 +76,7 @@ def _number(text: str, low: float, high: float, low_open: bool = False) -> float
 
 
 def _whole(text: str, low: int, high: int) -> int:
-    value = float(text)
+    value = _float(text)
     if not value.is_integer() or not low <= value <= high:
         raise ValueError(f"must be a whole number from {low} to {high}")
     return int(value)
@@ -626,7 +633,7 @@ class SweepRun:
         """Train every cell; ``on_cell`` is called as each one ends."""
         while not self.finished:
             done = len(self._done)
-            self.advance(1.0)
+            self.advance(0.05)
             if on_cell is not None:
                 for cell in self._done[done:]:
                     on_cell(cell)

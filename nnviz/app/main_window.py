@@ -55,6 +55,7 @@ from nnviz.app.projects import (
     orphaned_recovery_files,
     state_folder,
 )
+from nnviz.app.sweep_panel import add_sweep_dock
 from nnviz.app.trace_panel import TracePanel
 from nnviz.app.training_panel import TrainingPanel, steady_label
 from nnviz.data import DataConfig, DatasetError, PreparedData, prepare
@@ -185,6 +186,8 @@ class MainWindow(QMainWindow):
         )
         self._create_docks()
         self._create_inside_docks()
+        self.sweep_dock = add_sweep_dock(self)
+        self.docks += (self.sweep_dock,)
         self._create_menus()
         self.exports = ExportActions(self)
         self.exports.add_to(self.file_menu)

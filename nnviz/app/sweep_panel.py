@@ -16,11 +16,12 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal, Slot
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor, QFont, QPen
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
     QFileDialog,
+    QGraphicsRectItem,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -59,6 +60,7 @@ NONE = "(none)"
 DEFAULT_EPOCHS = 20
 DIVERGED_COLOR = QColor("#8c8c8c")
 PENDING_COLOR = QColor("#e8e8e8")
+SHOWN_HEIGHT = 560  # the dock's height while a sweep is shown (its controls and heatmap)
 DEFAULTS = {"lr": "0.001, 0.01, 0.1, 1", "batch": "1, 16, full"}
 
 
@@ -71,7 +73,9 @@ def _metric_text(metric: str, value: float) -> str:
 class SweepHeatmap(pg.GraphicsLayoutWidget):
     """The metric of each cell as a coloured square with its value written in it: the
     first setting along x, the second along y; brighter is better (viridis, reversed for
-    losses); diverged cells grey and marked. ``cellClicked(i, j)`` on a left click."""
+    losses); diverged cells grey and marked; the best cell outlined. The title stays
+    short: a title wider than the widget pushes the plot out of view.
+    ``cellClicked(i, j)`` on a left click."""
 
     cellClicked = Signal(int, int)
 
@@ -84,13 +88,20 @@ class SweepHeatmap(pg.GraphicsLayoutWidget):
         self.plot.getViewBox().setDefaultPadding(0.0)
         self.image = PictureItem()
         self.plot.addItem(self.image)
+        self.best_marker = QGraphicsRectItem(0, 0, 1, 1)
+        pen = QPen(QColor("#d55e00"), 4)
+        pen.setCosmetic(True)
+        self.best_marker.setPen(pen)
+        self.best_marker.setZValue(5)
+        self.best_marker.hide()
+        self.plot.addItem(self.best_marker)
         self.labels: list[list[pg.TextItem]] = []
         self.grid = np.full((0, 0), np.nan)
         self.result: SweepResult | None = None
         self.metric = METRICS[0]
         self._lut = pg.colormap.get("viridis").getLookupTable(0.0, 1.0, 256, alpha=True)
         self.scene().sigMouseClicked.connect(self._on_clicked)
-        self.setMinimumHeight(180)
+        self.setMinimumHeight(100)
 
     def show_result(self, result: SweepResult | None, metric: str) -> None:
         """Draw ``result``'s ``metric`` (None: empty)."""
@@ -98,6 +109,7 @@ class SweepHeatmap(pg.GraphicsLayoutWidget):
         if result is None:
             self.grid = np.full((0, 0), np.nan)
             self.image.clear()
+            self.best_marker.hide()
             self._make_labels(0, 0)
             return
         self.grid = result.metric_grid(metric)
@@ -114,6 +126,10 @@ class SweepHeatmap(pg.GraphicsLayoutWidget):
         self.image.setImage(np.ascontiguousarray(colours.transpose(1, 0, 2)))
         self.image.setRect(0, 0, rows, cols)
         self.plot.setRange(xRange=(0, rows), yRange=(0, cols), padding=0.0)
+        best = result.best(metric)
+        self.best_marker.setVisible(best is not None)
+        if best is not None:
+            self.best_marker.setRect(best.index[0], best.index[1], 1, 1)
         if len(self.labels) != rows or (self.labels and len(self.labels[0]) != cols):
             self._make_labels(rows, cols)
         for i in range(rows):
@@ -150,10 +166,8 @@ class SweepHeatmap(pg.GraphicsLayoutWidget):
         else:
             left.setTicks([[]])
             self.plot.setLabel("left", "")
-        better = "higher" if self.metric.endswith("accuracy") else "lower"
         self.plot.setTitle(
-            f"{METRIC_LABELS[self.metric]} after {result.sweep.epochs} epochs "
-            f"(brighter = {better} = better)",
+            f"{METRIC_LABELS[self.metric]} after {result.sweep.epochs} epochs",
             color=text_color(),
         )
 
@@ -258,27 +272,31 @@ class SweepPanel(QWidget):
         options.addWidget(self.epochs_spin)
         options.addWidget(QLabel("Show"))
         options.addWidget(self.metric_combo, 1)
-        buttons = QHBoxLayout()
-        for button in (self.start_button, self.cancel_button, self.save_button):
-            buttons.addWidget(button)
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, 1000)
         self.progress_bar.setTextVisible(False)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.start_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.progress_bar, 1)
+        buttons.addWidget(self.save_button)
         self.status = QLabel("Choose settings and values, then Start.")
         self.status.setWordWrap(True)
         self.heatmap = SweepHeatmap()
+        self.heatmap.setToolTip(
+            "Brighter is better; grey: diverged; outlined: the best cell. Click a cell to "
+            "continue from its network and weights (Ctrl+Z undoes)."
+        )
         self.heatmap.cellClicked.connect(self.restore_cell)
-        hint = QLabel("Click a cell to continue from its network and weights (Ctrl+Z undoes).")
-        hint.setWordWrap(True)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 4, 6, 4)
+        layout.setSpacing(4)
         layout.addWidget(self.banner)
         layout.addLayout(form)
         layout.addLayout(options)
         layout.addLayout(buttons)
-        layout.addWidget(self.progress_bar)
         layout.addWidget(self.status)
         layout.addWidget(self.heatmap, 1)
-        layout.addWidget(hint)
         controller.jobReported.connect(self._on_job_reported)
         controller.restarted.connect(self._on_restarted)
         self._set_running(False)
@@ -392,10 +410,12 @@ class SweepPanel(QWidget):
         metric = self.metric_combo.currentData()
         best = result.best(metric)
         if best is not None:
-            text += f" Best {METRIC_LABELS[metric]}: {best.label}."
+            text += f" Best (outlined): {best.label}."
         diverged = sum(c.diverged for c in result.cells)
         if diverged:
             text += f" {diverged} diverged (grey)."
+        if result.cells:
+            text += " Brighter is better; click a cell to continue from it."
         return text
 
     @Slot()
@@ -464,6 +484,14 @@ def add_sweep_dock(window: QMainWindow) -> QDockWidget:
     window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
     window.tabifyDockWidget(window.boundary_dock, dock)
     window.boundary_dock.raise_()
-    panel.started.connect(dock.raise_)
+
+    def show_dock() -> None:
+        """In front and tall enough for the heatmap (the docks below give way)."""
+        dock.show()
+        dock.raise_()
+        if dock.height() < SHOWN_HEIGHT:
+            window.resizeDocks([dock], [SHOWN_HEIGHT], Qt.Orientation.Vertical)
+
+    panel.started.connect(show_dock)
     window.sweep_panel = panel
     return dock

@@ -448,8 +448,8 @@ class SweepPanel(QWidget):
             self.banner.show_message(str(exc))
             return
         self.status.setText(
-            f"Now training {cell.label}: after {self.progress.result.sweep.epochs} epochs. "
-            "Ctrl+Z goes back."
+            f"The live network is now the cell {cell.label} after "
+            f"{progress.result.sweep.epochs} epochs; Ctrl+Z goes back."
         )
 
     # -- files --------------------------------------------------------------------------

@@ -142,7 +142,10 @@ class Workspace:
                 "This edit is older than the undo memory keeps weights for: the network is "
                 "back, with the current weights kept where they fit."
             )
-        steps_since = session.step_count - state.step
+        # trained since the edit (an edit that brings its own training, such as a sweep's
+        # cell, starts counting where it ends)
+        reference = kept.after if before and kept.after is not None else state
+        steps_since = session.step_count - reference.step
         session.restore(state)
         if steps_since > 0:
             return (

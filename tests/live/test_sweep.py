@@ -214,7 +214,7 @@ def test_a_cell_becomes_the_live_training_as_one_exactly_undone_edit(setup, pati
     assert list(epochs) == [1, 2] and list(losses) == list(cell.history["loss"])
     assert (session.early_stopping is not None) == (patience > 0)
     session.step()  # trains on from the cell
-    workspace.undo(1)
+    assert "the 1 training steps since then are undone" in workspace.undo(1)
     assert session.spec == spec and session.step_count == 5
     for got, want in zip(
         session.trainer.get_state().arrays.values(), before.training.arrays.values(), strict=True

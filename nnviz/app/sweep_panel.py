@@ -166,10 +166,10 @@ class SweepHeatmap(pg.GraphicsLayoutWidget):
         else:
             left.setTicks([[]])
             self.plot.setLabel("left", "")
-        self.plot.setTitle(
-            f"{METRIC_LABELS[self.metric]} after {result.sweep.epochs} epochs",
-            color=text_color(),
-        )
+        title = f"{METRIC_LABELS[self.metric]} after {result.sweep.epochs} epochs"
+        if result.cells and not np.isfinite(self.grid).any():
+            title = f"no {METRIC_LABELS[self.metric]}: the data have no validation split"
+        self.plot.setTitle(title, color=text_color())
 
     def _make_labels(self, rows: int, cols: int) -> None:
         for row in self.labels:

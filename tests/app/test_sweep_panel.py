@@ -8,6 +8,7 @@ import csv
 import numpy as np
 from PySide6.QtCore import Qt
 
+from nnviz.data import DataConfig
 from nnviz.live.sweep import METRICS
 
 TIMEOUT_MS = 60_000
@@ -112,3 +113,33 @@ def test_bad_values_are_refused_with_a_message_and_nothing_starts(qtbot, make_wi
     panel.set_setting(1, None, "")
     assert not panel.value_edits[1].isEnabled()
     assert panel.sweep().shape == (2, 1)
+
+
+def test_a_cell_brings_back_the_data_it_was_trained_on_and_ctrl_z_the_new_data(qtbot, make_window):
+    window = make_window("xor")
+    panel = window.sweep_panel
+    qtbot.waitUntil(lambda: window.controller.latest is not None, timeout=TIMEOUT_MS)
+    swept_data = window.data
+    panel.set_setting(0, "units", "2, 6")
+    panel.set_setting(1, None, "")
+    panel.epochs_spin.setValue(1)
+    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not panel.running, timeout=TIMEOUT_MS)
+    assert panel.heatmap.grid.shape == (2, 1)
+    assert panel.heatmap.plot.getAxis("bottom").labelText == "hidden units per layer"
+    moons = DataConfig(kind="points", name="moons", n_samples=100, noise=0.1, validation=0.0)
+    assert window.set_data_config(moons)
+    panel.metric_combo.setCurrentIndex(METRICS.index("val_loss"))
+    cell = panel.cell(1, 0)
+    heatmap = panel.heatmap
+    qtbot.mouseClick(heatmap.viewport(), Qt.MouseButton.LeftButton, pos=heatmap.cell_center(1, 0))
+    qtbot.waitUntil(lambda: window.data is swept_data, timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: _same(_live_weights(window), cell.final_weights), timeout=TIMEOUT_MS)
+    assert window.controller.call(lambda s: s.data) is swept_data
+    assert window.document.spec.dense_layers[0].units == 6
+    window.document.undo_stack.undo()
+    qtbot.waitUntil(lambda: window.data.config.name == "moons", timeout=TIMEOUT_MS)
+    qtbot.waitUntil(
+        lambda: window.controller.call(lambda s: s.data.config.name) == "moons",
+        timeout=TIMEOUT_MS,
+    )

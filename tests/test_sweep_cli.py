@@ -88,7 +88,7 @@ def test_bad_sweeps_exit_2_saying_what_to_do(capsys, tmp_path):
     for argv, says in (
         ([], "give one or two settings to sweep"),
         (["--set", "lr"], "write --set NAME=VALUES"),
-        (["--set", "lr=0.1,oops"], "'oops' is not a learning rate"),
+        (["--set", "lr=0.1,oops"], "'oops' is not a valid learning rate"),
         (["--set", "speed=1,2"], "cannot sweep 'speed'"),
         (["--set", "lr=0.1", "--set", "lr=0.2"], "each setting may be given once"),
         (["--set", "lr=0.1", "--save", str(tmp_path / "x.nnviz")], "saves no project"),

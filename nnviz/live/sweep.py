@@ -255,6 +255,8 @@ def parse_values(key: str, text: str) -> tuple[Any, ...]:
         if not chosen.log_range:
             raise SweepError(f"the {chosen.label} has no range of values; {hint}")
         values = _log_range(chosen, *ranged.groups(), hint=hint)
+    elif ".." in text:
+        raise SweepError(f"write how many values the range takes, e.g. x4 at its end; {hint}")
     else:
         tokens = [t for t in re.split(r"[,\s;]+", text.strip()) if t]
         if not tokens:
@@ -264,7 +266,9 @@ def parse_values(key: str, text: str) -> tuple[Any, ...]:
             try:
                 values.append(chosen.parse(token))
             except ValueError as exc:
-                raise SweepError(f"{token!r} is not a {chosen.label} ({exc}); {hint}") from None
+                raise SweepError(
+                    f"{token!r} is not a valid {chosen.label} ({exc}); {hint}"
+                ) from None
     texts = [chosen.format(v) for v in values]
     repeated = sorted({t for t in texts if texts.count(t) > 1})
     if repeated:

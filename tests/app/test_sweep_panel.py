@@ -105,7 +105,7 @@ def test_bad_values_are_refused_with_a_message_and_nothing_starts(qtbot, make_wi
     panel.set_setting(0, "lr", "0.01, fast")
     qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
     assert not panel.running and panel.banner.isVisible()
-    assert "'fast' is not a learning rate" in panel.banner.label.text()
+    assert "'fast' is not a valid learning rate" in panel.banner.label.text()
     panel.set_setting(0, "optimizer", "sgd, adam")
     panel.set_setting(1, "optimizer", "sgd")
     qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)

@@ -58,6 +58,7 @@ from nnviz.app.projects import (
 )
 from nnviz.app.race_panel import install_race_panel
 from nnviz.app.runs_panel import RunsPanel
+from nnviz.app.sweep_panel import add_sweep_dock
 from nnviz.app.trace_panel import TracePanel
 from nnviz.app.training_panel import TrainingPanel, steady_label
 from nnviz.data import DataConfig, DatasetError, PreparedData, prepare
@@ -194,6 +195,8 @@ class MainWindow(QMainWindow):
         self.race_dock = install_race_panel(self)
         self.docks += (self.race_dock,)
         self._create_landscape_dock()
+        self.sweep_dock = add_sweep_dock(self)
+        self.docks += (self.sweep_dock,)
         self._create_menus()
         self.runs_panel.add_to(self.training_menu)
         self.exports = ExportActions(self)

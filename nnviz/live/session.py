@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -89,6 +90,39 @@ class SessionState:
     @property
     def nbytes(self) -> int:
         return self.training.nbytes
+
+
+def continuation_state(
+    data: PreparedData,
+    training: TrainingState,
+    initial_weights: Sequence[np.ndarray],
+    curves: Mapping[str, tuple[Sequence[float], Sequence[float]]],
+) -> SessionState:
+    """A training made elsewhere (a kept run, a sweep's cell) as a session continues it:
+    its exact state and its per-epoch ``curves`` (key -> epochs, values); the per-step
+    curves start anew."""
+    series = {name: DecimatedSeries() for name in SERIES_NAMES}
+    series["grad_norms"] = DecimatedSeries(width=len(training.spec.dense_layers))
+    for key, (epochs, values) in curves.items():
+        for epoch, value in zip(epochs, values, strict=True):
+            series[key].append(int(epoch), float(value))
+    return SessionState(
+        data,
+        training,
+        None,
+        tuple(initial_weights),
+        {name: history.get_state() for name, history in series.items()},
+    )
+
+
+def run_continuation(run: Run, data: PreparedData) -> SessionState:
+    """The kept ``run`` (trained on ``data``, prepared) as a session continues it."""
+    return continuation_state(
+        data,
+        run.state,
+        run.initial_weights,
+        {key: (run.curves.epochs[key], run.curves.values[key]) for key in HISTORY_KEYS},
+    )
 
 
 def check_fits(spec: NetworkSpec, data: PreparedData) -> None:
@@ -251,6 +285,29 @@ class TrainingSession:
             self.series["grad_norms"] = DecimatedSeries(width=len(self.spec.dense_layers))
         self._smooth = state.smoothed
 
+    def continue_from(self, state: SessionState) -> list[str]:
+        """Go on from a training made elsewhere (a sweep's cell, a kept run): its data,
+        network, exact training state, initial weights and histories; the training so far
+        is kept as a run first. Such a state has no early-stopping counters: early
+        stopping (if on) starts afresh. Raises ValueError (nothing changed)."""
+        check_fits(state.training.spec, state.data)
+        before = self.capture(with_series=True)
+        self.close_run()
+        patience = self._patience
+        self.set_patience(0)
+        try:
+            self.restore(state)
+        except Exception:
+            self.restore(before)
+            raise
+        finally:
+            self.set_patience(patience)
+        self._recorded_step = self.step_count
+        return [
+            f"Training goes on from epoch {state.epoch} (step {state.step}); "
+            "the per-step curve starts anew."
+        ]
+
     # -- training -----------------------------------------------------------------------
     def step(self) -> float:
         """Train one mini-batch; record its loss and gradient norms, and at an epoch's end
@@ -367,34 +424,6 @@ class TrainingSession:
         self.runs.add(run)
         self._recorded_step = self.step_count
         return run
-
-    def restore_run(self, run: Run, data: PreparedData | None = None) -> list[str]:
-        """Continue ``run`` exactly: its network, weights, optimizer state, counters and
-        per-epoch curves (on ``data``, its data prepared, when it is not the current one).
-        The training so far is kept as a run first. Raises ValueError (nothing changed)."""
-        data = data or self.data
-        check_fits(run.spec, data)
-        before = self.capture(with_series=True)
-        self.close_run()
-        series: dict[str, dict[str, Any]] = {}
-        for key in HISTORY_KEYS:
-            history = DecimatedSeries()
-            for epoch, value in zip(run.curves.epochs[key], run.curves.values[key], strict=True):
-                history.append(int(epoch), float(value))
-            series[key] = history.get_state()
-        for key in ("step_loss", "smoothed_loss"):
-            series[key] = DecimatedSeries().get_state()
-        series["grad_norms"] = DecimatedSeries(width=len(run.spec.dense_layers)).get_state()
-        try:
-            self.restore(SessionState(data, run.state, None, run.initial_weights, series))
-        except Exception:
-            self.restore(before)
-            raise
-        self._recorded_step = self.step_count
-        return [
-            f"Restored '{run.name}': its network, weights and settings, at epoch "
-            f"{run.epochs} (the per-step curve starts anew)."
-        ]
 
     @property
     def smoothed_loss(self) -> float | None:

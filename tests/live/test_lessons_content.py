@@ -205,18 +205,23 @@ def test_lesson_5_batch_sizes_trade_noise_for_progress_per_epoch(lessons):
 
 
 def test_lesson_5_learning_rate_too_small_right_too_large(lessons):
+    """The race's rates: the step's rate / 100, the rate, and the rate x 100."""
     start = build_session(lessons[5], 1)
     spec = start.spec
+    rate = spec.optimizer.learning_rate
 
     def with_lr(lr: float) -> NetworkSpec:
         return replace(spec, optimizer=replace(spec.optimizer, learning_rate=lr))
 
     first = float(start.model.evaluate(start.data.x_train, start.data.y_train)["loss"])
-    runs = raced(start, {"small": with_lr(0.001), "right": with_lr(0.5)}, 20)
+    runs = raced(
+        start,
+        {"small": with_lr(rate / 100), "right": with_lr(rate), "large": with_lr(rate * 100)},
+        lessons[5].settings_at(1).hyperparameters.epochs,
+    )
     assert final_loss(runs["small"]) > 0.95 * first  # barely moved
     assert final_loss(runs["right"]) < 0.5 * first
-    with pytest.raises(DivergenceError):
-        raced(start, {"large": with_lr(30.0)}, 20)
+    assert final_loss(runs["large"]) > math.log(2)  # worse than guessing
     # the lesson's own too-large step diverges, and its condition says so
     session = build_session(lessons[5], 2)
     with pytest.raises(DivergenceError):
@@ -225,23 +230,32 @@ def test_lesson_5_learning_rate_too_small_right_too_large(lessons):
 
 
 # -- 6. optimizers ----------------------------------------------------------------------
-def test_lesson_6_adaptive_optimizers_beat_sgd_from_the_same_start(lessons):
+def test_lesson_6_momentum_and_adaptive_steps_beat_sgd_from_the_same_start(lessons):
+    """The race's variants: SGD and momentum at 0.1, RMSprop and Adam at 0.01."""
     start = build_session(lessons[6], 0)
     spec = start.spec
+
+    def optimizer(name: str, lr: float, **options: float) -> NetworkSpec:
+        return replace(
+            spec, optimizer=replace(spec.optimizer, name=name, learning_rate=lr, options=options)
+        )
+
     runs = raced(
         start,
         {
-            "sgd": spec,
-            "momentum": replace(spec, optimizer=replace(spec.optimizer, options={"momentum": 0.9})),
-            "rmsprop": replace(spec, optimizer=replace(spec.optimizer, name="rmsprop")),
-            "adam": replace(spec, optimizer=replace(spec.optimizer, name="adam")),
+            "sgd": optimizer("sgd", 0.1),
+            "momentum": optimizer("sgd", 0.1, momentum=0.9),
+            "rmsprop": optimizer("rmsprop", 0.01),
+            "adam": optimizer("adam", 0.01),
         },
         lessons[6].settings_at(0).hyperparameters.epochs,
     )
     losses = {name: final_loss(run) for name, run in runs.items()}
-    assert losses["sgd"] > losses["momentum"] > losses["rmsprop"]
-    assert losses["adam"] < 0.5 * losses["sgd"]
+    for faster in ("momentum", "rmsprop", "adam"):
+        assert losses[faster] < 0.5 * losses["sgd"], losses
+    assert losses["sgd"] > 0.8 * math.log(2)  # plain SGD has barely started
     assert lessons[6].steps[0].landscape and lessons[6].steps[0].race == "optimizers"
+    assert lessons[6].settings_at(1).hyperparameters.learning_rate == 0.1
 
 
 # -- 7. splitting and regularization ----------------------------------------------------

@@ -59,7 +59,7 @@ class LessonPanel(QWidget):
         super().__init__(parent)
         self.title_label = QLabel("No lesson open")
         self.title_label.setObjectName("lessonTitle")
-        self.title_label.setStyleSheet("font-size: 15pt; font-weight: bold;")
+        self.title_label.setStyleSheet("font-size: 13pt; font-weight: bold;")
         self.title_label.setWordWrap(True)
         self.part_label = QLabel("Choose one in the Lessons menu.")
         self.part_label.setWordWrap(True)
@@ -67,13 +67,13 @@ class LessonPanel(QWidget):
         self.step_label = QLabel("")
         self.text = QTextBrowser()
         self.text.setOpenExternalLinks(True)
-        self.text.setStyleSheet("font-size: 12pt;")
+        self.text.setStyleSheet("font-size: 11pt;")
         self.condition_label = QLabel("")
         self.condition_label.setObjectName("lessonCondition")
         self.condition_label.setWordWrap(True)
         self.condition_label.setStyleSheet(
             "background: #e3f4e8; border: 1px solid #009e73; border-radius: 4px; "
-            "padding: 6px; color: #00402e; font-size: 12pt;"
+            "padding: 4px; color: #00402e; font-size: 11pt;"
         )
         self.condition_label.hide()
         self.back_button = QPushButton("◀ Back")
@@ -87,6 +87,8 @@ class LessonPanel(QWidget):
         buttons.addWidget(self.step_label, 1, Qt.AlignmentFlag.AlignCenter)
         buttons.addWidget(self.next_button)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 4, 6, 4)
+        layout.setSpacing(4)
         layout.addWidget(self.title_label)
         layout.addWidget(self.part_label)
         layout.addWidget(self.text, 1)

@@ -508,7 +508,8 @@ def condition_met(
     """Whether every clause holds on ``snapshot`` (``diverged``: training stopped on a
     divergence since the step began)."""
     clauses = condition.clauses if isinstance(condition, Condition) else condition
-    for clause in clauses:
+    # the boundary check (~30 ms) last: a false metric clause spares it
+    for clause in sorted(clauses, key=lambda c: c.name.startswith("boundary")):
         if clause.op is not None:
             value = metric(snapshot, clause.name)
             if not (math.isfinite(value) and OPERATORS[clause.op](value, clause.value)):

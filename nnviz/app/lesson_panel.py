@@ -134,7 +134,8 @@ class StepTextDialog(QDialog):
         if new_file:
             form.addRow("Lesson title", self.title_edit)
             form.addRow("Part of the course", self.part_spin)
-        self.text_edit = QPlainTextEdit("What to do, what to watch, and a question for the class?")
+        self.text_edit = QPlainTextEdit()
+        self.text_edit.setPlaceholderText("What to do, what to watch, and a question?")
         self.text_edit.setMinimumSize(420, 160)
         form.addRow("Step text", self.text_edit)
         box = QDialogButtonBox(
@@ -308,9 +309,12 @@ class LessonActions(QObject):
             presentation = getattr(window, "set_presentation_mode", None)
             if presentation is not None:
                 presentation(step.presentation)
-        if step.trace is not None:
+        if step.trace is not None and window.data.image_shape is None:
             self._show_dock("traceDock")
-            window.trace_panel.trace_nearest(np.array(step.trace, dtype=np.float64))
+            point = np.array(step.trace, dtype=np.float64)
+            train = window.data.raw.train
+            nearest = int(np.argmin(np.sum((train.x - point) ** 2, axis=1)))
+            window.trace_panel.trace_raw(point, int(train.y[nearest]))
         if step.race is not None:
             start_race = getattr(window, "start_race", None)
             if start_race is not None:
@@ -342,9 +346,10 @@ class LessonActions(QObject):
             self.panel.show_condition(step.condition.message)
 
     @Slot(str)
-    def _on_failed(self, _text: str) -> None:
-        self._diverged = True
-        self.window.frame_clock.wake()
+    def _on_failed(self, text: str) -> None:
+        if "diverged" in text:
+            self._diverged = True
+            self.window.frame_clock.wake()
 
     # -- saving a step ---------------------------------------------------------------------
     def current_step(self, text: str) -> Step:
@@ -398,6 +403,9 @@ class LessonActions(QObject):
         if answer is None:
             return
         text, title, part = answer
+        if not text.strip():
+            self.window.banner.show_message("A lesson step needs its text: nothing was saved.")
+            return
         try:
             saved = lessons.save_step(path, self.current_step(text), title, part)
         except (LessonError, OSError, TypeError) as exc:

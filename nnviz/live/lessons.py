@@ -13,7 +13,7 @@ A lesson is a TOML file (``resources/lessons/*.toml``, shipped in the package as
     speed = 10.0                   # epochs per second (omit: full speed)
     views = ["boundaryDock"]       # docks to show and raise, by objectName
     race = "optimizers"            # a race preset (see the race feature)
-    trace = [0.5, -0.2]            # trace the training point nearest to (x1, x2)
+    trace = [0.5, -0.2]            # trace the point (x1, x2) through the network
     landscape = true               # show the loss landscape
     presentation = true            # classroom presentation mode
     weights = [{layer = 1, kind = "W", index = [0, 0], value = 3.0}]

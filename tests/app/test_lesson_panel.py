@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget
 
@@ -67,21 +68,19 @@ def test_ctrl_z_undoes_a_steps_network_change(make_window, qtbot):
     assert window.data.config.name == "xor"
 
 
-def test_the_perceptron_example_sets_the_slides_weights(make_window, qtbot):
+def test_the_perceptron_step_sets_the_slides_weights_and_traces_its_input(make_window, qtbot):
     window = make_window()
     open_lesson(window, 1)
+    assert window.trace_dock.isVisible()
 
-    def weights_set() -> bool:
-        snapshot = window.frame_clock.snapshot
-        if snapshot is None or len(snapshot.weights) != 1:
-            return False
-        w, b = snapshot.weights[0]
-        return list(w[:, 0]) == [3.0, -2.0] and b[0] == 1.0
+    def traced_minus_9() -> bool:
+        trace = window.trace_panel.trace
+        return trace is not None and float(trace.layers[0].z[0]) == pytest.approx(-9.0)
 
-    window.controller.step_batch()
-    window.controller.pause()
-    window.lessons.apply_again()
-    qtbot.waitUntil(weights_set, timeout=10000)
+    qtbot.waitUntil(traced_minus_9, timeout=10000)
+    (w, b) = window.frame_clock.snapshot.weights[0]
+    assert list(w[:, 0]) == [3.0, -2.0] and b[0] == 1.0
+    assert float(window.trace_panel.trace.layers[0].a[0]) == pytest.approx(1.2339458e-4)
 
 
 def test_a_condition_message_appears_when_it_is_met(make_window, qtbot):

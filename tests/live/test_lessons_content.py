@@ -118,13 +118,13 @@ def test_lesson_3_xor_needs_a_hidden_layer(lessons):
 
 @pytest.mark.slow
 def test_lesson_3_more_units_and_layers_follow_the_spiral(lessons):
-    small, big = trained(lessons[3], 3), trained(lessons[3], 4)
+    small, big = trained(lessons[3], 4), trained(lessons[3], 5)
     assert accuracy(small) <= 0.75
     assert accuracy(big) >= 0.95
 
 
 def test_lesson_3_softmax_separates_four_classes(lessons):
-    session = trained(lessons[3], 5)
+    session = trained(lessons[3], 6)
     assert session.spec.dense_layers[-1].units == 4
     assert session.spec.dense_layers[-1].activation == "softmax"
     assert session.spec.loss == "categorical_crossentropy"

@@ -38,6 +38,7 @@ from nnviz.app.export_actions import ExportActions
 from nnviz.app.frame_clock import FrameClock, history_key, identity_key, is_shown
 from nnviz.app.hyperparameters import HyperparameterPanel
 from nnviz.app.init_panel import InitializationPanel
+from nnviz.app.lesson_panel import LessonActions
 from nnviz.app.plots.activation import ActivationView
 from nnviz.app.plots.boundary import BoundaryView, NeuronGridView
 from nnviz.app.plots.cat_gallery import ExplainedGalleryView
@@ -201,6 +202,9 @@ class MainWindow(QMainWindow):
         self.runs_panel.add_to(self.training_menu)
         self.exports = ExportActions(self)
         self.exports.add_to(self.file_menu)
+        self.lessons = LessonActions(self)
+        self.lessons.add_to(self.file_menu)
+        self.docks += (self.lessons.dock,)
         self._connect()
         self._restore_layout = restore_layout
         if restore_layout:

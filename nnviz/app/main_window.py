@@ -56,11 +56,11 @@ from nnviz.app.projects import (
     state_folder,
 )
 from nnviz.app.trace_panel import TracePanel
-from nnviz.app.training_panel import TrainingPanel, steady_label
+from nnviz.app.training_panel import TrainingPanel, saved_epochs_per_second, steady_label
 from nnviz.data import DataConfig, DatasetError, PreparedData, prepare
 from nnviz.engine.spec import NetworkSpec, SpecError
 from nnviz.live import presets
-from nnviz.live.session import TrainingSession
+from nnviz.live.session import TrainingSession, batches_per_epoch
 from nnviz.live.snapshot import TrainingSnapshot
 
 # Saved window layouts of another version are ignored (the docks changed in version 2).
@@ -476,6 +476,10 @@ class MainWindow(QMainWindow):
         self.dataset_panel.configChanged.connect(self.set_data_config)
         self.hyperparameters.runOptionsChanged.connect(c.set_run_options)
         self.training_panel.speedChanged.connect(c.set_speed)
+        self.document.specChanged.connect(self._show_batches_per_epoch)
+        self.document.dataChanged.connect(self._show_batches_per_epoch)
+        self._show_batches_per_epoch()
+        c.set_speed(self.training_panel.speed)
         self.activation_view.layerChosen.connect(c.set_focus_layer)
         self.document.specChanged.connect(self._on_spec_changed)
 
@@ -571,19 +575,27 @@ class MainWindow(QMainWindow):
         self.play_action.setChecked(playing)
         self.play_action.setText("Pause" if playing else "Play")
 
+    def _show_batches_per_epoch(self, *_args: object) -> None:
+        """The speed is in epochs per second: its step rate follows the batches per epoch."""
+        n_train = self.data.raw.train.n_samples
+        self.training_panel.set_batches_per_epoch(
+            batches_per_epoch(n_train, self.document.spec.batch_size)
+        )
+
     @Slot(object, object)
     def _on_spec_changed(self, old: NetworkSpec, new: NetworkSpec) -> None:
         if old.layers != new.layers:
             self.activation_view.set_spec(new)
 
     # -- projects ---------------------------------------------------------------------
-    def run_settings(self) -> dict[str, int]:
-        """The training options a project keeps besides the network (JSON-able)."""
+    def run_settings(self) -> dict[str, object]:
+        """The training options a project keeps besides the network (JSON-able;
+        ``epochs_per_second`` None is full speed)."""
         epochs, patience = self.hyperparameters.run_options
         return {
             "epochs": epochs,
             "patience": patience,
-            "speed_index": self.training_panel.speed_slider.value(),
+            "epochs_per_second": self.training_panel.epochs_per_second,
         }
 
     def start_session(self, session: TrainingSession, run_settings: dict[str, object]) -> None:
@@ -595,11 +607,13 @@ class MainWindow(QMainWindow):
         for key, widget in (
             ("epochs", self.hyperparameters.epochs_spin),
             ("patience", self.hyperparameters.patience_spin),
-            ("speed_index", self.training_panel.speed_slider),
         ):
             value = run_settings.get(key)
             if isinstance(value, int) and not isinstance(value, bool):
                 widget.setValue(value)
+        speed = saved_epochs_per_second(run_settings, session.batches_per_epoch)
+        if speed is not False:
+            self.training_panel.set_epochs_per_second(speed)
         self.controller.start(session)
 
     def offer_recovery(self) -> None:

@@ -159,7 +159,8 @@ def test_learning_rate_change_mid_run_is_used_by_the_next_step(qtbot, make_windo
     assert window.document.spec.optimizer.learning_rate == pytest.approx(DEFAULT_LEARNING_RATE)
     click(qtbot, window, "step_batch")
     qtbot.waitUntil(
-        lambda: model.optimizer.learning_rate == pytest.approx(0.01), timeout=TIMEOUT_MS
+        lambda: model.optimizer.learning_rate == pytest.approx(DEFAULT_LEARNING_RATE),
+        timeout=TIMEOUT_MS,
     )
 
 

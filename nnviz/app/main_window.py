@@ -57,6 +57,12 @@ from nnviz.app.projects import (
 )
 from nnviz.app.trace_panel import TracePanel
 from nnviz.app.training_panel import TrainingPanel, saved_epochs_per_second, steady_label
+from nnviz.app.window_layout import (
+    WIDE_WINDOW,
+    combo_fits_its_items,
+    dock_tab_bars_keep_titles,
+    steady_readout,
+)
 from nnviz.data import DataConfig, DatasetError, PreparedData, prepare
 from nnviz.engine.spec import NetworkSpec, SpecError
 from nnviz.live import presets
@@ -185,11 +191,15 @@ class MainWindow(QMainWindow):
         )
         self._create_docks()
         self._create_inside_docks()
+        steady_readout(self.curves.readout, self.curves)
+        combo_fits_its_items(self.activation_view.layer_combo)
         self._create_menus()
+        self._size_docks()
         self.exports = ExportActions(self)
         self.exports.add_to(self.file_menu)
         self._connect()
         self._restore_layout = restore_layout
+        self._layout_restored = False
         if restore_layout:
             self._restore_settings()
         self._show_data(data)
@@ -206,6 +216,25 @@ class MainWindow(QMainWindow):
             available = screen.availableGeometry()
             width, height = min(width, available.width()), min(height, available.height())
         self.resize(width, height)
+
+    def lay_out(self, width: int, height: int) -> None:
+        """Resize to ``width`` x ``height`` and share it out among the docks as the
+        default layout does (after :meth:`show`: before it, the docks' first sizes can
+        hold the window larger)."""
+        self.resize(width, height)
+        self._size_docks()
+
+    def fit_to_screen(self) -> None:
+        """After :meth:`show`: fit the window to its screen (1600x1000 at most) with the
+        default dock sizes, unless a saved layout was restored."""
+        if self._layout_restored:
+            return
+        screen = self.screen() or QApplication.primaryScreen()
+        width, height = 1600, 1000
+        if screen is not None:
+            available = screen.availableGeometry()
+            width, height = min(width, available.width()), min(height, available.height())
+        self.lay_out(width, height)
 
     def _action(self, name: str, text: str, shortcut: str, tip: str, slot: object) -> QAction:
         action = QAction(text, self)
@@ -270,8 +299,9 @@ class MainWindow(QMainWindow):
         left = Qt.DockWidgetArea.LeftDockWidgetArea
         right = Qt.DockWidgetArea.RightDockWidgetArea
         bottom = Qt.DockWidgetArea.BottomDockWidgetArea
-        # The plots below span the whole width; the panels sit beside the diagram.
-        self.setCorner(Qt.Corner.BottomLeftCorner, bottom)
+        # The panels on the left run the window's whole height (room for the
+        # hyperparameters on a 1280x800 projector); the plots span the rest below.
+        self.setCorner(Qt.Corner.BottomLeftCorner, left)
         self.setCorner(Qt.Corner.BottomRightCorner, bottom)
         self.training_dock = self._dock("Training", "trainingDock", self.training_panel, left)
         self.dataset_dock = self._dock("Dataset", "datasetDock", self.dataset_panel, left, True)
@@ -297,15 +327,6 @@ class MainWindow(QMainWindow):
         self.layers_dock = self._dock("Layers", "layersDock", self.layer_stats_view, bottom)
         self.splitDockWidget(self.curves_dock, self.activation_dock, Qt.Orientation.Horizontal)
         self.splitDockWidget(self.activation_dock, self.layers_dock, Qt.Orientation.Horizontal)
-        self.resizeDocks(
-            [self.training_dock, self.dataset_dock], [240, 420], Qt.Orientation.Vertical
-        )
-        self.resizeDocks([self.training_dock], [330], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.boundary_dock], [440], Qt.Orientation.Horizontal)
-        self.resizeDocks(
-            [self.boundary_dock, self.neuron_dock], [420, 240], Qt.Orientation.Vertical
-        )
-        self.resizeDocks([self.curves_dock], [320], Qt.Orientation.Vertical)
         self.docks = (
             self.training_dock,
             self.dataset_dock,
@@ -319,6 +340,24 @@ class MainWindow(QMainWindow):
             self.activation_dock,
             self.layers_dock,
         )
+
+    def _size_docks(self) -> None:
+        """The default dock sizes, shared out of the window's size: the left panels wide
+        enough for their tab titles, the plots below a third of the height at most."""
+        width, height = self.width(), self.height()
+        self.resizeDocks([self.training_dock], [370], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.boundary_dock], [min(440, width // 3)], Qt.Orientation.Horizontal)
+        self.resizeDocks(
+            [self.training_dock, self.dataset_dock], [250, height - 250], Qt.Orientation.Vertical
+        )
+        self.resizeDocks(
+            [self.boundary_dock, self.neuron_dock], [420, 240], Qt.Orientation.Vertical
+        )
+        self.resizeDocks([self.curves_dock], [min(320, height // 3)], Qt.Orientation.Vertical)
+        if width < WIDE_WINDOW:  # the loss curves keep a readable width beside one plot
+            self.tabifyDockWidget(self.layers_dock, self.activation_dock)
+            self.activation_dock.raise_()
+        dock_tab_bars_keep_titles(self)
 
     def _create_inside_docks(self) -> None:
         """Seeing inside the network: the diagnosis in words, the gradient flow, the trace
@@ -646,7 +685,7 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
         if isinstance(state, QByteArray):
-            self.restoreState(state, SETTINGS_VERSION)
+            self._layout_restored = self.restoreState(state, SETTINGS_VERSION)
 
     def save_settings(self) -> None:
         store = settings()

@@ -141,6 +141,12 @@ def check_fits(spec: NetworkSpec, data: PreparedData) -> None:
         )
 
 
+def batches_per_epoch(n_samples: int, batch_size: int | None) -> int:
+    """Mini-batches in one pass over ``n_samples`` training samples (full batch: one)."""
+    n_samples = max(int(n_samples), 1)
+    return math.ceil(n_samples / min(batch_size or n_samples, n_samples))
+
+
 class TrainingSession:
     """A model (built from ``spec``) training on ``data``, with its history.
 
@@ -218,8 +224,7 @@ class TrainingSession:
 
     @property
     def batches_per_epoch(self) -> int:
-        n = self.trainer.n_samples
-        return math.ceil(n / min(self.model.batch_size or n, n))
+        return batches_per_epoch(self.trainer.n_samples, self.model.batch_size)
 
     @property
     def batch_in_epoch(self) -> int:

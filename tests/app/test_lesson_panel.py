@@ -87,11 +87,16 @@ def test_a_condition_message_appears_when_it_is_met(make_window, qtbot):
     panel = window.lessons.panel
     open_lesson(window, 1)
     window.lessons.next()  # fit a line to two blobs
-    assert not panel.condition_label.isVisible()
+    assert panel.condition_label.isHidden()
+    window.dataset_dock.raise_()  # the lesson's tab behind another: still checked
     window.controller.play()
-    qtbot.waitUntil(panel.condition_label.isVisible, timeout=30000)
+    qtbot.waitUntil(lambda: not panel.condition_label.isHidden(), timeout=30000)
     assert "separates the two blobs" in panel.condition_label.text()
     window.controller.pause()
+    window.lessons.dock.raise_()
+    assert panel.condition_label.isVisible()
+    window.lessons.apply_again()  # the step begins anew: the message goes
+    assert panel.condition_label.isHidden()
 
 
 def test_save_as_lesson_step_writes_a_file_that_loads_back(make_window, tmp_path, monkeypatch):

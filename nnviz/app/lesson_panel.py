@@ -325,9 +325,13 @@ class LessonActions(QObject):
 
     def _show_dock(self, name: str) -> None:
         dock = self.window.findChild(QDockWidget, name)
-        if dock is not None:
-            dock.show()
-            dock.raise_()
+        if dock is None:
+            self.window.statusBar().showMessage(
+                f"This step would show the view {name!r}, which this nnviz does not have.", 8000
+            )
+            return
+        dock.show()
+        dock.raise_()
 
     # -- the step's condition --------------------------------------------------------------
     def _checking(self) -> bool:

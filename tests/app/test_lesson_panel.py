@@ -142,3 +142,14 @@ def test_a_malformed_lesson_file_is_refused_and_changes_nothing(make_window, tmp
     assert window.document.spec is spec and window.data is data
     assert window.lessons.panel.title_label.text() == "Activation functions"
     assert window.lessons.index == step
+
+
+def test_a_view_this_app_lacks_is_named_in_the_status_bar(make_window, tmp_path):
+    window = make_window()
+    path = tmp_path / "views.toml"
+    path.write_text(
+        'title = "Views"\npart = 1\n[[steps]]\ntext = "Look?"\nviews = ["nopeDock", "curvesDock"]\n'
+    )
+    assert window.lessons.open_file(path)
+    assert "'nopeDock'" in window.statusBar().currentMessage()
+    assert window.curves_dock.isVisible()

@@ -36,7 +36,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnviz.app.frame_clock import is_shown
 from nnviz.engine.spec import SpecError
 from nnviz.live import lessons
 from nnviz.live.edits import EditRefused
@@ -170,7 +169,7 @@ class LessonActions(QObject):
         window.frame_clock.register(
             "lesson",
             self.check_condition,
-            visible=partial(is_shown, self.panel),
+            visible=self._checking,  # also while the lesson's tab is behind another
             key=self._condition_key,
             interval_s=CONDITION_CHECK_S,
         )
@@ -326,11 +325,19 @@ class LessonActions(QObject):
 
     def _show_dock(self, name: str) -> None:
         dock = self.window.findChild(QDockWidget, name)
-        if dock is not None:
-            dock.show()
-            dock.raise_()
+        if dock is None:
+            self.window.statusBar().showMessage(
+                f"This step would show the view {name!r}, which this nnviz does not have.", 8000
+            )
+            return
+        dock.show()
+        dock.raise_()
 
     # -- the step's condition --------------------------------------------------------------
+    def _checking(self) -> bool:
+        step = self.step
+        return step is not None and step.condition is not None and not self._met
+
     def _condition_key(self, snapshot: TrainingSnapshot) -> object:
         step = self.step
         if step is None or step.condition is None or self._met:

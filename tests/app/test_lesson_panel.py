@@ -87,11 +87,16 @@ def test_a_condition_message_appears_when_it_is_met(make_window, qtbot):
     panel = window.lessons.panel
     open_lesson(window, 1)
     window.lessons.next()  # fit a line to two blobs
-    assert not panel.condition_label.isVisible()
+    assert panel.condition_label.isHidden()
+    window.dataset_dock.raise_()  # the lesson's tab behind another: still checked
     window.controller.play()
-    qtbot.waitUntil(panel.condition_label.isVisible, timeout=30000)
+    qtbot.waitUntil(lambda: not panel.condition_label.isHidden(), timeout=30000)
     assert "separates the two blobs" in panel.condition_label.text()
     window.controller.pause()
+    window.lessons.dock.raise_()
+    assert panel.condition_label.isVisible()
+    window.lessons.apply_again()  # the step begins anew: the message goes
+    assert panel.condition_label.isHidden()
 
 
 def test_save_as_lesson_step_writes_a_file_that_loads_back(make_window, tmp_path, monkeypatch):
@@ -137,3 +142,14 @@ def test_a_malformed_lesson_file_is_refused_and_changes_nothing(make_window, tmp
     assert window.document.spec is spec and window.data is data
     assert window.lessons.panel.title_label.text() == "Activation functions"
     assert window.lessons.index == step
+
+
+def test_a_view_this_app_lacks_is_named_in_the_status_bar(make_window, tmp_path):
+    window = make_window()
+    path = tmp_path / "views.toml"
+    path.write_text(
+        'title = "Views"\npart = 1\n[[steps]]\ntext = "Look?"\nviews = ["nopeDock", "curvesDock"]\n'
+    )
+    assert window.lessons.open_file(path)
+    assert "'nopeDock'" in window.statusBar().currentMessage()
+    assert window.curves_dock.isVisible()

@@ -315,11 +315,7 @@ class LessonActions(QObject):
             nearest = int(np.argmin(np.sum((train.x - point) ** 2, axis=1)))
             window.trace_panel.trace_raw(point, int(train.y[nearest]))
         if step.race is not None:
-            start_race = getattr(window, "start_race", None)
-            if start_race is not None:
-                start_race(step.race)
-            else:
-                window.statusBar().showMessage(f"This step races {step.race}.", 8000)
+            window.start_race(step.race)
         self.dock.raise_()
         return True
 

@@ -100,7 +100,13 @@ class SweepHeatmap(pg.GraphicsLayoutWidget):
         self.result: SweepResult | None = None
         self.metric = METRICS[0]
         self._lut = pg.colormap.get("viridis").getLookupTable(0.0, 1.0, 256, alpha=True)
+        self._help = (
+            "Brighter is better; grey: diverged; outlined: the best cell. Click a cell to "
+            "continue from its network and weights (Ctrl+Z undoes)."
+        )
+        self.setToolTip(self._help)
         self.scene().sigMouseClicked.connect(self._on_clicked)
+        self.scene().sigMouseMoved.connect(self._on_hovered)
         self.setMinimumHeight(100)
 
     def show_result(self, result: SweepResult | None, metric: str) -> None:
@@ -142,11 +148,17 @@ class SweepHeatmap(pg.GraphicsLayoutWidget):
                 label.setText(text, color=QColor("white" if dark else "black"))
 
     def _colours(self, grid: np.ndarray, usable: np.ndarray) -> np.ndarray:
-        values = grid[usable & np.isfinite(grid)]
+        """Accuracies linearly; losses on a log scale, reversed (one blown-up cell would
+        otherwise make every other cell the same colour)."""
+        if self.metric.endswith("accuracy"):
+            shown = grid
+        else:
+            with np.errstate(invalid="ignore"):
+                shown = -np.log10(np.maximum(grid, 1e-12))
+        values = shown[usable & np.isfinite(shown)]
         low, high = (values.min(), values.max()) if values.size else (0.0, 1.0)
         if high - low < 1e-12:
             low, high = low - 0.5, high + 0.5
-        shown = grid if self.metric.endswith("accuracy") else (low + high) - grid
         return lut_rgba(np.nan_to_num(shown, nan=low), self._lut, low, high)
 
     @staticmethod
@@ -194,17 +206,33 @@ class SweepHeatmap(pg.GraphicsLayoutWidget):
         scene = self.plot.vb.mapViewToScene(QPointF(i + 0.5, j + 0.5))
         return self.mapFromScene(scene)
 
-    def _on_clicked(self, event: object) -> None:
-        if event.button() != Qt.MouseButton.LeftButton or not self.grid.size:
-            return
-        position = event.scenePos()
-        if not self.plot.vb.sceneBoundingRect().contains(position):
-            return
-        point = self.plot.vb.mapSceneToView(QPointF(position))
+    def cell_at(self, scene_position: QPointF) -> tuple[int, int] | None:
+        """The cell under a point of the scene, or None."""
+        if not self.grid.size or not self.plot.vb.sceneBoundingRect().contains(scene_position):
+            return None
+        point = self.plot.vb.mapSceneToView(QPointF(scene_position))
         i, j = math.floor(point.x()), math.floor(point.y())
         rows, cols = self.grid.shape
-        if 0 <= i < rows and 0 <= j < cols:
-            self.cellClicked.emit(i, j)
+        return (i, j) if 0 <= i < rows and 0 <= j < cols else None
+
+    def _on_clicked(self, event: object) -> None:
+        cell = self.cell_at(event.scenePos())
+        if event.button() == Qt.MouseButton.LeftButton and cell is not None:
+            self.cellClicked.emit(*cell)
+
+    def _on_hovered(self, scene_position: QPointF) -> None:
+        """The hovered cell's four metrics and, if it diverged, why."""
+        index = self.cell_at(scene_position)
+        cell = None if index is None or self.result is None else self.result.cell(*index)
+        if cell is None:
+            self.setToolTip(self._help)
+            return
+        lines = [f"<b>{cell.label}</b>"] + [
+            f"{METRIC_LABELS[m]}: {_metric_text(m, cell.metric(m))}" for m in METRICS
+        ]
+        if cell.reason:
+            lines.append(f"<i>{cell.reason}</i>")
+        self.setToolTip("<br>".join(lines))
 
 
 class SweepPanel(QWidget):
@@ -283,10 +311,6 @@ class SweepPanel(QWidget):
         self.status = QLabel("Choose settings and values, then Start.")
         self.status.setWordWrap(True)
         self.heatmap = SweepHeatmap()
-        self.heatmap.setToolTip(
-            "Brighter is better; grey: diverged; outlined: the best cell. Click a cell to "
-            "continue from its network and weights (Ctrl+Z undoes)."
-        )
         self.heatmap.cellClicked.connect(self.restore_cell)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)

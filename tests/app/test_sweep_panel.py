@@ -58,8 +58,12 @@ def test_a_learning_rate_by_batch_size_sweep_then_a_cell_becomes_the_live_networ
     assert panel.heatmap.plot.getAxis("bottom").labelText == "learning rate"
     assert panel.heatmap.plot.getAxis("left").labelText == "batch size"
 
-    before, spec_before = _live_weights(window), window.document.spec
     heatmap = panel.heatmap
+    qtbot.mouseMove(heatmap.viewport(), pos=heatmap.cell_center(1, 0))
+    qtbot.waitUntil(lambda: cell.label in heatmap.toolTip(), timeout=TIMEOUT_MS)
+    assert f"training loss: {cell.train_loss:.3g}" in heatmap.toolTip()
+
+    before, spec_before = _live_weights(window), window.document.spec
     qtbot.mouseClick(heatmap.viewport(), Qt.MouseButton.LeftButton, pos=heatmap.cell_center(1, 0))
     qtbot.waitUntil(lambda: _same(_live_weights(window), cell.final_weights), timeout=TIMEOUT_MS)
     assert window.document.spec == cell.spec

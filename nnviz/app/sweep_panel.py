@@ -251,6 +251,7 @@ class SweepPanel(QWidget):
         self.controller, self.document = controller, document
         self.job_id = 0
         self.progress: SweepProgress | None = None
+        self._ended: JobReport | None = None  # how the last sweep ended
         self.banner = ErrorBanner()
         self.setting_combos: list[QComboBox] = []
         self.value_edits: list[QLineEdit] = []
@@ -283,7 +284,7 @@ class SweepPanel(QWidget):
         for metric in METRICS:
             self.metric_combo.addItem(METRIC_LABELS[metric], metric)
         self.metric_combo.setCurrentIndex(METRICS.index("val_accuracy"))
-        self.metric_combo.currentIndexChanged.connect(self._redraw)
+        self.metric_combo.currentIndexChanged.connect(self._on_metric_chosen)
         self.start_button = QPushButton("Start")
         self.start_button.setToolTip(
             "Train every cell from the live network's initial weights (as Reset to start); "
@@ -382,7 +383,7 @@ class SweepPanel(QWidget):
         if not self.job_id:
             self.banner.show_message("Training has not started yet: try again in a moment.")
             return
-        self.progress = job.result()
+        self.progress, self._ended = job.result(), None
         self._set_running(True)
         self.status.setText(f"Training {sweep.n_cells} cells of {sweep.epochs} epochs…")
         self.progress_bar.setValue(0)
@@ -411,6 +412,7 @@ class SweepPanel(QWidget):
         if report.done:
             self.job_id = 0
             self._set_running(False)
+            self._ended = report
             self.status.setText(self._end_text(report))
             if report.error:
                 self.banner.show_message(f"The sweep stopped: {report.error}")
@@ -449,6 +451,12 @@ class SweepPanel(QWidget):
             self.job_id = 0
             self._set_running(False)
             self.status.setText("The sweep stopped: training restarted.")
+
+    @Slot()
+    def _on_metric_chosen(self) -> None:
+        if self._ended is not None and not self.running:
+            self.status.setText(self._end_text(self._ended))  # the best cell for this metric
+        self._redraw()
 
     @Slot()
     def _redraw(self) -> None:

@@ -51,6 +51,9 @@ def test_a_learning_rate_by_batch_size_sweep_then_a_cell_becomes_the_live_networ
         panel.metric_combo.setCurrentIndex(index)
         metric = METRICS[index]
         np.testing.assert_array_equal(panel.heatmap.grid, result.metric_grid(metric))
+        best = result.best(metric)
+        assert f"Best (outlined): {best.label}." in panel.status.text()
+        assert panel.heatmap.best_marker.rect().topLeft().toTuple() == best.index
     cell = result.cell(1, 0)
     assert cell.spec.optimizer.learning_rate == 0.1 and cell.spec.batch_size == 8
     label = panel.heatmap.labels[1][0].textItem.toPlainText()

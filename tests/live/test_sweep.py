@@ -152,6 +152,14 @@ def test_a_grid_over_the_budget_is_refused_before_training(setup):
     SweepRun(sweep, spec, data, start, budget_bytes=needed)
 
 
+def test_a_setting_the_network_does_not_have_is_refused(setup):
+    spec, data, _start = setup
+    no_hidden = spec.with_layers(spec.layers[-1:])
+    weights = Sequential.from_config(no_hidden).get_weights()
+    with pytest.raises(SweepError, match=r"would train the same network.*add a hidden layer"):
+        SweepRun(Sweep.parse({"units": "2, 4"}, 1), no_hidden, data, weights)
+
+
 def test_the_job_reports_progress_and_a_cancel_keeps_the_finished_cells(setup):
     spec, data, _start = setup
     session = TrainingSession(spec, data)

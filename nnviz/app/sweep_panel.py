@@ -187,8 +187,8 @@ class SweepHeatmap(pg.GraphicsLayoutWidget):
         for row in self.labels:
             for label in row:
                 self.plot.removeItem(label)
-        font = QFont()
-        font.setPointSize(11)
+        font = QFont()  # the application's, a little larger (it follows presentation mode)
+        font.setPointSizeF(font.pointSizeF() * 1.2)
         font.setBold(True)
         self.labels = []
         for i in range(rows):

@@ -473,6 +473,8 @@ class SweepPanel(QWidget):
         as one undo entry."""
         cell, progress = self.cell(i, j), self.progress
         if cell is None or progress is None or progress.data is None:
+            if progress is not None:
+                self.status.setText("This cell is not trained: pick a coloured one.")
             return
         try:
             self.document.continue_from(cell.session_state(progress.data), f"Sweep: {cell.label}")

@@ -3,7 +3,9 @@
 Takes every data and network option of ``nnviz train`` (the same parser and the same
 builders, :mod:`nnviz.headless`) plus ``--set NAME=VALUES`` once or twice, e.g.
 ``nnviz sweep --dataset spiral --set lr=0.001,0.01,0.1 --set batch=1,16,full --epochs 20
---json``. Every cell trains from the same initial weights (:mod:`nnviz.live.sweep`). No Qt.
+--json``. Every cell trains from the same initial weights (:mod:`nnviz.live.sweep`); with
+``--project`` those are the project's initial weights (what "Reset to start" goes back to),
+on its data and network. No Qt.
 """
 
 from __future__ import annotations

@@ -105,3 +105,15 @@ def test_an_unwritable_csv_exits_1_after_saying_why(capsys, tmp_path):
         capsys, *SMALL, "--set", "lr=0.1", "--epochs", "1", "--csv", str(blocker / "x.csv")
     )
     assert code == 1 and "cannot write" in err
+
+
+def test_a_sweep_of_a_project_starts_from_its_initial_weights(capsys, tmp_path):
+    project = tmp_path / "net.nnviz"
+    assert main(["train", *SMALL, "--seed", "3", "--save", str(project)]) == 0
+    capsys.readouterr()
+    argv = ["--set", "lr=0.01,0.1", "--epochs", "2", "--json"]
+    code, from_project, err = _sweep(capsys, "--project", str(project), *argv)
+    assert code == 0, err
+    code, from_options, err = _sweep(capsys, *SMALL, "--seed", "3", *argv)
+    assert code == 0, err
+    assert json.loads(from_project)["cells"] == json.loads(from_options)["cells"]

@@ -101,7 +101,13 @@ class SweepHeatmap(pg.GraphicsLayoutWidget):
         self.result: SweepResult | None = None
         self.metric = METRICS[0]
         self._lut = pg.colormap.get("viridis").getLookupTable(0.0, 1.0, 256, alpha=True)
+        self._help = (
+            "Brighter is better; grey: diverged; outlined: the best cell. Click a cell to "
+            "continue from its network and weights (Ctrl+Z undoes)."
+        )
+        self.setToolTip(self._help)
         self.scene().sigMouseClicked.connect(self._on_clicked)
+        self.scene().sigMouseMoved.connect(self._on_hovered)
         self.setMinimumHeight(100)
 
     def show_result(self, result: SweepResult | None, metric: str) -> None:
@@ -143,11 +149,17 @@ class SweepHeatmap(pg.GraphicsLayoutWidget):
                 label.setText(text, color=QColor("white" if dark else "black"))
 
     def _colours(self, grid: np.ndarray, usable: np.ndarray) -> np.ndarray:
-        values = grid[usable & np.isfinite(grid)]
+        """Accuracies linearly; losses on a log scale, reversed (one blown-up cell would
+        otherwise make every other cell the same colour)."""
+        if self.metric.endswith("accuracy"):
+            shown = grid
+        else:
+            with np.errstate(invalid="ignore"):
+                shown = -np.log10(np.maximum(grid, 1e-12))
+        values = shown[usable & np.isfinite(shown)]
         low, high = (values.min(), values.max()) if values.size else (0.0, 1.0)
         if high - low < 1e-12:
             low, high = low - 0.5, high + 0.5
-        shown = grid if self.metric.endswith("accuracy") else (low + high) - grid
         return lut_rgba(np.nan_to_num(shown, nan=low), self._lut, low, high)
 
     @staticmethod
@@ -176,8 +188,8 @@ class SweepHeatmap(pg.GraphicsLayoutWidget):
         for row in self.labels:
             for label in row:
                 self.plot.removeItem(label)
-        font = QFont()
-        font.setPointSize(11)
+        font = QFont()  # the application's, a little larger (it follows presentation mode)
+        font.setPointSizeF(font.pointSizeF() * 1.2)
         font.setBold(True)
         self.labels = []
         for i in range(rows):
@@ -195,17 +207,33 @@ class SweepHeatmap(pg.GraphicsLayoutWidget):
         scene = self.plot.vb.mapViewToScene(QPointF(i + 0.5, j + 0.5))
         return self.mapFromScene(scene)
 
-    def _on_clicked(self, event: object) -> None:
-        if event.button() != Qt.MouseButton.LeftButton or not self.grid.size:
-            return
-        position = event.scenePos()
-        if not self.plot.vb.sceneBoundingRect().contains(position):
-            return
-        point = self.plot.vb.mapSceneToView(QPointF(position))
+    def cell_at(self, scene_position: QPointF) -> tuple[int, int] | None:
+        """The cell under a point of the scene, or None."""
+        if not self.grid.size or not self.plot.vb.sceneBoundingRect().contains(scene_position):
+            return None
+        point = self.plot.vb.mapSceneToView(QPointF(scene_position))
         i, j = math.floor(point.x()), math.floor(point.y())
         rows, cols = self.grid.shape
-        if 0 <= i < rows and 0 <= j < cols:
-            self.cellClicked.emit(i, j)
+        return (i, j) if 0 <= i < rows and 0 <= j < cols else None
+
+    def _on_clicked(self, event: object) -> None:
+        cell = self.cell_at(event.scenePos())
+        if event.button() == Qt.MouseButton.LeftButton and cell is not None:
+            self.cellClicked.emit(*cell)
+
+    def _on_hovered(self, scene_position: QPointF) -> None:
+        """The hovered cell's four metrics and, if it diverged, why."""
+        index = self.cell_at(scene_position)
+        cell = None if index is None or self.result is None else self.result.cell(*index)
+        if cell is None:
+            self.setToolTip(self._help)
+            return
+        lines = [f"<b>{cell.label}</b>"] + [
+            f"{METRIC_LABELS[m]}: {_metric_text(m, cell.metric(m))}" for m in METRICS
+        ]
+        if cell.reason:
+            lines.append(f"<i>{cell.reason}</i>")
+        self.setToolTip("<br>".join(lines))
 
 
 class SweepPanel(QWidget):
@@ -224,6 +252,7 @@ class SweepPanel(QWidget):
         self.controller, self.document = controller, document
         self.job_id = 0
         self.progress: SweepProgress | None = None
+        self._ended: JobReport | None = None  # how the last sweep ended
         self.banner = ErrorBanner()
         self.setting_combos: list[QComboBox] = []
         self.value_edits: list[QLineEdit] = []
@@ -256,7 +285,7 @@ class SweepPanel(QWidget):
         for metric in METRICS:
             self.metric_combo.addItem(METRIC_LABELS[metric], metric)
         self.metric_combo.setCurrentIndex(METRICS.index("val_accuracy"))
-        self.metric_combo.currentIndexChanged.connect(self._redraw)
+        self.metric_combo.currentIndexChanged.connect(self._on_metric_chosen)
         self.start_button = QPushButton("Start")
         self.start_button.setToolTip(
             "Train every cell from the live network's initial weights (as Reset to start); "
@@ -284,10 +313,6 @@ class SweepPanel(QWidget):
         self.status = QLabel("Choose settings and values, then Start.")
         self.status.setWordWrap(True)
         self.heatmap = SweepHeatmap()
-        self.heatmap.setToolTip(
-            "Brighter is better; grey: diverged; outlined: the best cell. Click a cell to "
-            "continue from its network and weights (Ctrl+Z undoes)."
-        )
         self.heatmap.cellClicked.connect(self.restore_cell)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
@@ -359,7 +384,7 @@ class SweepPanel(QWidget):
         if not self.job_id:
             self.banner.show_message("Training has not started yet: try again in a moment.")
             return
-        self.progress = job.result()
+        self.progress, self._ended = job.result(), None
         self._set_running(True)
         self.status.setText(f"Training {sweep.n_cells} cells of {sweep.epochs} epochs…")
         self.progress_bar.setValue(0)
@@ -388,6 +413,7 @@ class SweepPanel(QWidget):
         if report.done:
             self.job_id = 0
             self._set_running(False)
+            self._ended = report
             self.status.setText(self._end_text(report))
             if report.error:
                 self.banner.show_message(f"The sweep stopped: {report.error}")
@@ -428,6 +454,12 @@ class SweepPanel(QWidget):
             self.status.setText("The sweep stopped: training restarted.")
 
     @Slot()
+    def _on_metric_chosen(self) -> None:
+        if self._ended is not None and not self.running:
+            self.status.setText(self._end_text(self._ended))  # the best cell for this metric
+        self._redraw()
+
+    @Slot()
     def _redraw(self) -> None:
         self.heatmap.show_result(self.result, self.metric_combo.currentData())
 
@@ -442,6 +474,8 @@ class SweepPanel(QWidget):
         as one undo entry."""
         cell, progress = self.cell(i, j), self.progress
         if cell is None or progress is None or progress.data is None:
+            if progress is not None:
+                self.status.setText("This cell is not trained: pick a coloured one.")
             return
         try:
             self.document.continue_from(cell.session_state(progress.data), f"Sweep: {cell.label}")

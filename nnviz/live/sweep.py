@@ -391,11 +391,21 @@ class Sweep:
     ) -> None:
         """SweepError (what to do) unless every cell fits the data and the budget."""
         self.validate()
+        seen: list[tuple[NetworkSpec, tuple[Any, ...]]] = []
         for _index, values in self.cells():
+            cell = self.cell_spec(spec, values)
             try:
-                check_fits(self.cell_spec(spec, values), data)
+                check_fits(cell, data)
             except ValueError as exc:
                 raise SweepError(f"the cell {self.cell_label(values)}: {exc}") from None
+            same = next((other for s, other in seen if s == cell), None)
+            if same is not None:
+                raise SweepError(
+                    f"the cells {self.cell_label(same)} and {self.cell_label(values)} would "
+                    "train the same network: the network has nothing this setting changes "
+                    "(add a hidden layer, or sweep another setting)"
+                )
+            seen.append((cell, values))
         needed = self.kept_bytes(spec, data)
         if needed > budget_bytes:
             raise SweepError(

@@ -51,6 +51,9 @@ def test_a_learning_rate_by_batch_size_sweep_then_a_cell_becomes_the_live_networ
         panel.metric_combo.setCurrentIndex(index)
         metric = METRICS[index]
         np.testing.assert_array_equal(panel.heatmap.grid, result.metric_grid(metric))
+        best = result.best(metric)
+        assert f"Best (outlined): {best.label}." in panel.status.text()
+        assert panel.heatmap.best_marker.rect().topLeft().toTuple() == best.index
     cell = result.cell(1, 0)
     assert cell.spec.optimizer.learning_rate == 0.1 and cell.spec.batch_size == 8
     label = panel.heatmap.labels[1][0].textItem.toPlainText()
@@ -58,8 +61,12 @@ def test_a_learning_rate_by_batch_size_sweep_then_a_cell_becomes_the_live_networ
     assert panel.heatmap.plot.getAxis("bottom").labelText == "learning rate"
     assert panel.heatmap.plot.getAxis("left").labelText == "batch size"
 
-    before, spec_before = _live_weights(window), window.document.spec
     heatmap = panel.heatmap
+    qtbot.mouseMove(heatmap.viewport(), pos=heatmap.cell_center(1, 0))
+    qtbot.waitUntil(lambda: cell.label in heatmap.toolTip(), timeout=TIMEOUT_MS)
+    assert f"training loss: {cell.train_loss:.3g}" in heatmap.toolTip()
+
+    before, spec_before = _live_weights(window), window.document.spec
     qtbot.mouseClick(heatmap.viewport(), Qt.MouseButton.LeftButton, pos=heatmap.cell_center(1, 0))
     qtbot.waitUntil(lambda: _same(_live_weights(window), cell.final_weights), timeout=TIMEOUT_MS)
     assert window.document.spec == cell.spec
@@ -82,19 +89,22 @@ def test_cancel_keeps_the_finished_cells_and_training_can_go_on(qtbot, make_wind
     window = make_window("xor")
     panel = window.sweep_panel
     qtbot.waitUntil(lambda: window.controller.latest is not None, timeout=TIMEOUT_MS)
-    panel.set_setting(0, "lr", "0.01, 0.1")
-    panel.set_setting(1, "batch", "1, 2")
-    panel.epochs_spin.setValue(1)
+    panel.set_setting(0, "lr", "0.01, 0.03, 0.1")
+    panel.set_setting(1, "batch", "1, 2, 4")  # 9 cells of at least a few hundred steps
+    panel.epochs_spin.setValue(2)
     qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: panel.progress.cells_done >= 1, timeout=TIMEOUT_MS)
     panel.epochs_spin.setValue(5)  # the running sweep keeps its own settings
     qtbot.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not panel.running, timeout=TIMEOUT_MS)
     kept = len(panel.result.cells)
-    assert 1 <= kept <= 4 and panel.result.sweep.epochs == 1
-    if kept < 4:
-        assert panel.status.text().startswith(f"Cancelled: {kept} of 4 cells kept.")
-        assert np.isnan(panel.heatmap.grid).sum() == 4 - kept
+    assert 1 <= kept < 9 and panel.result.sweep.epochs == 2
+    assert panel.status.text().startswith(f"Cancelled: {kept} of 9 cells kept.")
+    assert np.isnan(panel.heatmap.grid).sum() == 9 - kept
+    heatmap = panel.heatmap
+    qtbot.mouseClick(heatmap.viewport(), Qt.MouseButton.LeftButton, pos=heatmap.cell_center(2, 2))
+    assert panel.status.text() == "This cell is not trained: pick a coloured one."
+    assert window.document.undo_stack.count() == 0
     window.controller.play()
     qtbot.waitUntil(lambda: window.controller.latest.step > 0, timeout=TIMEOUT_MS)
 

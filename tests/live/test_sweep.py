@@ -6,12 +6,14 @@ from __future__ import annotations
 import csv
 import json
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from nnviz.data import DataConfig, prepare
 from nnviz.engine import Sequential
+from nnviz.engine.spec import OptimizerSpec
 from nnviz.live import presets
 from nnviz.live.session import TrainingSession
 from nnviz.live.sweep import (
@@ -150,6 +152,43 @@ def test_a_grid_over_the_budget_is_refused_before_training(setup):
     with pytest.raises(SweepError, match=r"more than the 0 MB a sweep may keep: use fewer"):
         SweepRun(sweep, spec, data, start, budget_bytes=needed - 1)
     SweepRun(sweep, spec, data, start, budget_bytes=needed)
+
+
+def test_each_setting_changes_the_network_as_its_name_says(setup):
+    spec, _data, _start = setup
+
+    def cell(key, text):
+        sweep = Sweep.parse({key: text}, 1)
+        return sweep.cell_spec(spec, next(sweep.cells())[1])
+
+    dropout = cell("dropout", "0.3")
+    assert [layer.kind for layer in dropout.layers] == [
+        "dense",
+        "dropout",
+        "dense",
+        "dropout",
+        "dense",
+    ]
+    assert [layer.rate for layer in dropout.layers if layer.kind == "dropout"] == [0.3, 0.3]
+    assert all(layer.l2 == 0.01 for layer in cell("l2", "0.01").dense_layers)
+    relu = cell("activation", "relu").dense_layers
+    assert [layer.activation for layer in relu] == ["relu", "relu", "sigmoid"]
+    assert [layer.units for layer in cell("units", "3").dense_layers] == [3, 3, 1]
+    he = cell("initializer", "random_normal:0.5").dense_layers
+    assert all((d.initializer, d.init_scale) == ("random_normal", 0.5) for d in he)
+    momentum = replace(spec, optimizer=OptimizerSpec("sgd", 0.1, {"momentum": 0.9}))
+    sweep = Sweep.parse({"optimizer": "rmsprop, adam"}, 1)
+    cells = [sweep.cell_spec(momentum, values) for _index, values in sweep.cells()]
+    assert cells[0].optimizer.options == {"momentum": 0.9}  # rmsprop takes momentum too
+    assert cells[1].optimizer.options == {} and cells[1].optimizer.learning_rate == 0.1
+
+
+def test_a_setting_the_network_does_not_have_is_refused(setup):
+    spec, data, _start = setup
+    no_hidden = spec.with_layers(spec.layers[-1:])
+    weights = Sequential.from_config(no_hidden).get_weights()
+    with pytest.raises(SweepError, match=r"would train the same network.*add a hidden layer"):
+        SweepRun(Sweep.parse({"units": "2, 4"}, 1), no_hidden, data, weights)
 
 
 def test_the_job_reports_progress_and_a_cancel_keeps_the_finished_cells(setup):

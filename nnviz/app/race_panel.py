@@ -216,7 +216,7 @@ class RacePanel(QWidget):
         middle.addWidget(self.graphics, 1)
         self.multiples = pg.GraphicsLayoutWidget()
 
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter = splitter = QSplitter(Qt.Orientation.Horizontal)
         for widget, stretch in ((self.table_box, 5), (curves, 6), (self.multiples, 4)):
             splitter.addWidget(widget)
             splitter.setStretchFactor(splitter.count() - 1, stretch)
@@ -395,6 +395,22 @@ class RacePanel(QWidget):
         self.table_box.setVisible(shown)
         arrow = Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow
         self.variants_button.setArrowType(arrow)
+        if shown:  # wide enough for every column, if the dock allows
+            sizes = self.splitter.sizes()
+            total = sum(sizes)
+            table = self.table
+            wanted = table.horizontalHeader().length() + table.verticalHeader().width() + 24
+            width = min(wanted, total // 2)
+            rest = max(total - width, 0)
+            self.splitter.setSizes([width, rest * 6 // 10, rest - rest * 6 // 10])
+
+    @Slot()
+    def on_restarted(self) -> None:
+        """The training worker was replaced (a project opened): a race it ran is gone."""
+        if self.running:
+            self.job_id = 0
+            self._set_running(False)
+            self._say("The race ended: training restarted with another project.")
 
     def _say(self, text: str, error: bool = False) -> None:
         self.status.setStyleSheet("color: #c0392b;" if error else "")
@@ -545,6 +561,7 @@ def install_race_panel(window: QMainWindow) -> QDockWidget:
     curves, and connect it to the window's controller; returns the dock."""
     panel = RacePanel(window.controller, window.document)
     window.controller.jobReported.connect(panel.on_job_reported)
+    window.controller.restarted.connect(panel.on_restarted)
     window.race_panel = panel
     dock = window._dock("Race", "raceDock", panel, Qt.DockWidgetArea.BottomDockWidgetArea)
     window.tabifyDockWidget(window.curves_dock, dock)

@@ -138,13 +138,21 @@ def _with_dropout(dense: list[LayerSpec], rate: float) -> list[LayerSpec]:
 
 
 def preset_variants(name: str, base: NetworkSpec) -> tuple[RaceVariant, ...]:
-    """The variants of the lesson preset ``name`` (one of :data:`PRESETS`) for ``base``."""
+    """The variants of the lesson preset ``name`` (one of :data:`PRESETS`) for ``base``.
+
+    Learning rates follow the set-up's: RMSprop and Adam take its rate (a tenth of it when
+    it is plain SGD's), SGD ten times that — 0.1 and 0.01 on the spiral (Adam at 0.01),
+    1e-3 and 1e-4 on the cat photos (Adam at 1e-4)."""
     if name == "optimizers":
+        adaptive = base.optimizer.learning_rate
+        if base.optimizer.name == "sgd":
+            adaptive /= 10
+        plain = min(10 * adaptive, 1000.0)
         return (
-            RaceVariant("SGD", "sgd", 0.1, {}),
-            RaceVariant("SGD + momentum", "sgd", 0.1, {"momentum": 0.9}),
-            RaceVariant("RMSprop", "rmsprop", 0.01, {}),
-            RaceVariant("Adam", "adam", 0.01, {}),
+            RaceVariant("SGD", "sgd", plain, {}),
+            RaceVariant("SGD + momentum", "sgd", plain, {"momentum": 0.9}),
+            RaceVariant("RMSprop", "rmsprop", adaptive, {}),
+            RaceVariant("Adam", "adam", adaptive, {}),
         )
     if name == "batch_sizes":
         return (

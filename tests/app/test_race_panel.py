@@ -94,3 +94,16 @@ def test_start_race_runs_a_lesson_preset(qtbot, make_window):
     assert [v.label for v in panel.variants()] == ["batch 1", "batch 32", "full batch"]
     with qtbot.waitSignal(panel.raceFinished, timeout=TIMEOUT_MS):
         qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
+
+
+def test_cat_photos_race_shows_a_test_accuracy_bar_per_variant(qtbot, make_window, cat_data_dir):
+    window = make_window("cat", data_dir=cat_data_dir)
+    panel = window.race_panel
+    type_epochs(qtbot, panel, 1)
+    with qtbot.waitSignal(panel.raceFinished, timeout=TIMEOUT_MS) as finished:
+        qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    race = finished.args[0]
+    assert panel.thumbnails == [] and panel.bars is not None
+    accuracies = [v.test_accuracy for v in race.variants]
+    assert len(accuracies) == 4 and all(0.0 <= a <= 1.0 for a in accuracies)
+    np.testing.assert_array_equal(panel.bars.opts["height"], accuracies)

@@ -153,6 +153,9 @@ def test_presets_build_the_variants_they_name(setup, name):
             ("rmsprop", {}),
             ("adam", {}),
         ]
+        assert spec.optimizer.name == "adam"  # the rates follow the set-up's
+        rate = spec.optimizer.learning_rate
+        assert [s.optimizer.learning_rate for s in specs] == [10 * rate, 10 * rate, rate, rate]
     elif name == "batch_sizes":
         assert [s.batch_size for s in specs] == [1, 32, None]
     elif name == "initializers":

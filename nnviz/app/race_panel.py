@@ -19,6 +19,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDockWidget,
     QHBoxLayout,
@@ -83,6 +84,7 @@ COLUMN_TIPS = (
 DEFAULT_EPOCHS = 50
 MAX_EPOCHS = 100_000
 THUMBNAIL_POINTS = 3
+THUMBNAIL_SIZE = 120
 #: share of the window's width and height the race dock takes when a race starts
 RACE_WIDTH, RACE_HEIGHT = 0.62, 0.45
 
@@ -208,11 +210,17 @@ class RacePanel(QWidget):
             plot.setLabel("bottom", "epoch (validation dashed)")
             fixed_left_axis(plot, 40)
         self.accuracy_plot.setYRange(0.0, 1.0, padding=0.02)
+        self.log_check = QCheckBox("Log-scale loss")
+        self.log_check.setToolTip("A loss that starts far above the others squeezes them")
+        self.log_check.toggled.connect(lambda on: self.loss_plot.setLogMode(y=on))
         self.legend = QLabel("")
+        legend_row = QHBoxLayout()
+        legend_row.addWidget(self.legend, 1)
+        legend_row.addWidget(self.log_check)
         curves = QWidget()
         middle = QVBoxLayout(curves)
         middle.setContentsMargins(0, 0, 0, 0)
-        middle.addWidget(self.legend)
+        middle.addLayout(legend_row)
         middle.addWidget(self.graphics, 1)
         self.multiples = pg.GraphicsLayoutWidget()
 
@@ -474,6 +482,8 @@ class RacePanel(QWidget):
                 plot.hideAxis("bottom")
                 plot.setAspectLocked(True)
                 plot.setMouseEnabled(False, False)
+                plot.setPreferredSize(THUMBNAIL_SIZE, THUMBNAIL_SIZE)  # all alike, whatever
+                plot.setMinimumSize(THUMBNAIL_SIZE / 2, THUMBNAIL_SIZE / 2)  # their titles
                 image = PictureItem()
                 plot.addItem(image)
                 points = pg.ScatterPlotItem(

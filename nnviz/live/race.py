@@ -163,8 +163,8 @@ def preset_variants(name: str, base: NetworkSpec) -> tuple[RaceVariant, ...]:
     if name == "initializers":
         return (
             RaceVariant("zeros", initializer="zeros"),
-            RaceVariant("small N(0, 0.01)", initializer="random_normal", init_scale=0.01),
-            RaceVariant("large N(0, 10)", initializer="random_normal", init_scale=10.0),
+            RaceVariant("small σ 0.01", initializer="random_normal", init_scale=0.01),
+            RaceVariant("large σ 10", initializer="random_normal", init_scale=10.0),
             RaceVariant("Xavier", initializer="glorot_normal"),
             RaceVariant("He", initializer="he_normal"),
         )

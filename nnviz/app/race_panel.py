@@ -60,6 +60,7 @@ from nnviz.live.race import (
     RaceJob,
     RaceReport,
     RaceVariant,
+    VariantReport,
     check_variants,
     preset_variants,
 )
@@ -534,7 +535,7 @@ class RacePanel(QWidget):
             self.bars.setOpts(height=np.asarray(heights, dtype=float))
 
 
-def _thumbnail_title(variant: Any) -> str:
+def _thumbnail_title(variant: VariantReport) -> str:
     if variant.status == DIVERGED:
         return f"{variant.label}: diverged"
     _, accuracy = variant.history["val_accuracy"]

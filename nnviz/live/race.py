@@ -242,7 +242,7 @@ class VariantReport:
     per-epoch ``history`` (``{key: (epochs, values)}`` for :data:`SERIES_KEYS`), its
     decision ``boundary`` (2D data) and last ``test_accuracy`` (data with a test split),
     its parameter ``trajectory``, and what a kept run needs: ``spec``, ``state`` (its exact
-    TrainingState now), ``initial_weights``."""
+    TrainingState at its last completed epoch, where its curves end), ``initial_weights``."""
 
     label: str
     spec: NetworkSpec
@@ -306,7 +306,9 @@ class _Runner:
         self.trajectory = Trajectory(model.n_params)
         self.boundary: Boundary | None = None
         self.test_accuracy: float | None = None
-        self._state: TrainingState | None = None
+        #: the Trainer's exact state at the last epoch end (where the curves end)
+        self.state = self.trainer.get_state()
+        self.stacked = False
         trainer = self.trainer
         self.batches_per_epoch = math.ceil(
             trainer.n_samples / (spec.batch_size or trainer.n_samples)
@@ -335,6 +337,7 @@ class _Runner:
         if not result.epoch_finished:
             return False
         logs = self.trainer.last_logs
+        self.state = self.trainer.get_state()
         if self.test is not None:
             self.test_accuracy = self.model.loss_and_correct(*self.test)[1] / len(self.test[0])
         for key in HISTORY_KEYS:
@@ -357,12 +360,6 @@ class _Runner:
             self._tick = tick
             self.trajectory.append(tick, self.model.flat_weights)
 
-    def state(self) -> TrainingState:
-        """The Trainer's exact state (made anew only after training on)."""
-        if self._state is None or int(self._state.values["trainer/step"]) != self.trainer.step:
-            self._state = self.trainer.get_state()
-        return self._state
-
     def report(self) -> VariantReport:
         history = {key: series.view() for key, series in self.series.items()}
         return VariantReport(
@@ -372,13 +369,13 @@ class _Runner:
             reason=self.reason,
             epoch=int(self.trainer.epoch),
             step=int(self.trainer.step),
-            stacked=isinstance(self.model, StackedMember) and self.model._group is not None,
+            stacked=self.stacked,
             history=history,
             boundary=self.boundary,
             test_accuracy=self.test_accuracy,
             trajectory=self.trajectory.view(),
             initial_weights=self.initial_weights,
-            state=self.state(),
+            state=self.state,
         )
 
 
@@ -423,6 +420,8 @@ class Race:
             members = [r for r, k in zip(self.runners, keys, strict=True) if k == key]
             if key in shared:
                 StackedGroup([r.model for r in members])
+                for runner in members:
+                    runner.stacked = True
                 self.lanes.append(members)
             else:
                 self.lanes += [[r] for r in members]

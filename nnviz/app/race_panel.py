@@ -357,7 +357,11 @@ class RacePanel(QWidget):
 
     # -- running ------------------------------------------------------------------------
     def start_preset(self, preset: str) -> None:
-        """Fill the table with ``preset`` and start the race (for lessons)."""
+        """Fill the table with ``preset`` and start the race (for lessons); a race that is
+        running is left alone."""
+        if self.running:
+            self._say("A race is running: Stop it before starting another.", error=True)
+            return
         self.load_preset(preset)
         self.start()
 
@@ -569,14 +573,15 @@ def _summary(race: RaceReport) -> str:
 
 def install_race_panel(window: QMainWindow) -> QDockWidget:
     """Add the race dock (``raceDock``) to ``window`` (a MainWindow), tabbed with the loss
-    curves, and connect it to the window's controller; returns the dock."""
+    curves and closed until a race starts (or View → Race opens it), and connect it to the
+    window's controller; returns the dock."""
     panel = RacePanel(window.controller, window.document)
     window.controller.jobReported.connect(panel.on_job_reported)
     window.controller.restarted.connect(panel.on_restarted)
     window.race_panel = panel
     dock = window._dock("Race", "raceDock", panel, Qt.DockWidgetArea.BottomDockWidgetArea)
     window.tabifyDockWidget(window.curves_dock, dock)
-    window.curves_dock.raise_()
+    dock.hide()  # closed, it adds no tab: the curves' dock behaves as without it
 
     def make_room() -> None:
         """A race needs room: its dock comes forward, wide and tall."""

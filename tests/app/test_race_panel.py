@@ -92,6 +92,9 @@ def test_start_race_runs_a_lesson_preset(qtbot, make_window):
     window.start_race("batch_sizes")
     assert panel.running and panel.preset_combo.currentData() == "batch_sizes"
     assert [v.label for v in panel.variants()] == ["batch 1", "batch 32", "full batch"]
+    window.start_race("optimizers")  # one race at a time
+    assert panel.preset_combo.currentData() == "batch_sizes"
+    assert "A race is running" in panel.status.text()
     with qtbot.waitSignal(panel.raceFinished, timeout=TIMEOUT_MS):
         qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
 

@@ -227,6 +227,8 @@ def test_race_job_reports_boundaries_series_and_run_handover(setup):
         epochs, losses = variant.history["loss"]
         assert list(epochs) == [1, 2] and np.all(np.isfinite(losses))
         assert variant.trajectory.shape[1] == n_params and len(variant.trajectory) > 2
+        start = np.concatenate([w.ravel() for w in variant.initial_weights])
+        np.testing.assert_array_equal(variant.trajectory[0], start.astype(np.float32))
         assert int(variant.state.values["trainer/epoch"]) == 2
         for got, want in zip(variant.initial_weights, session.initial_weights, strict=True):
             np.testing.assert_array_equal(got, want)

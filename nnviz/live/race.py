@@ -33,7 +33,7 @@ from nnviz.engine import DivergenceError, LayerSpec, OptimizerSpec, Sequential, 
 from nnviz.engine.spec import NetworkSpec, SpecError
 from nnviz.engine.stacked import StackedGroup, StackedMember, stack_key
 from nnviz.engine.state import TrainingState
-from nnviz.live.jobs import BackgroundJob
+from nnviz.live.jobs import BackgroundJob, JobReport
 from nnviz.live.series import DecimatedSeries
 from nnviz.live.session import TrainingSession, check_fits
 from nnviz.live.snapshot import HISTORY_KEYS, Boundary, readonly
@@ -42,8 +42,6 @@ MIN_VARIANTS = 2
 MAX_VARIANTS = 6
 #: ``RaceVariant.batch_size`` for full-batch gradient descent
 FULL_BATCH = 0
-#: per-epoch series: test accuracy besides the Trainer's logs
-SERIES_KEYS = (*HISTORY_KEYS, "test_accuracy")
 SERIES_BUDGET = 1024
 #: a variant's parameter trajectory: a row every 1/8 epoch, at most this many bytes (and
 #: 256 rows; thinned when full)
@@ -239,10 +237,12 @@ class Trajectory:
 @dataclass(frozen=True)
 class VariantReport:
     """One variant now: its ``status`` (running, finished, diverged, with ``reason``),
-    per-epoch ``history`` (``{key: (epochs, values)}`` for :data:`SERIES_KEYS`), its
-    decision ``boundary`` (2D data) and last ``test_accuracy`` (data with a test split),
-    its parameter ``trajectory``, and what a kept run needs: ``spec``, ``state`` (its exact
-    TrainingState at its last completed epoch, where its curves end), ``initial_weights``."""
+    per-epoch ``history`` (``{key: (epochs, values)}`` for the Trainer's logs: loss,
+    accuracy, val_loss, val_accuracy), its decision ``boundary`` (2D data) and its
+    ``test_accuracy`` now (data with a test split),
+    its parameter ``trajectory``, and what a kept run needs: ``spec``, ``initial_weights``
+    and ``state``, its exact TrainingState (in the race's last report only: taking it
+    costs about a millisecond per variant, too much for every report)."""
 
     label: str
     spec: NetworkSpec
@@ -256,7 +256,7 @@ class VariantReport:
     test_accuracy: float | None
     trajectory: np.ndarray
     initial_weights: tuple[np.ndarray, ...]
-    state: TrainingState
+    state: TrainingState | None
 
 
 @dataclass(frozen=True)
@@ -302,12 +302,10 @@ class _Runner:
         )
         self.test = None if data.x_test is None else model.prepare(data.x_test, data.y_test)
         self.status, self.reason = RUNNING, None
-        self.series = {key: DecimatedSeries(budget=SERIES_BUDGET) for key in SERIES_KEYS}
+        self.series = {key: DecimatedSeries(budget=SERIES_BUDGET) for key in HISTORY_KEYS}
         self.trajectory = Trajectory(model.n_params)
         self.boundary: Boundary | None = None
-        self.test_accuracy: float | None = None
-        #: the Trainer's exact state at the last epoch end (where the curves end)
-        self.state = self.trainer.get_state()
+        self._test_accuracy: tuple[int, float] | None = None  # (at step, accuracy)
         self.stacked = False
         trainer = self.trainer
         self.batches_per_epoch = math.ceil(
@@ -337,14 +335,8 @@ class _Runner:
         if not result.epoch_finished:
             return False
         logs = self.trainer.last_logs
-        self.state = self.trainer.get_state()
-        if self.test is not None:
-            self.test_accuracy = self.model.loss_and_correct(*self.test)[1] / len(self.test[0])
         for key in HISTORY_KEYS:
             self.series[key].append(result.epoch, logs.get(key, math.nan))
-        self.series["test_accuracy"].append(
-            result.epoch, math.nan if self.test_accuracy is None else self.test_accuracy
-        )
         if result.epoch >= epochs:
             self.status = FINISHED
         return True
@@ -360,7 +352,17 @@ class _Runner:
             self._tick = tick
             self.trajectory.append(tick, self.model.flat_weights)
 
-    def report(self) -> VariantReport:
+    def test_accuracy(self) -> float | None:
+        """Accuracy on the test split now (None without one), made anew after training on."""
+        if self.test is None:
+            return None
+        step = self.trainer.step
+        if self._test_accuracy is None or self._test_accuracy[0] != step:
+            correct = self.model.loss_and_correct(*self.test)[1]
+            self._test_accuracy = (step, correct / len(self.test[0]))
+        return self._test_accuracy[1]
+
+    def report(self, with_state: bool) -> VariantReport:
         history = {key: series.view() for key, series in self.series.items()}
         return VariantReport(
             label=self.variant.label,
@@ -372,10 +374,10 @@ class _Runner:
             stacked=self.stacked,
             history=history,
             boundary=self.boundary,
-            test_accuracy=self.test_accuracy,
+            test_accuracy=self.test_accuracy(),
             trajectory=self.trajectory.view(),
             initial_weights=self.initial_weights,
-            state=self.state,
+            state=self.trainer.get_state() if with_state else None,
         )
 
 
@@ -491,12 +493,13 @@ class Race:
             runner.boundary = session.boundary_of(runner.model)
         self._boundaries_at, self._boundary_epochs = now, epochs
 
-    def report(self) -> RaceReport:
+    def report(self, with_states: bool = False) -> RaceReport:
+        """The race now; ``with_states``: each variant's exact TrainingState too."""
         return RaceReport(
             epoch=self.epoch,
             epochs=self.epochs,
             data_config=self.data.config,
-            variants=tuple(r.report() for r in self.runners),
+            variants=tuple(r.report(with_states) for r in self.runners),
         )
 
 
@@ -513,6 +516,7 @@ class RaceJob(BackgroundJob):
         check_variants(variants)
         self.variants, self.epochs, self.stacked = tuple(variants), epochs, stacked
         self.race: Race | None = None
+        self._last = False
 
     def advance(self, session: TrainingSession, budget_s: float) -> bool:
         if self.race is None:
@@ -524,4 +528,11 @@ class RaceJob(BackgroundJob):
         return 0.0 if self.race is None else self.race.progress()
 
     def result(self) -> RaceReport | None:
-        return None if self.race is None else self.race.report()
+        return None if self.race is None else self.race.report(self._last)
+
+    def report(
+        self, done: bool = False, error: str | None = None, cancelled: bool = False
+    ) -> JobReport:
+        """The race's last report (done, failed or cancelled) holds the variants' states."""
+        self._last = done or error is not None or cancelled
+        return super().report(done, error, cancelled)

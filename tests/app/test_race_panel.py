@@ -41,6 +41,7 @@ def test_optimizers_race_draws_four_curves_and_four_boundaries(qtbot, make_windo
     race = finished.args[0]
     assert isinstance(race, RaceReport) and race.finished and race.epoch == 3
     assert [v.status for v in race.variants] == [FINISHED] * 4
+    assert all(int(v.state.values["trainer/epoch"]) == 3 for v in race.variants)  # for runs
     assert not panel.running and panel.start_button.isEnabled()
     assert "Finished at epoch 3" in panel.status.text()
     assert len(panel.curves) == 4
@@ -67,6 +68,7 @@ def test_stop_cancels_the_race_and_training_can_play_again(qtbot, make_window):
     race = stopped.args[0]
     assert not panel.running and "Stopped at epoch" in panel.status.text()
     assert all(v.status == RUNNING for v in race.variants) and race.epoch < 5000
+    assert all(int(v.state.values["trainer/step"]) == v.step for v in race.variants)
     window.controller.play()  # the exclusive race no longer holds the worker
     qtbot.waitUntil(lambda: window.controller.is_playing, timeout=TIMEOUT_MS)
     window.controller.pause()

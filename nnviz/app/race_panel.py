@@ -87,7 +87,7 @@ MAX_EPOCHS = 100_000
 THUMBNAIL_POINTS = 3
 THUMBNAIL_SIZE = 120
 #: share of the window's width and height the race dock takes when a race starts
-RACE_WIDTH, RACE_HEIGHT = 0.62, 0.45
+RACE_WIDTH, RACE_HEIGHT = 0.55, 0.45
 
 
 def _number(text: str, row: int, column: str) -> float | None:

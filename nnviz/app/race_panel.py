@@ -428,6 +428,7 @@ class RacePanel(QWidget):
     def _say(self, text: str, error: bool = False) -> None:
         self.status.setStyleSheet("color: #c0392b;" if error else "")
         self.status.setText(text)
+        self.status.setToolTip("")
 
     @Slot(object)
     def on_job_reported(self, report: JobReport) -> None:
@@ -447,6 +448,8 @@ class RacePanel(QWidget):
         else:
             verb = "Stopped" if report.cancelled else "Finished"
             self._say(f"{verb} at epoch {race.epoch}. {_summary(race)}")
+            reasons = [f"{v.label}: {v.reason}" for v in race.variants if v.reason]
+            self.status.setToolTip("\n\n".join(reasons))
         if isinstance(race, RaceReport):
             self.raceFinished.emit(race)
 
@@ -562,9 +565,12 @@ def _summary(race: RaceReport) -> str:
     if scored:
         loss, label = min(scored)
         parts.append(f"Lowest final loss: {label} ({loss:.4g}).")
-    diverged = [v for v in race.variants if v.status == DIVERGED]
-    for variant in diverged:
-        parts.append(f"{variant.label} diverged: {variant.reason}")
+    for variant in race.variants:
+        if variant.status == DIVERGED:
+            parts.append(
+                f"{variant.label} diverged in epoch {variant.epoch + 1}: lower its learning "
+                "rate (hover here for why)."
+            )
     still = [v.label for v in race.variants if v.status == RUNNING]
     if still:
         parts.append(f"Not finished: {', '.join(still)}.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt
 
-from nnviz.live.race import FINISHED, RUNNING, RaceReport
+from nnviz.live.race import DIVERGED, FINISHED, RUNNING, RaceReport
 
 TIMEOUT_MS = 60_000
 
@@ -112,3 +112,16 @@ def test_cat_photos_race_shows_a_test_accuracy_bar_per_variant(qtbot, make_windo
     accuracies = [v.test_accuracy for v in race.variants]
     assert len(accuracies) == 4 and all(0.0 <= a <= 1.0 for a in accuracies)
     np.testing.assert_array_equal(panel.bars.opts["height"], accuracies)
+
+
+def test_a_diverging_variant_is_marked_and_the_others_finish(qtbot, make_window):
+    _window, panel = open_panel(make_window)
+    panel.table.item(0, 3).setText("500")  # SGD at a learning rate of 500
+    type_epochs(qtbot, panel, 2)
+    with qtbot.waitSignal(panel.raceFinished, timeout=TIMEOUT_MS) as finished:
+        qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    race = finished.args[0]
+    assert [v.status for v in race.variants] == [DIVERGED, FINISHED, FINISHED, FINISHED]
+    assert panel.thumbnails[0][0].titleLabel.text == "SGD: diverged"
+    assert "SGD diverged in epoch 1: lower its learning rate" in panel.status.text()
+    assert "training diverged" in panel.status.toolTip()

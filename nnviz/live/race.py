@@ -14,8 +14,9 @@ bit for bit, separate trainings from the same weights. A variant that diverges s
 the reason; the others go on.
 
 The training worker runs a race as a :class:`RaceJob` in slices and hands the GUI
-immutable :class:`RaceReport` values. A finished variant's report holds what a kept run
-needs: its spec, final :class:`TrainingState`, initial weights and per-epoch series.
+immutable :class:`RaceReport` values. The race's last report (finished, stopped or failed)
+holds, per variant, what a kept run needs: its label, spec, final :class:`TrainingState`,
+initial weights and per-epoch series (with the report's ``data_config``).
 """
 
 from __future__ import annotations

@@ -515,6 +515,8 @@ class MainWindow(QMainWindow):
         self.training_menu.addSeparator()
         self.training_menu.addAction(self.reset_action)
         self.training_menu.addAction(self.reset_initial_action)
+        self.training_menu.addSeparator()
+        self.training_menu.addAction(self.race_dock.toggleViewAction())
         self.view_menu = bar.addMenu("&View")
         log_action = QAction("Log-scale loss", self)
         log_action.setCheckable(True)

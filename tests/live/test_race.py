@@ -73,7 +73,7 @@ def test_sgd_and_adam_race_equals_two_separate_trainings_bit_for_bit(setup, stac
     weights = Sequential.from_config(spec).get_weights()
     variants = [RaceVariant("SGD", "sgd", 0.1, {}), RaceVariant("Adam", "adam", 0.01, {})]
     race = Race(spec, data, variants, 4, weights, stacked=stacked)
-    assert [r.report().stacked for r in race.runners] == [stacked, stacked]
+    assert [r.stacked for r in race.runners] == [stacked, stacked]
     run(race)
     assert_same_as_separate(race, data, weights, 4)
 
@@ -131,7 +131,7 @@ def test_a_diverging_variant_stops_with_its_reason_and_the_others_finish(setup):
     ]
     race = Race(spec, data, variants, 3, weights)
     run(race)
-    calm, wild, also_calm = race.report().variants
+    calm, wild, also_calm = race.report(with_states=True).variants
     assert wild.status == DIVERGED and "diverged" in wild.reason
     assert "learning rate" in wild.reason
     assert calm.status == also_calm.status == FINISHED
@@ -153,6 +153,9 @@ def test_presets_build_the_variants_they_name(setup, name):
             ("rmsprop", {}),
             ("adam", {}),
         ]
+        assert spec.optimizer.name == "adam"  # the rates follow the set-up's
+        rate = spec.optimizer.learning_rate
+        assert [s.optimizer.learning_rate for s in specs] == [10 * rate, 10 * rate, rate, rate]
     elif name == "batch_sizes":
         assert [s.batch_size for s in specs] == [1, 32, None]
     elif name == "initializers":
@@ -214,7 +217,8 @@ def test_race_job_reports_boundaries_series_and_run_handover(setup):
     job = RaceJob(preset_variants("optimizers", spec), epochs=2)
     while not job.advance(session, 0.05):
         pass
-    report = job.result()
+    assert job.result().variants[0].state is None  # states only in the last report
+    report = job.report(done=True).result
     assert report.finished and report.epoch == 2 and job.progress() == 1.0
     assert len(report.variants) == 4
     n_params = sum(w.size for w in session.model.get_weights())
@@ -224,6 +228,8 @@ def test_race_job_reports_boundaries_series_and_run_handover(setup):
         epochs, losses = variant.history["loss"]
         assert list(epochs) == [1, 2] and np.all(np.isfinite(losses))
         assert variant.trajectory.shape[1] == n_params and len(variant.trajectory) > 2
+        start = np.concatenate([w.ravel() for w in variant.initial_weights])
+        np.testing.assert_array_equal(variant.trajectory[0], start.astype(np.float32))
         assert int(variant.state.values["trainer/epoch"]) == 2
         for got, want in zip(variant.initial_weights, session.initial_weights, strict=True):
             np.testing.assert_array_equal(got, want)

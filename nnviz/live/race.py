@@ -269,6 +269,8 @@ class RaceReport:
     epochs: int
     data_config: DataConfig
     variants: tuple[VariantReport, ...] = field(default_factory=tuple)
+    #: training samples (to count examples seen when a variant becomes a run)
+    n_train: int = 0
 
     @property
     def finished(self) -> bool:
@@ -501,6 +503,7 @@ class Race:
             epochs=self.epochs,
             data_config=self.data.config,
             variants=tuple(r.report(with_states) for r in self.runners),
+            n_train=int(self.data.raw.train.n_samples),
         )
 
 

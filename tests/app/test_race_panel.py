@@ -125,3 +125,22 @@ def test_a_diverging_variant_is_marked_and_the_others_finish(qtbot, make_window)
     assert panel.thumbnails[0][0].titleLabel.text == "SGD: diverged"
     assert "SGD diverged in epoch 1: lower its learning rate" in panel.status.text()
     assert "training diverged" in panel.status.toolTip()
+
+
+def test_a_finished_race_joins_the_runs_list_and_its_paths_the_landscape(qtbot, make_window):
+    window, panel = open_panel(make_window)
+    window.landscape_dock.show()
+    window.landscape_dock.raise_()
+    type_epochs(qtbot, panel, 2)
+    with qtbot.waitSignal(panel.raceFinished, timeout=TIMEOUT_MS):
+        qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    labels = [v.label for v in panel.variants()]
+    assert "variants are kept in the Runs list" in window.statusBar().currentMessage()
+    window.runs_dock.show()
+    window.runs_dock.raise_()
+    qtbot.waitUntil(
+        lambda: [run.name for run in window.runs_panel.runs] == [f"Race: {x}" for x in labels],
+        timeout=TIMEOUT_MS,
+    )
+    assert [label for label, _ in window.landscape_view._extra] == labels
+    assert all(len(path) > 2 for _, path in window.landscape_view._extra)

@@ -22,7 +22,7 @@ from nnviz.live.race import (
     Trajectory,
     preset_variants,
 )
-from nnviz.live.session import TrainingSession
+from nnviz.live.session import TrainingSession, run_continuation
 
 
 @pytest.fixture(scope="module")
@@ -236,3 +236,25 @@ def test_race_job_reports_boundaries_series_and_run_handover(setup):
     expected = session.boundary_of(job.race.runners[3].model)
     np.testing.assert_array_equal(report.variants[3].boundary.grid, expected.grid)
     assert session.step_count == 0  # the live training was left as it was
+
+
+def test_a_finished_race_becomes_runs_that_continue_exactly(setup):
+    spec, data = setup
+    session = TrainingSession(spec, data)
+    job = RaceJob(preset_variants("optimizers", spec), epochs=2)
+    while not job.advance(session, 0.05):
+        pass
+    report = job.report(done=True).result
+    kept = session.keep_raced(report)
+    assert [run.name for run in kept] == [f"Race: {v.label}" for v in report.variants]
+    assert session.runs.runs == tuple(kept)
+    adam = kept[3]
+    assert adam.epochs == 2 and adam.curves.n_train == data.raw.train.n_samples
+    np.testing.assert_array_equal(adam.curves.values["loss"], report.variants[3].history["loss"][1])
+    assert adam.thumbnail is not None and adam.thumbnail.dtype == np.uint8
+    session.continue_from(run_continuation(adam, data))  # restored, it trains on exactly
+    session.step()
+    runner = job.race.runners[3]
+    runner.trainer.train_step()
+    for got, want in zip(session.model.get_weights(), runner.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(got, want)

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import csv
 import json
+from dataclasses import replace
 
 from nnviz.cli import main
-from nnviz.data import DataConfig, prepare
+from nnviz.data import prepare
 from nnviz.engine import Sequential
 from nnviz.engine.spec import LayerSpec, NetworkSpec, OptimizerSpec
+from nnviz.live import presets
 
 SMALL = ["--dataset", "xor", "--n-samples", "60", "--layers", "4", "--epochs", "4"]
+SMALL += ["--activation", "tanh", "--l2", "0"]  # the separate training below is written out
 
 
 def _sweep(capsys, *argv):
@@ -42,7 +45,7 @@ def test_json_and_csv_of_a_learning_rate_by_batch_size_grid(capsys, tmp_path):
     assert cell["settings"] == {"lr": "0.1", "batch": "8"} and cell["index"] == [1, 0]
 
     # the same network trained on its own from the same seed, to the last digit
-    data = prepare(DataConfig(kind="points", name="xor", n_samples=60))
+    data = prepare(replace(presets.data_config("xor"), n_samples=60))
     spec = NetworkSpec(
         input_dim=2,
         layers=(LayerSpec(units=4, activation="tanh"), LayerSpec(units=1, activation="sigmoid")),

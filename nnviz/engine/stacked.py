@@ -138,6 +138,9 @@ class StackedGroup:
                     losses[row] += layer.regularizer.penalty(layer.W)
         self._losses = dict(enumerate(losses))
         self._output = output
+        for row, model in enumerate(self.models):  # the divergence watch reads them
+            for layer, a in zip(model.dense_layers, activations, strict=False):
+                layer.a = a[row]
         for index in range(len(dense) - 1, -1, -1):
             layer = dense[index]
             threads.use_threads(threads.threads_for(len(x) * layer.W.size))

@@ -30,13 +30,13 @@ from typing import Any
 import numpy as np
 
 from nnviz.data import DataConfig, PreparedData
-from nnviz.engine import DivergenceError, LayerSpec, OptimizerSpec, Sequential, Trainer
+from nnviz.engine import DivergenceError, LayerSpec, OptimizerSpec, Sequential
 from nnviz.engine.spec import NetworkSpec, SpecError
 from nnviz.engine.stacked import StackedGroup, StackedMember, stack_key
 from nnviz.engine.state import TrainingState
 from nnviz.live.jobs import BackgroundJob, JobReport
 from nnviz.live.series import DecimatedSeries
-from nnviz.live.session import TrainingSession, check_fits
+from nnviz.live.session import TrainingSession, check_fits, trainer_for
 from nnviz.live.snapshot import HISTORY_KEYS, Boundary, readonly
 
 MIN_VARIANTS = 2
@@ -292,17 +292,7 @@ class _Runner:
         if not variant.draws_weights:
             model.set_weights(initial_weights)
         self.initial_weights = tuple(readonly(w) for w in model.get_weights())
-        validation = None if data.x_val is None else (data.x_val, data.y_val)
-        self.trainer = Trainer(
-            model,
-            data.x_train,
-            data.y_train,
-            batch_size=spec.batch_size,
-            shuffle=True,
-            seed=spec.seed,
-            validation_data=validation,
-            keep_history=False,
-        )
+        self.trainer = trainer_for(model, spec, data)
         self.test = None if data.x_test is None else model.prepare(data.x_test, data.y_test)
         self.status, self.reason = RUNNING, None
         self.series = {key: DecimatedSeries(budget=SERIES_BUDGET) for key in HISTORY_KEYS}

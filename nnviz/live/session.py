@@ -128,6 +128,23 @@ def run_continuation(run: Run, data: PreparedData) -> SessionState:
     )
 
 
+def trainer_for(model: Sequential, spec: NetworkSpec, data: PreparedData) -> Trainer:
+    """The Trainer the live session, a race and a sweep all train with: shuffled with the
+    spec's seed (so they share the batch order), validated on ``data``'s validation split,
+    keeping no history of its own (theirs are bounded)."""
+    validation = None if data.x_val is None else (data.x_val, data.y_val)
+    return Trainer(
+        model,
+        data.x_train,
+        data.y_train,
+        batch_size=spec.batch_size,
+        shuffle=True,
+        seed=spec.seed,
+        validation_data=validation,
+        keep_history=False,
+    )
+
+
 def check_fits(spec: NetworkSpec, data: PreparedData) -> None:
     """ValueError saying what to do when ``spec`` cannot train on ``data``."""
     if spec.input_dim != data.input_dim:
@@ -174,17 +191,7 @@ class TrainingSession:
         """Build a fresh model and trainer for ``spec`` on ``data``; histories emptied."""
         check_fits(spec, data)
         model = Sequential.from_config(spec)
-        validation = None if data.x_val is None else (data.x_val, data.y_val)
-        trainer = Trainer(
-            model,
-            data.x_train,
-            data.y_train,
-            batch_size=spec.batch_size,
-            shuffle=True,
-            seed=spec.seed,
-            validation_data=validation,
-            keep_history=False,  # the session keeps its own, bounded
-        )
+        trainer = trainer_for(model, spec, data)
         self.data, self.spec, self.model, self.trainer = data, spec, model, trainer
         if data.bounds is not None and data.config.kind == "points":
             x0, x1, y0, y1 = data.bounds

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from nnviz.data import PreparedData
-from nnviz.engine import DivergenceError, Sequential, Trainer
+from nnviz.engine import DivergenceError, Sequential
 from nnviz.engine.activations import ACTIVATIONS
 from nnviz.engine.initializers import INITIALIZERS
 from nnviz.engine.optimizers import OPTIMIZERS
@@ -37,7 +37,13 @@ from nnviz.engine.spec import LayerSpec, NetworkSpec, OptimizerSpec, SpecError
 from nnviz.engine.state import TrainingState, n_params, weight_shapes
 from nnviz.io.export import write_csv
 from nnviz.live.jobs import BackgroundJob
-from nnviz.live.session import SessionState, TrainingSession, check_fits, continuation_state
+from nnviz.live.session import (
+    SessionState,
+    TrainingSession,
+    check_fits,
+    continuation_state,
+    trainer_for,
+)
 from nnviz.live.snapshot import HISTORY_KEYS
 
 #: bytes of weights, optimizer state and histories the cells of one sweep may keep
@@ -565,17 +571,7 @@ class _Cell:
         self.initial_weights = tuple(start.get_weights())
         self.model = Sequential.from_config(self.spec)
         self.model.set_weights(self.initial_weights)
-        validation = None if data.x_val is None else (data.x_val, data.y_val)
-        self.trainer = Trainer(
-            self.model,
-            data.x_train,
-            data.y_train,
-            batch_size=self.spec.batch_size,
-            shuffle=True,
-            seed=self.spec.seed,
-            validation_data=validation,
-            keep_history=False,
-        )
+        self.trainer = trainer_for(self.model, self.spec, data)
         self.history: list[list[float]] = []
         self.reason: str | None = None
 

@@ -125,11 +125,13 @@ def test_each_cell_equals_a_separate_training_from_the_same_weights_bit_for_bit(
 
 def test_cells_of_another_shape_keep_the_start_weights_that_fit(setup):
     _spec, _data, start = setup
-    result = _run(setup, {"units": "4, 12"}, epochs=1).run()
+    width = start[0].shape[1]  # the preset's first hidden layer
+    result = _run(setup, {"units": f"4, {width + 4}"}, epochs=1).run()
     small, large = result.cell(0, 0), result.cell(1, 0)
-    assert small.initial_weights[0].shape == (2, 4) and large.initial_weights[0].shape == (2, 12)
+    assert small.initial_weights[0].shape == (2, 4)
+    assert large.initial_weights[0].shape == (2, width + 4)
     np.testing.assert_array_equal(small.initial_weights[0], start[0][:, :4])
-    np.testing.assert_array_equal(large.initial_weights[0][:, :8], start[0])
+    np.testing.assert_array_equal(large.initial_weights[0][:, :width], start[0])
     zeros = _run(setup, {"initializer": "zeros, glorot_uniform"}, epochs=1).run()
     assert not np.any(zeros.cell(0, 0).initial_weights[0])
     np.testing.assert_array_equal(zeros.cell(1, 0).initial_weights[0], start[0])

@@ -2,10 +2,10 @@
 
 One row per :class:`~nnviz.live.runs.Run`: a tick box that overlays its curves on the live
 ones (the box takes the run's colour), a boundary thumbnail, its name (double-click to
-rename), what differs from the run before, epochs, final loss and accuracy (train /
-validation) and a pin that keeps it when the list is full. Restore makes a run the live
-workspace (one undo entry); Delete is undoable; Keep as run keeps the current training
-without resetting. The log itself lives on the training thread; this panel draws the
+rename, bold when pinned), what differs from the run before, epochs, final loss and
+accuracy (validation in brackets). Restore makes a run the live workspace (one undo entry);
+Delete is undoable; Pin keeps a run when the list is full; Keep as run keeps the current
+training without resetting. The log itself lives on the training thread; this panel draws the
 snapshots' tuple of runs and sends its changes back with ``controller.call``.
 """
 
@@ -36,7 +36,7 @@ from nnviz.app.controller import TrainingController
 from nnviz.app.frame_clock import identity_key, is_shown
 from nnviz.app.plots.style import CLASS_COLORS, diverging_lut, lut_rgba
 from nnviz.data import DatasetError, prepare
-from nnviz.live.runs import THUMBNAIL_SIZE, Run
+from nnviz.live.runs import MAX_RUNS, THUMBNAIL_SIZE, Run
 from nnviz.live.session import TrainingSession
 from nnviz.live.snapshot import TrainingSnapshot
 
@@ -56,18 +56,22 @@ RUN_COLORS = (
     "#666666",
     "#b8a200",
 )
-COLUMNS = ("Show", "", "Name", "Changed", "Epochs", "Loss train / val", "Acc. train / val", "Pin")
-SHOW, PICTURE, NAME, CHANGED, EPOCHS, LOSS, ACCURACY, PIN = range(len(COLUMNS))
+COLUMNS = ("Show", "", "Name", "Changed", "Epochs", "Final: train (val)")
+SHOW, PICTURE, NAME, CHANGED, EPOCHS, FINAL = range(len(COLUMNS))
+#: starting widths of the columns of text that wraps (the others fit their contents)
+TEXT_WIDTHS = {NAME: 80, CHANGED: 100}
 RUNS_VIEW_S = 0.25
 
 
 def _pair(train: float, validation: float, percent: bool) -> str:
+    """ "0.412 (0.455)": the training value and, in brackets, the validation value."""
+
     def text(value: float) -> str:
         if not math.isfinite(value):
             return "–"
-        return f"{value:.0%}" if percent else f"{value:.3f}"
+        return f"{value:.0%}" if percent else f"{value:.3g}"
 
-    return f"{text(train)} / {text(validation)}"
+    return f"{text(train)} ({text(validation)})"
 
 
 def thumbnail_pixmap(run: Run) -> QPixmap | None:
@@ -137,14 +141,14 @@ class RunsPanel(QWidget):
         self.table.setIconSize(QSize(THUMBNAIL_SIZE, THUMBNAIL_SIZE))
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(THUMBNAIL_SIZE + 4)
+        self.table.setWordWrap(True)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(CHANGED, QHeaderView.ResizeMode.Stretch)
+        for column, width in TEXT_WIDTHS.items():
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            self.table.setColumnWidth(column, width)
         header.setMinimumSectionSize(24)
         self.table.horizontalHeaderItem(PICTURE).setToolTip("The decision boundary at the end")
-        self.table.horizontalHeaderItem(PIN).setToolTip(
-            "Pinned runs stay when the list is full (the oldest unpinned one goes)"
-        )
         self.table.itemChanged.connect(self._on_item_changed)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.keep_button = QPushButton("Keep as run")
@@ -158,8 +162,15 @@ class RunsPanel(QWidget):
         self.delete_button = QPushButton("Delete")
         self.delete_button.setToolTip("Remove the selected run from the list (Ctrl+Z undoes)")
         self.delete_button.clicked.connect(self.delete_selected)
+        self.pin_button = QPushButton("Pin")
+        self.pin_button.setCheckable(True)
+        self.pin_button.setToolTip(
+            f"Keep the selected run when the list is full (it holds at most {MAX_RUNS} runs: "
+            "the oldest one not pinned goes)"
+        )
+        self.pin_button.clicked.connect(self.pin_selected)
         buttons = QHBoxLayout()
-        for button in (self.keep_button, self.restore_button, self.delete_button):
+        for button in (self.keep_button, self.restore_button, self.delete_button, self.pin_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
@@ -246,24 +257,31 @@ class RunsPanel(QWidget):
             picture.setIcon(QIcon(pixmap))
         name = QTableWidgetItem(run.name)
         name.setFlags(flags | Qt.ItemFlag.ItemIsEditable)
-        name.setToolTip("Double-click to rename")
+        name.setToolTip(
+            "Pinned. Double-click to rename" if run.pinned else "Double-click to rename"
+        )
+        if run.pinned:
+            font = name.font()
+            font.setBold(True)
+            name.setFont(font)
         texts = (
             (CHANGED, run.difference, run.difference),
             (EPOCHS, f"{run.epochs:,}", f"{run.epochs:,} epochs, {run.steps:,} steps"),
-            (LOSS, _pair(final["loss"], final["val_loss"], False), "final loss"),
-            (ACCURACY, _pair(final["accuracy"], final["val_accuracy"], True), "final accuracy"),
+            (
+                FINAL,
+                f"loss {_pair(final['loss'], final['val_loss'], False)}\n"
+                f"acc. {_pair(final['accuracy'], final['val_accuracy'], True)}",
+                "The last epoch's loss and accuracy on the training data (and, in brackets, "
+                "on the validation data)",
+            ),
         )
-        pin = QTableWidgetItem()
-        pin.setFlags(flags | Qt.ItemFlag.ItemIsUserCheckable)
-        pin.setCheckState(Qt.CheckState.Checked if run.pinned else Qt.CheckState.Unchecked)
-        pin.setToolTip("Keep this run when the list is full")
-        for column, item in ((SHOW, show), (PICTURE, picture), (NAME, name), (PIN, pin)):
+        for column, item in ((SHOW, show), (PICTURE, picture), (NAME, name)):
             self.table.setItem(row, column, item)
         for column, text, tip in texts:
             item = QTableWidgetItem(text)
             item.setFlags(flags)
             item.setToolTip(tip)
-            if column in (EPOCHS, LOSS, ACCURACY):
+            if column in (EPOCHS, FINAL):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.table.setItem(row, column, item)
 
@@ -304,9 +322,6 @@ class RunsPanel(QWidget):
         run = self.runs[row]
         if column == SHOW:
             self.set_shown(run.run_id, item.checkState() == Qt.CheckState.Checked)
-        elif column == PIN:
-            pinned = item.checkState() == Qt.CheckState.Checked
-            self.call(lambda s: s.runs.set_pinned(run.run_id, pinned))
         elif column == NAME:
             name = item.text()
             try:
@@ -353,7 +368,15 @@ class RunsPanel(QWidget):
         if run is not None:
             self.window.document.undo_stack.push(_DeleteRun(self, run))
 
+    def pin_selected(self) -> None:
+        """Pin the selected run (or unpin it): pinned runs stay when the list is full."""
+        run = self.selected_run()
+        if run is not None:
+            pinned = not run.pinned
+            self.call(lambda s: s.runs.set_pinned(run.run_id, pinned))
+
     def _update_buttons(self) -> None:
-        chosen = self.selected_run() is not None
-        self.restore_button.setEnabled(chosen)
-        self.delete_button.setEnabled(chosen)
+        run = self.selected_run()
+        for button in (self.restore_button, self.delete_button, self.pin_button):
+            button.setEnabled(run is not None)
+        self.pin_button.setChecked(run is not None and run.pinned)

@@ -13,7 +13,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QLineEdit
 
 from nnviz.app.main_window import MainWindow
-from nnviz.app.runs_panel import CHANGED, EPOCHS, LOSS, NAME, PICTURE, PIN, SHOW
+from nnviz.app.runs_panel import CHANGED, EPOCHS, FINAL, NAME, PICTURE, SHOW
 
 TIMEOUT_MS = 10_000
 
@@ -66,7 +66,10 @@ def test_a_reset_keeps_a_run_with_what_differs_and_its_numbers(qtbot, window):
     run = window.runs_panel.runs[1]
     assert run.steps == 240  # one epoch of 240 samples, one at a time
     final = run.final
-    assert table.item(1, LOSS).text() == f"{final['loss']:.3f} / {final['val_loss']:.3f}"
+    assert table.item(1, FINAL).text().splitlines() == [
+        f"loss {final['loss']:.3g} ({final['val_loss']:.3g})",
+        f"acc. {final['accuracy']:.0%} ({final['val_accuracy']:.0%})",
+    ]
     assert not table.item(1, PICTURE).icon().isNull()
 
 
@@ -183,9 +186,10 @@ def test_delete_is_undoable_and_pinning_reaches_the_log(qtbot, window):
     window.reset_action.trigger()
     wait_runs(qtbot, window, 1)
     panel = window.runs_panel
-    click_box(qtbot, panel.table, 0, PIN)
-    qtbot.waitUntil(lambda: panel.runs[0].pinned, timeout=TIMEOUT_MS)
     panel.table.selectRow(0)
+    qtbot.mouseClick(panel.pin_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.runs[0].pinned, timeout=TIMEOUT_MS)
+    assert panel.pin_button.isChecked() and panel.table.item(0, NAME).font().bold()
     qtbot.mouseClick(panel.delete_button, Qt.MouseButton.LeftButton)
     wait_runs(qtbot, window, 0)
     window.undo_action.trigger()

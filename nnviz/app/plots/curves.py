@@ -32,6 +32,7 @@ from nnviz.live.snapshot import TrainingSnapshot
 X_AXES = (("epochs", "epoch"), ("steps", "step"), ("examples", "examples seen"))
 OVERLAY_ALPHA = 150  # kept runs are drawn faded behind the live curves
 OVERLAY_KEYS = (("loss", "val_loss"), ("accuracy", "val_accuracy"))
+NO_OVERLAYS = "Tick runs in the Runs list to compare their curves here."
 
 
 def _curve(plot: pg.PlotItem, color: str, name: str, width: float = 2.0) -> pg.PlotDataItem:
@@ -95,12 +96,10 @@ class TrainingCurvesView(QWidget):
                 ]
             )
         )
-        self.runs_legend = QLabel("")
+        self.runs_legend = QLabel(NO_OVERLAYS)
         self.runs_legend.setObjectName("runsLegend")
         self.runs_legend.setWordWrap(True)
-        self.runs_legend.hide()
         top = QHBoxLayout()
-        top.addWidget(self.x_combo)
         top.addWidget(self.log_check)
         top.addWidget(self.legend)
         top.addStretch(1)
@@ -108,7 +107,10 @@ class TrainingCurvesView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(top)
-        layout.addWidget(self.runs_legend)
+        second = QHBoxLayout()  # (one row would make the dock too wide for 1280 pixels)
+        second.addWidget(self.x_combo)
+        second.addWidget(self.runs_legend, 1)
+        layout.addLayout(second)
         layout.addWidget(self.graphics, 1)
         #: run id -> (run, colour, its four curves: loss, val loss, accuracy, val accuracy)
         self.overlays: dict[str, tuple[Run, str, tuple[pg.PlotDataItem, ...]]] = {}
@@ -165,9 +167,10 @@ class TrainingCurvesView(QWidget):
             self.overlays[run.run_id] = (run, color, tuple(items))
         self.runs_legend.setText(
             legend_html([(run.name, color) for run, color in runs])
-            + ("&nbsp;&nbsp;(dashed: validation)" if runs else "")
+            + "&nbsp;&nbsp;(dashed: validation)"
+            if runs
+            else NO_OVERLAYS
         )
-        self.runs_legend.setVisible(bool(runs))
         self._draw_overlays()
         if self._snapshot is not None:
             self._fit_ranges(self._snapshot)

@@ -333,3 +333,24 @@ def test_a_damaged_run_record_is_refused_with_its_problem():
         run_from_record({"values": record["values"], "arrays": arrays})
     with pytest.raises(ValueError, match="incomplete"):
         run_from_record({"values": {}, "arrays": {}})
+
+
+def test_a_run_handed_over_unnamed_gets_a_name_and_its_difference():
+    """How another feature (a race's variant) adds a run: make_run with what it has."""
+    s = session()
+    s.step()
+    s.keep_run()
+    other = session(batch_size=1)
+    other.step()
+    epochs_, values = {}, {}
+    for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+        epochs_[key], values[key] = other.series[key].view()
+    run = make_run(
+        data_config=SPIRAL,
+        state=other.trainer.get_state(),
+        initial_weights=other.initial_weights,
+        curves=RunCurves(epochs_, values, other.batches_per_epoch, other.trainer.n_samples),
+    )
+    kept = s.runs.add(run)
+    assert (kept.name, kept.difference) == ("Run 2", "batch 16 → 1")
+    assert s.runs.runs[-1] is kept

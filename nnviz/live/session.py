@@ -360,7 +360,10 @@ class TrainingSession:
         series: dict[str, dict[str, Any]] = {}
         for key in HISTORY_KEYS:
             history = DecimatedSeries()
-            for epoch, value in zip(run.curves.epochs[key], run.curves.values[key], strict=True):
+            points = zip(
+                run.curves.epochs.get(key, ()), run.curves.values.get(key, ()), strict=True
+            )
+            for epoch, value in points:
                 history.append(int(epoch), float(value))
             series[key] = history.get_state()
         for key in ("step_loss", "smoothed_loss"):

@@ -80,8 +80,7 @@ class Workspace:
         """Apply ``edit`` keeping the states before and after it under ``key``; returns
         what changed, in words. Raises ValueError (nothing changed) when it cannot apply."""
         session = self.session
-        whole = edit.data is not None or edit.run is not None
-        before = session.capture(with_series=whole)
+        before = session.capture(with_series=edit.data is not None or edit.run is not None)
         spec_before = session.spec
         messages: list[str] = []
         try:

@@ -319,8 +319,20 @@ class TrainingSession:
     def close_run(self) -> None:
         """Keep the training so far in the runs list when it trained since it began or was
         last kept (before a reset, a data switch, a restored run or another project)."""
-        if self.step_count > 0 and self.step_count != self._recorded_step:
+        if self.step_count > 0 and self.step_count != self._recorded_step and not self._is_kept():
             self.keep_run()
+
+    def _is_kept(self) -> bool:
+        """Whether the log holds this very training already (an undo went back to it)."""
+        steps = self.step_count
+        params = None
+        for run in self.runs.runs:
+            if run.steps == steps:
+                if params is None:
+                    params = np.concatenate([w.ravel() for w in self.model.get_weights()])
+                if np.array_equal(run.state.arrays["params"], params):
+                    return True
+        return False
 
     def closed_runs(self) -> tuple[Run, ...]:
         """The runs kept, the training so far closed into one (before another project

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QLineEdit
 
 from nnviz.app.main_window import MainWindow
 from nnviz.app.runs_panel import CHANGED, EPOCHS, FINAL, NAME, PICTURE, SHOW
+from nnviz.data import DataConfig
 
 TIMEOUT_MS = 10_000
 
@@ -227,3 +228,23 @@ def test_projects_keep_their_runs(qtbot, make_window, tmp_path):
     for got, expected in zip(opened[1:], saved, strict=True):
         for a, b in zip(got.final_weights, expected.final_weights, strict=True):
             assert np.array_equal(a, b)
+
+
+def test_a_run_whose_data_cannot_be_made_is_refused_with_a_message(qtbot, window):
+    train_epochs(window, 1)
+    window.reset_action.trigger()
+    wait_runs(qtbot, window, 1)
+    run = window.runs_panel.runs[0]
+    lost = replace(run, data_config=DataConfig(kind="file", path="/nonexistent/points.csv"))
+    window.controller.call(lambda s: s.runs.insert(1, lost))
+    wait_runs(qtbot, window, 2)
+    document = window.document
+    count, spec, before = document.undo_stack.count(), document.spec, weights(window)
+    panel = window.runs_panel
+    panel.table.selectRow(1)
+    qtbot.mouseClick(panel.restore_button, Qt.MouseButton.LeftButton)
+    assert window.banner.isVisible()
+    assert "Could not restore 'Run 1'" in window.banner.label.text()
+    assert document.undo_stack.count() == count and document.spec == spec
+    for got, expected in zip(weights(window), before, strict=True):
+        assert np.array_equal(got, expected)

@@ -354,3 +354,23 @@ def test_a_run_handed_over_unnamed_gets_a_name_and_its_difference():
     kept = s.runs.add(run)
     assert (kept.name, kept.difference) == ("Run 2", "batch 16 → 1")
     assert s.runs.runs[-1] is kept
+
+
+def test_reset_to_start_says_same_start_and_an_undone_switch_is_not_kept_twice():
+    s = session()
+    workspace = Workspace(s)
+    s.step()
+    s.reset(same_initial=True)
+    s.step()
+    s.reset(same_initial=True)  # the very same training again: not kept twice
+    assert len(s.runs) == 1
+    s.step()
+    s.step()
+    s.reset()
+    assert [run.difference for run in s.runs.runs] == ["first run", "same settings (same start)"]
+    s.step()
+    workspace.apply(1, Edit(spec=s.spec, data=prepare(replace(SPIRAL, name="xor"))))
+    assert len(s.runs) == 3
+    workspace.undo(1)  # back to the training the switch kept as a run
+    s.reset()
+    assert len(s.runs) == 3

@@ -52,7 +52,7 @@ def main() -> int:
     window.resizeDocks([window.curves_dock], [int(height * 0.42)], Qt.Orientation.Vertical)
     window.resizeDocks(
         [window.curves_dock, window.runs_dock, window.layers_dock],
-        [int(width * 0.44), int(width * 0.44), int(width * 0.12)],
+        [int(width * 0.5), int(width * 0.33), int(width * 0.15)],
         Qt.Orientation.Horizontal,
     )
     document = window.document

@@ -56,7 +56,7 @@ RUN_COLORS = (
     "#666666",
     "#b8a200",
 )
-COLUMNS = ("Show", "", "Name", "Changed", "Epochs", "Final: train (val)")
+COLUMNS = ("Show", "", "Name", "Changed", "Epochs", "Loss, acc. (val)")
 SHOW, PICTURE, NAME, CHANGED, EPOCHS, FINAL = range(len(COLUMNS))
 #: starting widths of the columns of text that wraps (the others fit their contents)
 TEXT_WIDTHS = {NAME: 80, CHANGED: 100}
@@ -269,10 +269,10 @@ class RunsPanel(QWidget):
             (EPOCHS, f"{run.epochs:,}", f"{run.epochs:,} epochs, {run.steps:,} steps"),
             (
                 FINAL,
-                f"loss {_pair(final['loss'], final['val_loss'], False)}\n"
-                f"acc. {_pair(final['accuracy'], final['val_accuracy'], True)}",
-                "The last epoch's loss and accuracy on the training data (and, in brackets, "
-                "on the validation data)",
+                f"{_pair(final['loss'], final['val_loss'], False)}\n"
+                f"{_pair(final['accuracy'], final['val_accuracy'], True)}",
+                "The last epoch's loss (first line) and accuracy (second line) on the "
+                "training data and, in brackets, on the validation data",
             ),
         )
         for column, item in ((SHOW, show), (PICTURE, picture), (NAME, name)):

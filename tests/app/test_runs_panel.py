@@ -68,8 +68,8 @@ def test_a_reset_keeps_a_run_with_what_differs_and_its_numbers(qtbot, window):
     assert run.steps == 240  # one epoch of 240 samples, one at a time
     final = run.final
     assert table.item(1, FINAL).text().splitlines() == [
-        f"loss {final['loss']:.3g} ({final['val_loss']:.3g})",
-        f"acc. {final['accuracy']:.0%} ({final['val_accuracy']:.0%})",
+        f"{final['loss']:.3g} ({final['val_loss']:.3g})",
+        f"{final['accuracy']:.0%} ({final['val_accuracy']:.0%})",
     ]
     assert not table.item(1, PICTURE).icon().isNull()
 

@@ -32,7 +32,6 @@ from nnviz.live.snapshot import TrainingSnapshot
 X_AXES = (("epochs", "epoch"), ("steps", "step"), ("examples", "examples seen"))
 OVERLAY_ALPHA = 150  # kept runs are drawn faded behind the live curves
 OVERLAY_KEYS = (("loss", "val_loss"), ("accuracy", "val_accuracy"))
-NO_OVERLAYS = "Tick runs in the Runs list to compare their curves here."
 
 
 def _curve(plot: pg.PlotItem, color: str, name: str, width: float = 2.0) -> pg.PlotDataItem:
@@ -77,16 +76,17 @@ class TrainingCurvesView(QWidget):
         self.log_check.toggled.connect(self.set_log_scale)
         self.x_combo = QComboBox()
         self.x_combo.setObjectName("curvesXAxis")
-        for key, label in X_AXES:
-            self.x_combo.addItem(f"x: {label}", key)
+        for key, _ in X_AXES:
+            self.x_combo.addItem(key, key)
         self.x_combo.setToolTip(
-            "Count the x axis in epochs, training steps or examples seen: on examples, runs "
-            "with different batch sizes line up."
+            "What the x axis counts: epochs, training steps or examples seen. On examples, "
+            "runs with different batch sizes line up."
         )
         self.x_combo.currentIndexChanged.connect(self._on_x_chosen)
         self.x_axis = "epochs"
         self.readout = QLabel("Hover a curve to read its values.")
         self.readout.setObjectName("curveReadout")
+        self.readout.setWordWrap(True)  # two lines in a narrow dock, never a wider window
         self.legend = QLabel(
             legend_html(
                 [
@@ -96,10 +96,12 @@ class TrainingCurvesView(QWidget):
                 ]
             )
         )
-        self.runs_legend = QLabel(NO_OVERLAYS)
+        self.runs_legend = QLabel("")
         self.runs_legend.setObjectName("runsLegend")
         self.runs_legend.setWordWrap(True)
+        self.runs_legend.hide()
         top = QHBoxLayout()
+        top.addWidget(self.x_combo)
         top.addWidget(self.log_check)
         top.addWidget(self.legend)
         top.addStretch(1)
@@ -107,10 +109,7 @@ class TrainingCurvesView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(top)
-        second = QHBoxLayout()  # (one row would make the dock too wide for 1280 pixels)
-        second.addWidget(self.x_combo)
-        second.addWidget(self.runs_legend, 1)
-        layout.addLayout(second)
+        layout.addWidget(self.runs_legend)
         layout.addWidget(self.graphics, 1)
         #: run id -> (run, colour, its four curves: loss, val loss, accuracy, val accuracy)
         self.overlays: dict[str, tuple[Run, str, tuple[pg.PlotDataItem, ...]]] = {}
@@ -166,11 +165,11 @@ class TrainingCurvesView(QWidget):
                     items.append(item)
             self.overlays[run.run_id] = (run, color, tuple(items))
         self.runs_legend.setText(
-            legend_html([(run.name, color) for run, color in runs])
+            "Runs: "
+            + legend_html([(run.name, color) for run, color in runs])
             + "&nbsp;&nbsp;(dashed: validation)"
-            if runs
-            else NO_OVERLAYS
         )
+        self.runs_legend.setVisible(bool(runs))
         self._draw_overlays()
         if self._snapshot is not None:
             self._fit_ranges(self._snapshot)

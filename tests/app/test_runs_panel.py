@@ -97,8 +97,12 @@ def test_ticking_runs_overlays_their_curves_in_distinct_colours(qtbot, window):
     window.reset_action.trigger()
     wait_runs(qtbot, window, 2)
     panel, table, curves = window.runs_panel, window.runs_panel.table, window.curves
+    qtbot.waitUntil(lambda: curves._snapshot is not None and curves._snapshot.step == 0)
     for row in (0, 1):
         click_box(qtbot, table, row, SHOW)
+    assert curves.loss_plot.vb.viewRange()[0][1] >= 3.0  # the x axis makes room for them
+    low, high = curves.loss_plot.vb.viewRange()[1]
+    assert low <= np.nanmin(panel.runs[0].curves.values["loss"]) <= high
     assert table.item(0, SHOW).checkState() == Qt.CheckState.Checked
     assert len(curves.overlays) == 2
     colours = {color for _, color, _ in curves.overlays.values()}

@@ -113,6 +113,7 @@ class TrainingCurvesView(QWidget):
         layout.addWidget(self.graphics, 1)
         #: run id -> (run, colour, its four curves: loss, val loss, accuracy, val accuracy)
         self.overlays: dict[str, tuple[Run, str, tuple[pg.PlotDataItem, ...]]] = {}
+        self._overlay_extent = (math.nan, math.nan, 0.0)  # see _draw_overlays
         self._snapshot: TrainingSnapshot | None = None
         # The epoch history drawn: its buffer and length (redrawn when either changes).
         self._epochs_drawn: tuple[np.ndarray | None, int] = (None, -1)
@@ -175,14 +176,23 @@ class TrainingCurvesView(QWidget):
             self._fit_ranges(self._snapshot)
 
     def _draw_overlays(self) -> None:
+        """Give the overlay curves their data in the chosen x axis; note the lowest and
+        highest loss and the last x they reach (the axes make room for them)."""
         keys = [key for pair in OVERLAY_KEYS for key in pair]
+        low, high, last = math.nan, math.nan, 0.0
         for run, _, items in self.overlays.values():
             for key, item in zip(keys, items, strict=True):
                 values = run.curves.values.get(key)
                 if values is None or not np.isfinite(values).any():
                     item.setData([], [])
-                else:
-                    item.setData(run.curves.x(key, self.x_axis), values, connect="finite")
+                    continue
+                x = run.curves.x(key, self.x_axis)
+                item.setData(x, values, connect="finite")
+                last = max(last, float(x[-1]))
+                if key.endswith("loss"):
+                    low = np.fmin(low, np.fmin.reduce(values))
+                    high = np.fmax(high, np.fmax.reduce(values))
+        self._overlay_extent = (float(low), float(high), last)
 
     def overlay_curve(self, run_id: str, key: str) -> pg.PlotDataItem:
         """The overlay curve ``key`` (``"loss"``, ``"val_accuracy"``...) of run ``run_id``."""
@@ -251,17 +261,10 @@ class TrainingCurvesView(QWidget):
             float(self._x_of_steps(snapshot, last_step)[0]),
             float(self._x_of_epochs(snapshot, np.array([snapshot.epoch]))[0]),
         )
+        overlay_low, overlay_high, overlay_last = self._overlay_extent
         low, high = self._loss_bounds
-        for run, _, _ in self.overlays.values():
-            for key in ("loss", "val_loss"):
-                values = run.curves.values.get(key)
-                if values is not None and len(values):
-                    low, high = (
-                        np.fmin(low, np.fmin.reduce(values)),
-                        np.fmax(high, np.fmax.reduce(values)),
-                    )
-            if len(run.curves.epochs.get("loss", ())):
-                last = max(last, float(run.curves.x("loss", self.x_axis)[-1]))
+        low, high = np.fmin(low, overlay_low), np.fmax(high, overlay_high)
+        last = max(last, overlay_last)
         for steady in self.epoch_ranges:
             steady.show(0.0, max(last, 1.0), pad_low=False)
         if n:

@@ -32,6 +32,7 @@ from nnviz.live.snapshot import TrainingSnapshot
 X_AXES = (("epochs", "epoch"), ("steps", "step"), ("examples", "examples seen"))
 OVERLAY_ALPHA = 150  # kept runs are drawn faded behind the live curves
 OVERLAY_KEYS = (("loss", "val_loss"), ("accuracy", "val_accuracy"))
+READOUT_WIDTH = 170
 
 
 def _curve(plot: pg.PlotItem, color: str, name: str, width: float = 2.0) -> pg.PlotDataItem:
@@ -86,16 +87,19 @@ class TrainingCurvesView(QWidget):
         self.x_axis = "epochs"
         self.readout = QLabel("Hover a curve to read its values.")
         self.readout.setObjectName("curveReadout")
-        self.readout.setWordWrap(True)  # two lines in a narrow dock, never a wider window
+        # two lines in a narrow dock rather than a window wider than a 1280-pixel screen
+        self.readout.setWordWrap(True)
+        self.readout.setMinimumWidth(READOUT_WIDTH)
         self.legend = QLabel(
             legend_html(
                 [
                     ("train", TRAIN_COLOR),
                     ("validation", VALIDATION_COLOR),
-                    ("train, per step (smoothed)", STEP_COLOR),
+                    ("per step", STEP_COLOR),
                 ]
             )
         )
+        self.legend.setToolTip("Grey: the training loss of every step, smoothed")
         self.runs_legend = QLabel("")
         self.runs_legend.setObjectName("runsLegend")
         self.runs_legend.setWordWrap(True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import h5py
 import numpy as np
 import pytest
 
@@ -374,3 +375,13 @@ def test_reset_to_start_says_same_start_and_an_undone_switch_is_not_kept_twice()
     workspace.undo(1)  # back to the training the switch kept as a run
     s.reset()
     assert len(s.runs) == 3
+
+
+def test_a_project_file_without_a_runs_group_still_opens(tmp_path):
+    s = session()
+    s.step()
+    path = save_project(tmp_path / "old.nnviz", project_from_session(s))
+    with h5py.File(path, "a") as f:
+        del f["runs"]
+    opened = session_from_project(load_project(path))
+    assert len(opened.runs) == 0 and opened.step_count == 1

@@ -3,14 +3,16 @@
 One row per :class:`~nnviz.live.runs.Run`: a tick box that overlays its curves on the live
 ones (the box takes the run's colour), a boundary thumbnail, its name (double-click to
 rename, bold when pinned), what differs from the run before, epochs, final loss and
-accuracy (validation in brackets). Restore makes a run the live workspace (one undo entry);
-Delete is undoable; Pin keeps a run when the list is full; Keep as run keeps the current
-training without resetting. The log itself lives on the training thread; this panel draws the
-snapshots' tuple of runs and sends its changes back with ``controller.call``.
+accuracy (validation in brackets). Restore makes a run the live workspace; Pin keeps a run
+when the list is full; Keep as run keeps the current training without resetting. Each of
+these, a rename and Delete is one undo entry (and makes the project "modified"). The log
+itself lives on the training thread; this panel draws the snapshots' tuple of runs and
+sends its changes back with ``controller.call``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable
 from functools import partial
@@ -36,7 +38,7 @@ from nnviz.app.controller import TrainingController
 from nnviz.app.frame_clock import identity_key, is_shown
 from nnviz.app.plots.style import CLASS_COLORS, diverging_lut, lut_rgba
 from nnviz.data import DatasetError, prepare
-from nnviz.live.runs import MAX_RUNS, THUMBNAIL_SIZE, Run
+from nnviz.live.runs import MAX_RUNS, THUMBNAIL_SIZE, Run, RunLog
 from nnviz.live.session import TrainingSession
 from nnviz.live.snapshot import TrainingSnapshot
 
@@ -90,28 +92,43 @@ def thumbnail_pixmap(run: Run) -> QPixmap | None:
     return QPixmap.fromImage(image.copy())
 
 
-class _DeleteRun(QUndoCommand):
-    """Deleting a run, undoable: the run goes back where it was."""
+class _RunsEdit(QUndoCommand):
+    """A change of the runs list (keep, rename, pin, delete) as one undo entry, so that it
+    can be undone and makes the project "modified". ``forward`` and ``back`` change the
+    log on the training thread; a run gone meanwhile (dropped past the limit) is skipped.
+    ``done``: the change is made already (the first redo does nothing)."""
 
-    def __init__(self, panel: RunsPanel, run: Run) -> None:
-        super().__init__(f"Delete run '{run.name}'")
+    def __init__(
+        self,
+        panel: RunsPanel,
+        text: str,
+        forward: Callable[[RunLog], object],
+        back: Callable[[RunLog], object],
+        done: bool = False,
+    ) -> None:
+        super().__init__(text)
         self.panel = panel
-        self.run = run
-        self.index = 0
+        self.forward, self.back = forward, back
+        self._done = done
 
     def redo(self) -> None:
-        run_id = self.run.run_id
-        found = self.panel.call(lambda s: s.runs.remove(run_id) if _has(s, run_id) else None)
-        if found is not None:
-            self.index = found[0]
+        if self._done:
+            self._done = False
+            return
+        self.panel.call(partial(_change, self.forward))
 
     def undo(self) -> None:
-        run, index = self.run, self.index
-        self.panel.call(lambda s: None if _has(s, run.run_id) else s.runs.insert(index, run))
+        self.panel.call(partial(_change, self.back))
 
 
-def _has(session: TrainingSession, run_id: str) -> bool:
-    return any(run.run_id == run_id for run in session.runs.runs)
+def _change(change: Callable[[RunLog], object], session: TrainingSession) -> None:
+    with contextlib.suppress(KeyError):
+        change(session.runs)
+
+
+def _put_back(index: int, run: Run, log: RunLog) -> None:
+    if all(kept.run_id != run.run_id for kept in log.runs):
+        log.insert(min(index, len(log)), run)
 
 
 class RunsPanel(QWidget):
@@ -323,20 +340,30 @@ class RunsPanel(QWidget):
         if column == SHOW:
             self.set_shown(run.run_id, item.checkState() == Qt.CheckState.Checked)
         elif column == NAME:
-            name = item.text()
-            try:
-                self.call(lambda s: s.runs.rename(run.run_id, name))
-            except ValueError as exc:
-                self.message.emit(f"{exc}")
+            name = " ".join(item.text().split())
+            if not name:
+                self.message.emit("A run needs a name: type at least one letter.")
                 self.table.blockSignals(True)
                 item.setText(run.name)
                 self.table.blockSignals(False)
+            elif name != run.name:
+                self._push(
+                    f"Rename run '{run.name}' to '{name}'",
+                    partial(RunLog.rename, run_id=run.run_id, name=name),
+                    partial(RunLog.rename, run_id=run.run_id, name=run.name),
+                )
 
     def keep_current(self) -> None:
         """Keep the training so far as a run (training goes on)."""
         run, messages = self.call(lambda s: (s.keep_run(), s.runs.take_messages()))
         if run is not None:
             self.message.emit(f"Kept the training so far as '{run.name}'.")
+            self._push(
+                f"Keep run '{run.name}'",
+                partial(_put_back, MAX_RUNS, run),
+                partial(RunLog.remove, run_id=run.run_id),
+                done=True,
+            )
         for text in messages:
             self.message.emit(text)
 
@@ -366,14 +393,30 @@ class RunsPanel(QWidget):
         """Delete the selected run (undoable)."""
         run = self.selected_run()
         if run is not None:
-            self.window.document.undo_stack.push(_DeleteRun(self, run))
+            self._push(
+                f"Delete run '{run.name}'",
+                partial(RunLog.remove, run_id=run.run_id),
+                partial(_put_back, self.runs.index(run), run),
+            )
 
     def pin_selected(self) -> None:
         """Pin the selected run (or unpin it): pinned runs stay when the list is full."""
         run = self.selected_run()
         if run is not None:
-            pinned = not run.pinned
-            self.call(lambda s: s.runs.set_pinned(run.run_id, pinned))
+            self._push(
+                f"{'Unpin' if run.pinned else 'Pin'} run '{run.name}'",
+                partial(RunLog.set_pinned, run_id=run.run_id, pinned=not run.pinned),
+                partial(RunLog.set_pinned, run_id=run.run_id, pinned=run.pinned),
+            )
+
+    def _push(
+        self,
+        text: str,
+        forward: Callable[[RunLog], object],
+        back: Callable[[RunLog], object],
+        done: bool = False,
+    ) -> None:
+        self.window.document.undo_stack.push(_RunsEdit(self, text, forward, back, done))
 
     def _update_buttons(self) -> None:
         run = self.selected_run()

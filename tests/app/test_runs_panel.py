@@ -88,6 +88,9 @@ def test_rename_a_run_by_editing_its_cell(qtbot, window):
     qtbot.keyClick(editor, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.runs_panel.runs[0].name == "Adam, batch 16", timeout=TIMEOUT_MS)
     assert table.item(0, NAME).text() == "Adam, batch 16"
+    assert window.isWindowModified()  # a renamed run is unsaved work
+    window.undo_action.trigger()
+    qtbot.waitUntil(lambda: window.runs_panel.runs[0].name == "Run 1", timeout=TIMEOUT_MS)
 
 
 def test_ticking_runs_overlays_their_curves_in_distinct_colours(qtbot, window):
@@ -195,6 +198,10 @@ def test_delete_is_undoable_and_pinning_reaches_the_log(qtbot, window):
     qtbot.mouseClick(panel.pin_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: panel.runs[0].pinned, timeout=TIMEOUT_MS)
     assert panel.pin_button.isChecked() and panel.table.item(0, NAME).font().bold()
+    window.undo_action.trigger()
+    qtbot.waitUntil(lambda: not panel.runs[0].pinned, timeout=TIMEOUT_MS)
+    window.redo_action.trigger()
+    qtbot.waitUntil(lambda: panel.runs[0].pinned, timeout=TIMEOUT_MS)
     qtbot.mouseClick(panel.delete_button, Qt.MouseButton.LeftButton)
     wait_runs(qtbot, window, 0)
     window.undo_action.trigger()
@@ -202,9 +209,14 @@ def test_delete_is_undoable_and_pinning_reaches_the_log(qtbot, window):
     assert panel.runs[0].pinned
 
 
-def test_keep_as_run_twice_without_training_says_there_is_nothing_new(qtbot, window):
+def test_keep_as_run_is_undoable_and_twice_says_there_is_nothing_new(qtbot, window):
     train_epochs(window, 1)
     window.runs_panel.keep_action.trigger()
+    wait_runs(qtbot, window, 1)
+    assert window.document.undo_stack.undoText() == "Keep run 'Run 1'"
+    window.undo_action.trigger()
+    wait_runs(qtbot, window, 0)
+    window.redo_action.trigger()
     wait_runs(qtbot, window, 1)
     with qtbot.waitSignal(window.runs_panel.message, timeout=TIMEOUT_MS) as blocker:
         window.runs_panel.keep_button.click()

@@ -316,7 +316,23 @@ class TrainingCurvesView(QWidget):
                     )
 
     def readout_at(self, plot: pg.PlotItem, x: float) -> str:
-        """The values of the epoch nearest to ``x`` on ``plot``, as shown on hover."""
+        """The values of the epoch nearest to ``x`` on ``plot``, as shown on hover, then
+        each shown run's training value nearest to ``x``."""
+        return "; ".join([self._live_readout(plot, x), *self._runs_readout(plot, x)])
+
+    def _runs_readout(self, plot: pg.PlotItem, x: float) -> list[str]:
+        key = "loss" if plot is self.loss_plot else "accuracy"
+        texts = []
+        for run, _, _ in self.overlays.values():
+            values = run.curves.values.get(key)
+            if values is None or not len(values):
+                continue
+            nearest = int(np.argmin(np.abs(run.curves.x(key, self.x_axis) - x)))
+            if math.isfinite(values[nearest]):
+                texts.append(f"{run.name} {values[nearest]:.4f}")
+        return texts
+
+    def _live_readout(self, plot: pg.PlotItem, x: float) -> str:
         snap = self._snapshot
         if snap is None or not len(snap.history.get("loss", ())):
             return "No epoch finished yet."

@@ -115,8 +115,8 @@ def test_ticking_runs_overlays_their_curves_in_distinct_colours(qtbot, window):
     assert np.array_equal(y, run.curves.values["loss"])
     assert x.tolist() == [1.0, 2.0, 3.0]
     assert run.name in curves.runs_legend.text()
-    readout = curves.readout_at(curves.loss_plot, 2.1)
-    assert f"{run.name} {run.curves.values['loss'][1]:.4f}" in readout
+    hovered = curves.runs_legend_at(curves.loss_plot, 2.1)  # what hovering epoch 2 shows
+    assert f"{run.name} {run.curves.values['loss'][1]:.4f}" in hovered
     item = curves.overlay_curve(run.run_id, "val_accuracy")
     assert item in curves.accuracy_plot.listDataItems()
     assert item.opts["pen"].style() == Qt.PenStyle.DashLine

@@ -169,11 +169,7 @@ class TrainingCurvesView(QWidget):
                     item.setZValue(-10)  # behind the live curves
                     items.append(item)
             self.overlays[run.run_id] = (run, color, tuple(items))
-        self.runs_legend.setText(
-            "Runs: "
-            + legend_html([(run.name, color) for run, color in runs])
-            + "&nbsp;&nbsp;(dashed: validation)"
-        )
+        self.runs_legend.setText(self.runs_legend_at())
         self.runs_legend.setVisible(bool(runs))
         self._draw_overlays()
         if self._snapshot is not None:
@@ -315,24 +311,23 @@ class TrainingCurvesView(QWidget):
                         np.fmax(high, np.fmax.reduce(values)),
                     )
 
-    def readout_at(self, plot: pg.PlotItem, x: float) -> str:
-        """The values of the epoch nearest to ``x`` on ``plot``, as shown on hover, then
-        each shown run's training value nearest to ``x``."""
-        return "; ".join([self._live_readout(plot, x), *self._runs_readout(plot, x)])
-
-    def _runs_readout(self, plot: pg.PlotItem, x: float) -> list[str]:
+    def runs_legend_at(self, plot: pg.PlotItem | None = None, x: float = 0.0) -> str:
+        """The shown runs' legend; on hover (``plot``) each run's training value nearest
+        to ``x`` beside its name."""
         key = "loss" if plot is self.loss_plot else "accuracy"
-        texts = []
-        for run, _, _ in self.overlays.values():
+        entries = []
+        for run, color, _ in self.overlays.values():
+            label = run.name
             values = run.curves.values.get(key)
-            if values is None or not len(values):
-                continue
-            nearest = int(np.argmin(np.abs(run.curves.x(key, self.x_axis) - x)))
-            if math.isfinite(values[nearest]):
-                texts.append(f"{run.name} {values[nearest]:.4f}")
-        return texts
+            if plot is not None and values is not None and len(values):
+                nearest = int(np.argmin(np.abs(run.curves.x(key, self.x_axis) - x)))
+                if math.isfinite(values[nearest]):
+                    label += f" {values[nearest]:.4f}"
+            entries.append((label, color))
+        return "Runs: " + legend_html(entries) + "&nbsp;&nbsp;(dashed: validation)"
 
-    def _live_readout(self, plot: pg.PlotItem, x: float) -> str:
+    def readout_at(self, plot: pg.PlotItem, x: float) -> str:
+        """The values of the epoch nearest to ``x`` on ``plot``, as shown on hover."""
         snap = self._snapshot
         if snap is None or not len(snap.history.get("loss", ())):
             return "No epoch finished yet."
@@ -353,4 +348,6 @@ class TrainingCurvesView(QWidget):
             if plot.sceneBoundingRect().contains(scene_pos):
                 x = plot.vb.mapSceneToView(scene_pos).x()
                 self.readout.setText(self.readout_at(plot, x))
+                if self.overlays:
+                    self.runs_legend.setText(self.runs_legend_at(plot, x))
                 return

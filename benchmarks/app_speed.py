@@ -64,6 +64,7 @@ def app_figures(seconds: float, hold: bool = True) -> dict[str, float]:
 
     app = QApplication.instance() or QApplication([])
     window = MainWindow("spiral", restore_layout=False)
+    window.training_panel.set_epochs_per_second(None)  # full speed
     window.resize(1600, 1000)
     window.show()
     # Every view open: the docks tabbed by default are split apart, the gallery shown.

@@ -68,6 +68,7 @@ def soak_app(args: argparse.Namespace) -> None:
 
     app = QApplication.instance() or QApplication([])
     window = MainWindow(args.dataset, args.data_dir, restore_layout=False)
+    window.training_panel.set_epochs_per_second(None)  # full speed
     window.resize(1600, 1000)
     window.show()
     window.controller.play()

@@ -17,6 +17,7 @@ SUBCOMMANDS = {
     "train": ("nnviz.headless", "train a network without a window and print its metrics"),
     "datasets": ("nnviz.data.catalog", "list the available datasets and where files were found"),
     "export": ("nnviz.export_cli", "write a project's diagram, history, code or movie to files"),
+    "sweep": ("nnviz.sweep_cli", "train a grid of one or two settings and print the results"),
 }
 
 

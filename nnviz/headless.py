@@ -165,6 +165,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     net.add_argument("--nesterov", action="store_true", help="sgd: Nesterov momentum")
     net.add_argument(
+        "--l2",
+        type=float,
+        default=presets.DEFAULT_L2,
+        metavar="RATE",
+        help=f"L2 penalty on every layer's weights ({presets.DEFAULT_L2:g}; 0 for none)",
+    )
+    net.add_argument(
         "--epochs", type=_whole_number, default=100, metavar="N", help="passes over the data (100)"
     )
     net.add_argument(
@@ -236,7 +243,9 @@ def network_spec(args: argparse.Namespace, input_dim: int = 2, n_classes: int = 
     """The validated :class:`NetworkSpec` for the arguments and the data's shape."""
     from nnviz.engine.spec import LayerSpec, NetworkSpec, OptimizerSpec
 
-    extra = {"initializer": args.initializer} if args.initializer else {}
+    extra: dict[str, Any] = {"initializer": args.initializer} if args.initializer else {}
+    if args.l2:
+        extra["l2"] = args.l2
     options: dict[str, Any] = {}
     if args.momentum is not None:
         options["momentum"] = args.momentum

@@ -101,6 +101,8 @@ def test_wheel_carries_the_resources_and_finds_the_icon_from_anywhere(tmp_path):
         names = set(archive.namelist())
         archive.extractall(tmp_path / "site")
     assert "nnviz/resources/icons/nnviz.svg" in names
+    assert "nnviz/resources/lessons/01_perceptron.toml" in names  # resources/lessons
+    assert "nnviz/resources/lessons/data/loans.csv" in names
     assert "nnviz/app/main_window.py" in names and "nnviz/io/codegen.py" in names
     assert not any(name.startswith("tests/") for name in names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))

@@ -23,7 +23,7 @@ from nnviz.engine.spec import NetworkSpec
 from nnviz.engine.transition import Transition
 from nnviz.live.edits import EditRefused
 from nnviz.live.runs import Run
-from nnviz.live.session import check_fits
+from nnviz.live.session import SessionState, check_fits, run_continuation
 from nnviz.live.workspace import UNDO_LIMIT, Edit
 
 _keys = itertools.count(1)
@@ -169,13 +169,21 @@ class NetworkDocument(QObject):
         self.check(spec, data)
         self._push(DocumentEdit(self, text, Edit(spec=spec, data=data)))
 
+    def continue_from(self, state: SessionState, text: str) -> None:
+        """Go on from a training made elsewhere (a sweep's cell, a kept run) — its
+        network, weights, optimizer state, counters, histories and data — as one
+        undoable edit."""
+        spec = state.training.spec
+        self.check(spec, state.data)
+        data = None if state.data is self._data else state.data
+        self._push(DocumentEdit(self, text, Edit(spec=spec, data=data, state=state)))
+
     def restore_run(self, run: Run, data: PreparedData | None = None) -> None:
         """Continue the kept ``run`` — its network, weights, optimizer state and settings
         (``data``: its data, prepared, when it is not the current one) — as one undoable
         edit."""
-        self.check(run.spec, data)
-        edit = Edit(spec=run.spec, data=data, run=run)
-        self._push(DocumentEdit(self, f"Restore run '{run.name}'", edit))
+        state = run_continuation(run, data or self._data)
+        self.continue_from(state, f"Restore run '{run.name}'")
 
     def reset(self, spec: NetworkSpec, data: PreparedData | None = None) -> None:
         """Replace spec and data without undo history (a new or opened project)."""

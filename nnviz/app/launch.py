@@ -57,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
         print(message, file=sys.stderr)
         return 1
     os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from nnviz.app.about import app_icon
@@ -76,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     install_exception_hook(lambda: window)
     window.show()
+    QTimer.singleShot(0, window.fit_to_screen)  # once shown: the docks have their sizes
     if args.project is not None:
         # a bad file: the window says why and keeps the rest
         window.projects.open(args.project, ask=False)

@@ -38,6 +38,7 @@ from nnviz.app.export_actions import ExportActions
 from nnviz.app.frame_clock import FrameClock, history_key, identity_key, is_shown
 from nnviz.app.hyperparameters import HyperparameterPanel
 from nnviz.app.init_panel import InitializationPanel
+from nnviz.app.lesson_panel import LessonActions
 from nnviz.app.plots.activation import ActivationView
 from nnviz.app.plots.boundary import BoundaryView, NeuronGridView
 from nnviz.app.plots.cat_gallery import ExplainedGalleryView
@@ -45,6 +46,7 @@ from nnviz.app.plots.curves import TrainingCurvesView
 from nnviz.app.plots.first_layer import FirstLayerWeightsView
 from nnviz.app.plots.gradient_flow import GradientFlowView
 from nnviz.app.plots.images import ConfusionMatrixView
+from nnviz.app.plots.landscape import LandscapeView
 from nnviz.app.plots.layers import LayerStatsView
 from nnviz.app.plots.perceptron import PerceptronLab
 from nnviz.app.plots.style import configure_pyqtgraph
@@ -55,13 +57,21 @@ from nnviz.app.projects import (
     orphaned_recovery_files,
     state_folder,
 )
+from nnviz.app.race_panel import install_race_panel
 from nnviz.app.runs_panel import RunsPanel
+from nnviz.app.sweep_panel import add_sweep_dock
 from nnviz.app.trace_panel import TracePanel
-from nnviz.app.training_panel import TrainingPanel, steady_label
+from nnviz.app.training_panel import TrainingPanel, saved_epochs_per_second, steady_label
+from nnviz.app.window_layout import (
+    WIDE_WINDOW,
+    combo_fits_its_items,
+    dock_tab_bars_keep_titles,
+    steady_readout,
+)
 from nnviz.data import DataConfig, DatasetError, PreparedData, prepare
 from nnviz.engine.spec import NetworkSpec, SpecError
 from nnviz.live import presets
-from nnviz.live.session import TrainingSession
+from nnviz.live.session import TrainingSession, batches_per_epoch
 from nnviz.live.snapshot import TrainingSnapshot
 
 # Saved window layouts of another version are ignored (the docks changed in version 2).
@@ -189,12 +199,24 @@ class MainWindow(QMainWindow):
         self.runs_panel = RunsPanel(self)
         self.runs_dock = self.runs_panel.install()
         self.docks += (self.runs_dock,)
+        self.race_dock = install_race_panel(self)
+        self.docks += (self.race_dock,)
+        self._create_landscape_dock()
+        self.sweep_dock = add_sweep_dock(self)
+        self.docks += (self.sweep_dock,)
+        steady_readout(self.curves.readout, self.curves)
+        combo_fits_its_items(self.activation_view.layer_combo)
         self._create_menus()
         self.runs_panel.add_to(self.training_menu)
+        self._size_docks()
         self.exports = ExportActions(self)
         self.exports.add_to(self.file_menu)
+        self.lessons = LessonActions(self)
+        self.lessons.add_to(self.file_menu)
+        self.docks += (self.lessons.dock,)
         self._connect()
         self._restore_layout = restore_layout
+        self._layout_restored = False
         if restore_layout:
             self._restore_settings()
         self._show_data(data)
@@ -211,6 +233,25 @@ class MainWindow(QMainWindow):
             available = screen.availableGeometry()
             width, height = min(width, available.width()), min(height, available.height())
         self.resize(width, height)
+
+    def lay_out(self, width: int, height: int) -> None:
+        """Resize to ``width`` x ``height`` and share it out among the docks as the
+        default layout does (after :meth:`show`: before it, the docks' first sizes can
+        hold the window larger)."""
+        self.resize(width, height)
+        self._size_docks()
+
+    def fit_to_screen(self) -> None:
+        """After :meth:`show`: fit the window to its screen (1600x1000 at most) with the
+        default dock sizes, unless a saved layout was restored."""
+        if self._layout_restored:
+            return
+        screen = self.screen() or QApplication.primaryScreen()
+        width, height = 1600, 1000
+        if screen is not None:
+            available = screen.availableGeometry()
+            width, height = min(width, available.width()), min(height, available.height())
+        self.lay_out(width, height)
 
     def _action(self, name: str, text: str, shortcut: str, tip: str, slot: object) -> QAction:
         action = QAction(text, self)
@@ -275,8 +316,9 @@ class MainWindow(QMainWindow):
         left = Qt.DockWidgetArea.LeftDockWidgetArea
         right = Qt.DockWidgetArea.RightDockWidgetArea
         bottom = Qt.DockWidgetArea.BottomDockWidgetArea
-        # The plots below span the whole width; the panels sit beside the diagram.
-        self.setCorner(Qt.Corner.BottomLeftCorner, bottom)
+        # The panels on the left run the window's whole height (room for the
+        # hyperparameters on a 1280x800 projector); the plots span the rest below.
+        self.setCorner(Qt.Corner.BottomLeftCorner, left)
         self.setCorner(Qt.Corner.BottomRightCorner, bottom)
         self.training_dock = self._dock("Training", "trainingDock", self.training_panel, left)
         self.dataset_dock = self._dock("Dataset", "datasetDock", self.dataset_panel, left, True)
@@ -302,15 +344,6 @@ class MainWindow(QMainWindow):
         self.layers_dock = self._dock("Layers", "layersDock", self.layer_stats_view, bottom)
         self.splitDockWidget(self.curves_dock, self.activation_dock, Qt.Orientation.Horizontal)
         self.splitDockWidget(self.activation_dock, self.layers_dock, Qt.Orientation.Horizontal)
-        self.resizeDocks(
-            [self.training_dock, self.dataset_dock], [240, 420], Qt.Orientation.Vertical
-        )
-        self.resizeDocks([self.training_dock], [330], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.boundary_dock], [440], Qt.Orientation.Horizontal)
-        self.resizeDocks(
-            [self.boundary_dock, self.neuron_dock], [420, 240], Qt.Orientation.Vertical
-        )
-        self.resizeDocks([self.curves_dock], [320], Qt.Orientation.Vertical)
         self.docks = (
             self.training_dock,
             self.dataset_dock,
@@ -324,6 +357,24 @@ class MainWindow(QMainWindow):
             self.activation_dock,
             self.layers_dock,
         )
+
+    def _size_docks(self) -> None:
+        """The default dock sizes, shared out of the window's size: the left panels wide
+        enough for their tab titles, the plots below a third of the height at most."""
+        width, height = self.width(), self.height()
+        self.resizeDocks([self.training_dock], [370], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.boundary_dock], [min(440, width // 3)], Qt.Orientation.Horizontal)
+        self.resizeDocks(
+            [self.training_dock, self.dataset_dock], [250, height - 250], Qt.Orientation.Vertical
+        )
+        self.resizeDocks(
+            [self.boundary_dock, self.neuron_dock], [420, 240], Qt.Orientation.Vertical
+        )
+        self.resizeDocks([self.curves_dock], [min(320, height // 3)], Qt.Orientation.Vertical)
+        if width < WIDE_WINDOW:  # the loss curves keep a readable width beside one plot
+            self.tabifyDockWidget(self.layers_dock, self.activation_dock)
+            self.activation_dock.raise_()
+        dock_tab_bars_keep_titles(self)
 
     def _create_inside_docks(self) -> None:
         """Seeing inside the network: the diagnosis in words, the gradient flow, the trace
@@ -406,6 +457,27 @@ class MainWindow(QMainWindow):
             self.init_dock,
         )
 
+    def _create_landscape_dock(self) -> None:
+        """The loss landscape, tabbed behind the panels on the right (computed only once
+        it is shown)."""
+        self.landscape_view = LandscapeView(self.controller)
+        self.landscape_dock = self._dock(
+            "Loss landscape",
+            "landscapeDock",
+            self.landscape_view,
+            Qt.DockWidgetArea.RightDockWidgetArea,
+        )
+        self.tabifyDockWidget(self.first_layer_dock, self.landscape_dock)
+        self.neuron_dock.raise_()
+        self.frame_clock.register(
+            "landscape",
+            self.landscape_view.show_snapshot,
+            visible=partial(is_shown, self.landscape_view),
+            key=self.landscape_view.snapshot_key,
+            interval_s=SLOW_VIEW_S,
+        )
+        self.docks += (self.landscape_dock,)
+
     @Slot(int)
     def _trace_test_image(self, index: int) -> None:
         """A photo clicked in the gallery: follow it through the network."""
@@ -481,6 +553,10 @@ class MainWindow(QMainWindow):
         self.dataset_panel.configChanged.connect(self.set_data_config)
         self.hyperparameters.runOptionsChanged.connect(c.set_run_options)
         self.training_panel.speedChanged.connect(c.set_speed)
+        self.document.specChanged.connect(self._show_batches_per_epoch)
+        self.document.dataChanged.connect(self._show_batches_per_epoch)
+        self._show_batches_per_epoch()
+        c.set_speed(self.training_panel.speed)
         self.activation_view.layerChosen.connect(c.set_focus_layer)
         self.document.specChanged.connect(self._on_spec_changed)
 
@@ -576,19 +652,27 @@ class MainWindow(QMainWindow):
         self.play_action.setChecked(playing)
         self.play_action.setText("Pause" if playing else "Play")
 
+    def _show_batches_per_epoch(self, *_args: object) -> None:
+        """The speed is in epochs per second: its step rate follows the batches per epoch."""
+        n_train = self.data.raw.train.n_samples
+        self.training_panel.set_batches_per_epoch(
+            batches_per_epoch(n_train, self.document.spec.batch_size)
+        )
+
     @Slot(object, object)
     def _on_spec_changed(self, old: NetworkSpec, new: NetworkSpec) -> None:
         if old.layers != new.layers:
             self.activation_view.set_spec(new)
 
     # -- projects ---------------------------------------------------------------------
-    def run_settings(self) -> dict[str, int]:
-        """The training options a project keeps besides the network (JSON-able)."""
+    def run_settings(self) -> dict[str, object]:
+        """The training options a project keeps besides the network (JSON-able;
+        ``epochs_per_second`` None is full speed)."""
         epochs, patience = self.hyperparameters.run_options
         return {
             "epochs": epochs,
             "patience": patience,
-            "speed_index": self.training_panel.speed_slider.value(),
+            "epochs_per_second": self.training_panel.epochs_per_second,
         }
 
     def start_session(self, session: TrainingSession, run_settings: dict[str, object]) -> None:
@@ -603,11 +687,13 @@ class MainWindow(QMainWindow):
         for key, widget in (
             ("epochs", self.hyperparameters.epochs_spin),
             ("patience", self.hyperparameters.patience_spin),
-            ("speed_index", self.training_panel.speed_slider),
         ):
             value = run_settings.get(key)
             if isinstance(value, int) and not isinstance(value, bool):
                 widget.setValue(value)
+        speed = saved_epochs_per_second(run_settings, session.batches_per_epoch)
+        if speed is not False:
+            self.training_panel.set_epochs_per_second(speed)
         self.controller.start(session)
 
     def offer_recovery(self) -> None:
@@ -615,6 +701,11 @@ class MainWindow(QMainWindow):
         found = orphaned_recovery_files(state_folder() / "recovery")
         if found:
             self.recovery_banner.offer(found[0])
+
+    def start_race(self, preset: str) -> None:
+        """Race the variants of the lesson preset ``preset`` (see nnviz.live.race.PRESETS)
+        from the current set-up; the race dock comes to the front when it starts."""
+        self.race_panel.start_preset(preset)
 
     def _show_shortcuts(self) -> None:
         actions = (
@@ -640,7 +731,7 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
         if isinstance(state, QByteArray):
-            self.restoreState(state, SETTINGS_VERSION)
+            self._layout_restored = self.restoreState(state, SETTINGS_VERSION)
 
     def save_settings(self) -> None:
         store = settings()

@@ -54,6 +54,30 @@ class Loss:
         output activation named ``logits_activation``."""
         raise NotImplementedError
 
+    def stacked_from_logits(
+        self, y: np.ndarray, z: np.ndarray
+    ) -> tuple[list[float], np.ndarray, np.ndarray]:
+        """:meth:`from_logits` for several models at once: ``z`` of shape ``(models, n,
+        k)``; one loss per model, dL/dz and a stacked. Each model's values are bit for bit
+        those of ``from_logits(y, z[i])`` (a stacked group of models relies on it)."""
+        parts = [self.from_logits(y, zi) for zi in z]
+        return (
+            [p[0] for p in parts],
+            np.stack([p[1] for p in parts]),
+            np.stack([p[2] for p in parts]),
+        )
+
+    def stacked_values(self, y: np.ndarray, p: np.ndarray) -> np.ndarray:
+        """The loss of each of ``m`` outputs ``p`` of shape ``(m, n_samples, n_outputs)``
+        against the same targets ``y``: shape ``(m,)`` (the loss landscape evaluates many
+        weight vectors at once)."""
+        raise NotImplementedError
+
+    def stacked_values_from_logits(self, y: np.ndarray, z: np.ndarray) -> np.ndarray:
+        """:meth:`stacked_values` from the output layer's pre-activations ``z``, as
+        :meth:`from_logits` computes it."""
+        raise NotImplementedError
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
@@ -87,12 +111,42 @@ class BinaryCrossentropy(Loss):
     def from_logits(self, y: np.ndarray, z: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         # softplus(z) = log(1 + e^z) serves the loss and σ(z) = exp(z - softplus(z))
         softplus = np.logaddexp(0, z)
-        loss = float(np.add.reduce(softplus, axis=None) - np.vdot(y, z)) / y.size
+        loss = self._softplus_loss(y, z, softplus)
+        return (loss, *self._gradient_and_output(y, z, softplus))
+
+    def stacked_from_logits(
+        self, y: np.ndarray, z: np.ndarray
+    ) -> tuple[list[float], np.ndarray, np.ndarray]:
+        softplus = np.logaddexp(0, z)
+        losses = [self._softplus_loss(y, zi, si) for zi, si in zip(z, softplus, strict=True)]
+        return (losses, *self._gradient_and_output(y, z, softplus))
+
+    @staticmethod
+    def _softplus_loss(y: np.ndarray, z: np.ndarray, softplus: np.ndarray) -> float:
+        return float(np.add.reduce(softplus, axis=None) - np.vdot(y, z)) / y.size
+
+    @staticmethod
+    def _gradient_and_output(
+        y: np.ndarray, z: np.ndarray, softplus: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(dL/dz, σ(z)); ``softplus`` is overwritten."""
         a = np.subtract(z, softplus, out=softplus)
         np.exp(a, out=a)
         dz = np.subtract(a, y)
         dz *= 1.0 / y.size
-        return loss, dz, a
+        return dz, a
+
+    def stacked_values(self, y: np.ndarray, p: np.ndarray) -> np.ndarray:
+        p = np.clip(p, EPSILON, 1 - EPSILON)
+        return -np.mean(y * np.log(p) + (1 - y) * np.log1p(-p), axis=(1, 2))
+
+    def stacked_values_from_logits(self, y: np.ndarray, z: np.ndarray) -> np.ndarray:
+        # softplus(z) = max(z, 0) + log(1 + e^-|z|): the same value as logaddexp(0, z),
+        # several times faster on the many values of a landscape
+        softplus = np.log1p(np.exp(-np.abs(z)))
+        softplus += np.maximum(z, 0)
+        softplus -= y * z
+        return np.mean(softplus, axis=(1, 2))
 
 
 class CategoricalCrossentropy(Loss):
@@ -130,13 +184,44 @@ class CategoricalCrossentropy(Loss):
         return np.where(inside, -y / np.clip(p, EPSILON, 1 - EPSILON), 0) / p.shape[0]
 
     def from_logits(self, y: np.ndarray, z: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        log_softmax = self._log_softmax(z)
+        loss = self._log_softmax_loss(y, log_softmax)
+        return (loss, *self._gradient_and_output(y, log_softmax))
+
+    def stacked_from_logits(
+        self, y: np.ndarray, z: np.ndarray
+    ) -> tuple[list[float], np.ndarray, np.ndarray]:
+        log_softmax = self._log_softmax(z)
+        losses = [self._log_softmax_loss(y, part) for part in log_softmax]
+        return (losses, *self._gradient_and_output(y, log_softmax))
+
+    @staticmethod
+    def _log_softmax(z: np.ndarray) -> np.ndarray:
         shifted = z - z.max(axis=-1, keepdims=True)
-        log_softmax = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
-        loss = -float(np.vdot(y, log_softmax)) / z.shape[0]
+        return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+    @staticmethod
+    def _log_softmax_loss(y: np.ndarray, log_softmax: np.ndarray) -> float:
+        return -float(np.vdot(y, log_softmax)) / log_softmax.shape[0]
+
+    @staticmethod
+    def _gradient_and_output(
+        y: np.ndarray, log_softmax: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(dL/dz, softmax(z)) for the samples along the second-last axis."""
         a = np.exp(log_softmax)
         dz = np.subtract(a, y)
-        dz *= 1.0 / z.shape[0]
-        return loss, dz, a
+        dz *= 1.0 / log_softmax.shape[-2]
+        return dz, a
+
+    def stacked_values(self, y: np.ndarray, p: np.ndarray) -> np.ndarray:
+        p = np.clip(p, EPSILON, 1 - EPSILON)
+        return -np.sum(y * np.log(p), axis=(1, 2)) / p.shape[1]
+
+    def stacked_values_from_logits(self, y: np.ndarray, z: np.ndarray) -> np.ndarray:
+        shifted = z - z.max(axis=-1, keepdims=True)
+        log_softmax = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+        return -np.sum(y * log_softmax, axis=(1, 2)) / z.shape[1]
 
 
 class MeanSquaredError(Loss):
@@ -150,6 +235,10 @@ class MeanSquaredError(Loss):
 
     def gradient(self, y: np.ndarray, p: np.ndarray) -> np.ndarray:
         return (p - y) * (2.0 / p.size)
+
+    def stacked_values(self, y: np.ndarray, p: np.ndarray) -> np.ndarray:
+        d = p - y
+        return np.mean(d * d, axis=(1, 2))
 
 
 LOSSES.add("binary_crossentropy", BinaryCrossentropy(), "bce", "log_loss")

@@ -143,6 +143,12 @@ class Sequential(TrainingStepMixin, InferenceMixin, ConfigMixin, TransitionMixin
         #: for the finiteness check: dot(params, ones) is their sum (finite iff all are,
         #: short of overflow, as with np.sum) at BLAS speed, 2-3x faster than np.sum
         self._ones = np.ones(total, dtype=self.dtype)
+        self._point_layers()
+        self._stepped = False
+
+    def _point_layers(self) -> None:
+        """Make every dense layer's W, b, dW, db views into ``_params`` and ``_grads`` (a
+        stacked group of models re-points them into its shared arrays)."""
         for layer, start in zip(self._dense, self._offsets, strict=True):
             n_w = layer.input_dim * layer.units
             shape = (layer.input_dim, layer.units)
@@ -152,7 +158,6 @@ class Sequential(TrainingStepMixin, InferenceMixin, ConfigMixin, TransitionMixin
             layer.dW = self._grads[start : start + n_w].reshape(shape)
             layer.db = self._grads[start + n_w : end]
             layer.x = layer.z = layer.a = None
-        self._stepped = False
 
     def _initialize(self, layer: Dense) -> None:
         layer.W[...] = layer.initial_kernel(self._init_rng, self.dtype)
@@ -176,6 +181,15 @@ class Sequential(TrainingStepMixin, InferenceMixin, ConfigMixin, TransitionMixin
         for layer in self._dense:
             weights += [layer.W.copy(), layer.b.copy()]
         return weights
+
+    @property
+    def flat_weights(self) -> np.ndarray:
+        """``[W1, b1, W2, b2, ...]`` flattened and concatenated, as a read-only view (no
+        copy: it changes as the model trains)."""
+        self._require_built()
+        view = self._params.view()
+        view.flags.writeable = False
+        return view
 
     def set_weights(self, weights: Sequence[np.ndarray]) -> None:
         """Load ``[W1, b1, W2, b2, ...]`` (shapes must match; values are cast to the

@@ -34,6 +34,16 @@ class L1L2:
             total += self.l2 * float(np.vdot(w, w))
         return total
 
+    def stacked_penalty(self, w: np.ndarray) -> np.ndarray:
+        """The penalty of each of ``m`` kernels stacked along the first axis: ``(m,)``."""
+        axes = tuple(range(1, w.ndim))
+        total = np.zeros(len(w), dtype=w.dtype)
+        if self.l1:
+            total += self.l1 * np.abs(w).sum(axis=axes)
+        if self.l2:
+            total += self.l2 * np.square(w).sum(axis=axes)
+        return total
+
     def add_gradient(self, w: np.ndarray, dw: np.ndarray) -> None:
         """dw += d(penalty)/dw, in place."""
         if self.l2:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -35,6 +36,7 @@ from nnviz.live.snapshot import (
     TrainingSnapshot,
     readonly,
 )
+from nnviz.live.trajectory import Trajectory
 
 BOUNDARY_GRID = 96
 NEURON_STRIDE = 3  # neuron heatmaps are BOUNDARY_GRID / 3 = 32 pixels wide
@@ -90,6 +92,43 @@ class SessionState:
         return self.training.nbytes
 
 
+def continuation_state(
+    data: PreparedData,
+    training: TrainingState,
+    initial_weights: Sequence[np.ndarray],
+    curves: Mapping[str, tuple[Sequence[float], Sequence[float]]],
+) -> SessionState:
+    """A training made elsewhere (a kept run, a sweep's cell) as a session continues it:
+    its exact state and its per-epoch ``curves`` (key -> epochs, values); the per-step
+    curves start anew."""
+    series = {name: DecimatedSeries() for name in SERIES_NAMES}
+    series["grad_norms"] = DecimatedSeries(width=len(training.spec.dense_layers))
+    for key, (epochs, values) in curves.items():
+        for epoch, value in zip(epochs, values, strict=True):
+            series[key].append(int(epoch), float(value))
+    return SessionState(
+        data,
+        training,
+        None,
+        tuple(initial_weights),
+        {name: history.get_state() for name, history in series.items()},
+    )
+
+
+def run_continuation(run: Run, data: PreparedData) -> SessionState:
+    """The kept ``run`` (trained on ``data``, prepared) as a session continues it."""
+    return continuation_state(
+        data,
+        run.state,
+        run.initial_weights,
+        {
+            key: (run.curves.epochs[key], run.curves.values[key])
+            for key in HISTORY_KEYS
+            if key in run.curves.values  # a run handed over may lack a curve
+        },
+    )
+
+
 def check_fits(spec: NetworkSpec, data: PreparedData) -> None:
     """ValueError saying what to do when ``spec`` cannot train on ``data``."""
     if spec.input_dim != data.input_dim:
@@ -106,6 +145,12 @@ def check_fits(spec: NetworkSpec, data: PreparedData) -> None:
         )
 
 
+def batches_per_epoch(n_samples: int, batch_size: int | None) -> int:
+    """Mini-batches in one pass over ``n_samples`` training samples (full batch: one)."""
+    n_samples = max(int(n_samples), 1)
+    return math.ceil(n_samples / min(batch_size or n_samples, n_samples))
+
+
 class TrainingSession:
     """A model (built from ``spec``) training on ``data``, with its history.
 
@@ -115,6 +160,8 @@ class TrainingSession:
         self._slow: _SlowParts | None = None
         self.early_stopping: EarlyStopping | None = None
         self._patience = 0
+        #: the parameters along the run (the loss landscape draws it)
+        self.trajectory = Trajectory()
         self._use_data(data, spec)
         self.initial_weights = self.model.get_weights()
         self.runs = RunLog()
@@ -167,6 +214,7 @@ class TrainingSession:
             **{key: DecimatedSeries() for key in HISTORY_KEYS},
         }
         self._smooth: float | None = None
+        self.trajectory.clear()
 
     # -- state --------------------------------------------------------------------------
     @property
@@ -180,8 +228,7 @@ class TrainingSession:
 
     @property
     def batches_per_epoch(self) -> int:
-        n = self.trainer.n_samples
-        return math.ceil(n / min(self.model.batch_size or n, n))
+        return batches_per_epoch(self.trainer.n_samples, self.model.batch_size)
 
     @property
     def batch_in_epoch(self) -> int:
@@ -242,14 +289,40 @@ class TrainingSession:
             }
         for name, history in self.series.items():
             history.truncate(state.epoch if name in HISTORY_KEYS else state.step)
+        self.trajectory.truncate(state.step)
         if self.series["grad_norms"].width != len(self.spec.dense_layers):
             self.series["grad_norms"] = DecimatedSeries(width=len(self.spec.dense_layers))
         self._smooth = state.smoothed
+
+    def continue_from(self, state: SessionState) -> list[str]:
+        """Go on from a training made elsewhere (a sweep's cell, a kept run): its data,
+        network, exact training state, initial weights and histories; the training so far
+        is kept as a run first. Such a state has no early-stopping counters: early
+        stopping (if on) starts afresh. Raises ValueError (nothing changed)."""
+        check_fits(state.training.spec, state.data)
+        before = self.capture(with_series=True)
+        self.close_run()
+        patience = self._patience
+        self.set_patience(0)
+        try:
+            self.restore(state)
+        except Exception:
+            self.restore(before)
+            raise
+        finally:
+            self.set_patience(patience)
+        self._recorded_step = self.step_count
+        return [
+            f"Training goes on from epoch {state.epoch} (step {state.step}); "
+            "the per-step curve starts anew."
+        ]
 
     # -- training -----------------------------------------------------------------------
     def step(self) -> float:
         """Train one mini-batch; record its loss and gradient norms, and at an epoch's end
         the epoch's metrics."""
+        if not len(self.trajectory):
+            self.trajectory.record(self.step_count, self.model, force=True)  # the start
         result = self.trainer.train_step()
         loss = float(result.loss)
         step = result.step
@@ -262,6 +335,7 @@ class TrainingSession:
         series["grad_norms"].append(
             step, [math.sqrt(np.dot(d.dW.ravel(), d.dW.ravel())) for d in self.model.dense_layers]
         )
+        self.trajectory.record(step, self.model)
         if result.epoch_finished:
             logs = self.trainer.last_logs
             for key in HISTORY_KEYS:
@@ -360,37 +434,6 @@ class TrainingSession:
         )
         self._recorded_step = self.step_count
         return self.runs.add(run)
-
-    def restore_run(self, run: Run, data: PreparedData | None = None) -> list[str]:
-        """Continue ``run`` exactly: its network, weights, optimizer state, counters and
-        per-epoch curves (on ``data``, its data prepared, when it is not the current one).
-        The training so far is kept as a run first. Raises ValueError (nothing changed)."""
-        data = data or self.data
-        check_fits(run.spec, data)
-        before = self.capture(with_series=True)
-        self.close_run()
-        series: dict[str, dict[str, Any]] = {}
-        for key in HISTORY_KEYS:
-            history = DecimatedSeries()
-            points = zip(
-                run.curves.epochs.get(key, ()), run.curves.values.get(key, ()), strict=True
-            )
-            for epoch, value in points:
-                history.append(int(epoch), float(value))
-            series[key] = history.get_state()
-        for key in ("step_loss", "smoothed_loss"):
-            series[key] = DecimatedSeries().get_state()
-        series["grad_norms"] = DecimatedSeries(width=len(run.spec.dense_layers)).get_state()
-        try:
-            self.restore(SessionState(data, run.state, None, run.initial_weights, series))
-        except Exception:
-            self.restore(before)
-            raise
-        self._recorded_step = self.step_count
-        return [
-            f"Restored '{run.name}': its network, weights and settings, at epoch "
-            f"{run.epochs} (the per-step curve starts anew)."
-        ]
 
     @property
     def smoothed_loss(self) -> float | None:
@@ -500,6 +543,7 @@ class TrainingSession:
             runs=self.runs.runs,
             batch_size=self.spec.batch_size,
             n_train=self.trainer.n_samples,
+            landscape_path=self.trajectory.path(model),
         )
 
     def _slow_parts(self, focus: int, playing: bool) -> _SlowParts:
@@ -539,13 +583,18 @@ class TrainingSession:
         )
         return self._slow
 
-    def _plane(self) -> tuple[Boundary, tuple[np.ndarray, ...]]:
+    def boundary_of(self, model: Sequential) -> Boundary | None:
+        """The decision boundary of ``model`` (another network on this session's data, e.g.
+        a race variant) on the same grid as the snapshots'; None without a 2D plane."""
+        return None if self._grid is None else self._plane(model)[0]
+
+    def _plane(self, model: Sequential | None = None) -> tuple[Boundary, tuple[np.ndarray, ...]]:
         g = BOUNDARY_GRID
         # Dense.compute in float32 whatever the model's dtype: a picture needs no more, and
         # it is several times cheaper than float64 on a 96x96 grid.
         a = self._grid
         neurons = []
-        for layer in self.model.dense_layers:
+        for layer in (model or self.model).dense_layers:
             z = a @ layer.W.astype(np.float32)
             z += layer.b.astype(np.float32)
             a = layer.activation.forward(z)

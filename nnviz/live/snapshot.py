@@ -16,6 +16,7 @@ import numpy as np
 if TYPE_CHECKING:
     from nnviz.live.diagnosis import Finding
     from nnviz.live.runs import Run
+    from nnviz.live.trajectory import ProjectedPath
 
 HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
 
@@ -93,6 +94,8 @@ class TrainingSnapshot:
     #: samples per step (None: the whole set) and training samples, to count examples seen
     batch_size: int | None = None
     n_train: int = 0
+    #: the run's path on the loss landscape's plane (None until a landscape is computed)
+    landscape_path: ProjectedPath | None = None
 
     @property
     def progress(self) -> float:

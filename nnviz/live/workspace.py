@@ -18,7 +18,6 @@ from nnviz.data import PreparedData
 from nnviz.engine.spec import NetworkSpec
 from nnviz.engine.transition import Transition
 from nnviz.live.edits import layer_sources
-from nnviz.live.runs import Run
 from nnviz.live.session import SessionState, TrainingSession
 
 #: bytes of weights and optimizer state kept for undo (a cat network with Adam is about
@@ -37,14 +36,14 @@ class Edit:
     ``parameters``: ``(dense_index, "W" | "b", index, value)`` for each weight or bias set
     (typed in the diagram, or a drag of the perceptron's line);
     ``data``: new data (a dataset switch; ``spec`` is then the network fitted to it);
-    ``run``: a kept run to continue (its network, exact training state and curves; ``data``
-    is then its data when that is not the current one)."""
+    ``state``: a whole training to go on from (a sweep's cell, a kept run), with its data,
+    weights, optimizer state, counters and histories (``spec`` and ``data`` then its own)."""
 
     spec: NetworkSpec | None = None
     transition: Transition | None = None
     parameters: tuple[tuple[int, str, tuple[int, ...], float], ...] = ()
     data: PreparedData | None = None
-    run: Run | None = None
+    state: SessionState | None = None
 
 
 @dataclass
@@ -80,12 +79,13 @@ class Workspace:
         """Apply ``edit`` keeping the states before and after it under ``key``; returns
         what changed, in words. Raises ValueError (nothing changed) when it cannot apply."""
         session = self.session
-        before = session.capture(with_series=edit.data is not None or edit.run is not None)
+        whole = edit.state is not None  # the histories change too
+        before = session.capture(with_series=edit.data is not None or whole)
         spec_before = session.spec
         messages: list[str] = []
         try:
-            if edit.run is not None:
-                messages += session.restore_run(edit.run, edit.data)
+            if edit.state is not None:
+                messages += session.continue_from(edit.state)
             elif edit.data is not None:
                 kept = session.set_data(edit.data, edit.spec or session.spec)
                 messages.append(
@@ -102,8 +102,9 @@ class Workspace:
         except Exception:
             session.restore(before)
             raise
-        after = session.capture(with_series=edit.run is not None)
-        self._kept[key] = _Kept(before, after, spec_before, session.spec)
+        self._kept[key] = _Kept(
+            before, session.capture(with_series=whole), spec_before, session.spec
+        )
         while len(self._kept) > UNDO_LIMIT:
             self._kept.popitem(last=False)
         return messages + session.runs.take_messages() + self._enforce_budget()
@@ -141,7 +142,10 @@ class Workspace:
                 "This edit is older than the undo memory keeps weights for: the network is "
                 "back, with the current weights kept where they fit."
             )
-        steps_since = session.step_count - state.step
+        # trained since the edit (an edit that brings its own training, such as a sweep's
+        # cell, starts counting where it ends)
+        reference = kept.after if before and kept.after is not None else state
+        steps_since = session.step_count - reference.step
         session.restore(state)
         if steps_since > 0:
             return (

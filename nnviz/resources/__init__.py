@@ -1,5 +1,6 @@
-"""Files the app needs at run time (icons; lesson files will live here too), shipped
-inside the package so that a wheel, an editable install and a frozen app all find them."""
+"""Files the app needs at run time (icons, and the lessons: ``lessons`` is a symlink to
+the repository's ``resources/lessons``), shipped inside the package so that a wheel, an
+editable install and a frozen app all find them."""
 
 from __future__ import annotations
 

@@ -38,13 +38,16 @@ def log_dir(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
 
 @pytest.fixture
 def make_window(qtbot: Any) -> Iterator[Callable[..., MainWindow]]:
-    """``make_window(dataset="spiral", **kwargs)`` opens a MainWindow; teardown stops its
-    training thread (flag, quit, wait) and closes it."""
+    """``make_window(dataset="spiral", full_speed=True, **kwargs)`` opens a MainWindow
+    (training at full speed unless ``full_speed=False``); teardown stops its training
+    thread (flag, quit, wait) and closes it."""
     windows: list[MainWindow] = []
 
-    def factory(dataset: str = "spiral", **kwargs: Any) -> MainWindow:
+    def factory(dataset: str = "spiral", full_speed: bool = True, **kwargs: Any) -> MainWindow:
         kwargs.setdefault("restore_layout", False)
         window = MainWindow(dataset, **kwargs)
+        if full_speed:  # the app opens at a watchable speed; tests train flat out
+            window.training_panel.set_epochs_per_second(None)
         qtbot.addWidget(window)
         window.resize(1400, 900)
         window.show()

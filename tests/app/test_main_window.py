@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from nnviz.app.main_window import MainWindow
 from nnviz.data import DataConfig
 from nnviz.engine.spec import LayerSpec
+from nnviz.live.presets import DEFAULT_LEARNING_RATE
 
 TIMEOUT_MS = 10_000
 
@@ -155,10 +156,11 @@ def test_learning_rate_change_mid_run_is_used_by_the_next_step(qtbot, make_windo
     wait_paused(qtbot, window)
     # One undo entry for the edit, and undo restores the old rate in the engine too.
     window.undo_action.trigger()
-    assert window.document.spec.optimizer.learning_rate == pytest.approx(0.01)
+    assert window.document.spec.optimizer.learning_rate == pytest.approx(DEFAULT_LEARNING_RATE)
     click(qtbot, window, "step_batch")
     qtbot.waitUntil(
-        lambda: model.optimizer.learning_rate == pytest.approx(0.01), timeout=TIMEOUT_MS
+        lambda: model.optimizer.learning_rate == pytest.approx(DEFAULT_LEARNING_RATE),
+        timeout=TIMEOUT_MS,
     )
 
 
@@ -364,15 +366,14 @@ def test_early_stopping_pauses_and_says_why(qtbot, make_window):
 
 def test_speed_control_slows_training_down(qtbot, make_window):
     window = make_window()
-    slider = window.training_panel.speed_slider
-    slider.setValue(3)  # 10 steps per second
-    assert window.training_panel.speed_value.text() == "10 steps/s"
+    window.training_panel.set_epochs_per_second(0.5)  # 23 batches per epoch: 11.5 steps/s
+    assert window.training_panel.speed_value.text() == "0.5 epochs/s (12 steps/s)"
     click(qtbot, window, "play")
     qtbot.waitUntil(lambda: window.controller.is_playing, timeout=TIMEOUT_MS)
     qtbot.wait(600)
     click(qtbot, window, "play")
     wait_paused(qtbot, window)
-    assert 2 <= latest(window).step <= 12
+    assert 2 <= latest(window).step <= 14
 
 
 def test_unknown_dataset_is_refused_in_one_line(qapp, capsys):

@@ -65,7 +65,7 @@ def test_a_reset_keeps_a_run_with_what_differs_and_its_numbers(qtbot, window):
     assert table.item(1, CHANGED).text() == "batch 16 → 1"
     assert [table.item(r, EPOCHS).text() for r in range(2)] == ["2", "1"]
     run = window.runs_panel.runs[1]
-    assert run.steps == 240  # one epoch of 240 samples, one at a time
+    assert run.steps == window.data.raw.train.n_samples  # one epoch, one sample a step
     final = run.final
     assert table.item(1, FINAL).text().splitlines() == [
         f"{final['loss']:.3g} ({final['val_loss']:.3g})",
@@ -126,6 +126,10 @@ def test_ticking_runs_overlays_their_curves_in_distinct_colours(qtbot, window):
 
 
 def test_the_x_axis_in_examples_seen_lines_runs_up(qtbot, window):
+    document = window.document
+    n = window.data.raw.train.n_samples
+    batch = next(b for b in (8, 10, 12, 5, 4, 3, 2) if n % b == 0)  # no short last batch
+    document.edit(replace(document.spec, batch_size=batch), f"Batch {batch}")
     train_epochs(window, 2)
     window.reset_action.trigger()
     wait_runs(qtbot, window, 1)
@@ -141,14 +145,14 @@ def test_the_x_axis_in_examples_seen_lines_runs_up(qtbot, window):
     assert curves.loss_plot.getAxis("bottom").labelText == "examples seen"
     snapshot = curves._snapshot
     x, _ = curves.step_loss_curve.getData()
-    assert np.array_equal(x, snapshot.smoothed_steps * 16)
+    assert np.array_equal(x, snapshot.smoothed_steps * batch)
     x, _ = curves.train_loss_curve.getData()
-    assert x.tolist() == [240.0]
+    assert x.tolist() == [n]
     x, _ = curves.overlay_curve(panel.runs[0].run_id, "loss").getData()
-    assert x.tolist() == [240.0, 480.0]
+    assert x.tolist() == [n, 2 * n]
     qtbot.keyClick(combo, Qt.Key.Key_Up)
     x, _ = curves.overlay_curve(panel.runs[0].run_id, "loss").getData()
-    assert x.tolist() == [15.0, 30.0]  # steps: 240 samples in batches of 16
+    assert x.tolist() == [n // batch, 2 * n // batch]  # steps
 
 
 def test_no_axis_of_any_plot_uses_si_prefix_scaling(window):

@@ -23,7 +23,7 @@ from nnviz.live.runs import (
     run_to_record,
     thumbnail_of,
 )
-from nnviz.live.session import TrainingSession
+from nnviz.live.session import TrainingSession, run_continuation
 from nnviz.live.workspace import Edit, Workspace
 
 SPIRAL = DataConfig(kind="points", name="spiral", n_samples=120, noise=0.1, seed=0)
@@ -244,8 +244,8 @@ def test_restoring_a_run_is_exact_and_its_undo_too():
     epochs(s, 1)
     before = s.capture().training
     before_initial = [w.copy() for w in s.initial_weights]
-    messages = workspace.apply(2, Edit(spec=run.spec, run=run))
-    assert "Restored 'Run 1'" in messages[0]
+    messages = workspace.apply(2, Edit(spec=run.spec, state=run_continuation(run, s.data)))
+    assert "goes on from epoch 2" in messages[0]
     assert len(s.runs) == 2  # the training it replaced is kept too
     assert_same_state(s.capture().training, run.state)
     assert s.spec.batch_size == 16
@@ -267,7 +267,7 @@ def test_a_restored_run_trains_on_bit_identically():
     straight = session()
     epochs(straight, 4)
     s.reset()
-    s.restore_run(s.runs.runs[0])
+    s.continue_from(run_continuation(s.runs.runs[0], s.data))
     epochs(s, 2)
     assert_same_state(s.capture().training, straight.capture().training)
 
@@ -281,7 +281,7 @@ def test_a_run_on_other_data_restores_its_data():
     (run,) = s.runs.runs
     assert run.data_config.name == "spiral"
     spiral = prepare(run.data_config)
-    workspace.apply(2, Edit(spec=run.spec, data=spiral, run=run))
+    workspace.apply(2, Edit(spec=run.spec, data=spiral, state=run_continuation(run, spiral)))
     assert s.data is spiral
     workspace.undo(2)
     assert s.data is xor

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QEvent, QPoint, QPointF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QActionGroup,
     QContextMenuEvent,
@@ -87,6 +87,9 @@ class NetworkDiagramView(QGraphicsView):
         self.setMouseTracking(True)
         self.setMinimumSize(320, 240)
         self._auto_fit = True
+        self._holding_button = False  # the view holds still under a clicked +/- button
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._mode: modes.Mode | None = None
         self._press: tuple[QPoint, object] | None = None
         self.selected_spec_index: int | None = None  # -1: the input column, None: nothing
@@ -132,6 +135,8 @@ class NetworkDiagramView(QGraphicsView):
     def fit_to_view(self) -> None:
         """Zoom so that the whole network fits, and keep fitting on resize."""
         self._auto_fit = True
+        self._holding_button = False
+        self.setSceneRect(QRectF())  # follow the scene's rectangle again
         self.fitInView(self.diagram.sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
         if self.transform().m11() > 1.6:
             self.resetTransform()
@@ -357,11 +362,40 @@ class NetworkDiagramView(QGraphicsView):
         return None
 
     def _press_button(self, button: ButtonItem) -> None:
-        units = self.document.spec.layers[button.spec_index].units
-        self.select_layer(button.spec_index)
-        self.resize_layer(button.spec_index, units + (1 if button.action == "add_unit" else -1))
+        """Add or remove a neuron. The button stays under the pointer, so clicking again at
+        the same place clicks it again: the view holds its zoom and pans so that the new
+        button sits where the old one was; it fits the network again once the pointer
+        leaves the button (or on Ctrl+0)."""
+        spec_index, action = button.spec_index, button.action
+        at = self.mapFromScene(button.scenePos())
+        units = self.document.spec.layers[spec_index].units
+        self.select_layer(spec_index)
+        was_fitting = self._auto_fit or self._holding_button
+        self._auto_fit = False
+        self.resize_layer(spec_index, units + (1 if action == "add_unit" else -1))
+        moved = next(
+            (b for b in self.diagram.buttons if (b.spec_index, b.action) == (spec_index, action)),
+            None,
+        )
+        if moved is None:
+            self._auto_fit = was_fitting
+            self._fit_if_auto()
+            return
+        self._holding_button = was_fitting
+        # Room to pan anywhere, then put the new button's centre back at ``at``.
+        margin = 4 * max(self.viewport().width(), self.viewport().height())
+        self.setSceneRect(self.diagram.sceneRect().adjusted(-margin, -margin, margin, margin))
+        shift = self.mapFromScene(moved.scenePos()) - at
+        for bar, pixels in (
+            (self.horizontalScrollBar(), shift.x()),
+            (self.verticalScrollBar(), shift.y()),
+        ):
+            bar.setValue(bar.value() + pixels)
+        self._pin_overlay()
 
     def _hover(self, view_pos: QPoint) -> None:
+        if self._holding_button and self.target_at(view_pos)[0] != "button":
+            self.fit_to_view()
         for item in self.items(view_pos):
             if isinstance(item, NeuronItem):
                 self.diagram.show_card(item)

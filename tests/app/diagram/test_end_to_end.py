@@ -33,6 +33,7 @@ def window(qtbot):
     from nnviz.app.main_window import MainWindow
 
     win = MainWindow(dataset="spiral", restore_layout=False)
+    win.training_panel.set_epochs_per_second(None)  # full speed
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)

@@ -1,0 +1,74 @@
+"""Race speed: prints figures (issue 10 §2, "Speed"). Run: .venv/bin/python benchmarks/race_speed.py
+
+A race of the four variants of the "optimizers" preset (SGD, SGD + momentum, RMSprop,
+Adam) on the 2-8-8-1 tanh spiral network (the app's default set-up, batch 16), for the
+same epochs as one variant (Adam) trained alone by the engine's Trainer. Targets: the
+unstacked race (four Trainers in lockstep) <= 4x one variant; the stacked race (one
+batched forward/backward pass) <= 2x. Rounds alternate so drift on a shared machine hits
+all three alike; the medians and their ratios are printed.
+
+Options: ``--epochs N`` (default 20), ``--rounds N`` (default 5).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+
+from nnviz.data import prepare
+from nnviz.engine import Sequential, Trainer
+from nnviz.live import presets
+from nnviz.live.race import Race, preset_variants
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    config = presets.data_config()
+    data = prepare(config)
+    spec = presets.network_spec(config).for_task(data.input_dim, data.n_classes)
+    weights = Sequential.from_config(spec).get_weights()
+    variants = preset_variants("optimizers", spec)
+    adam = variants[-1].spec_for(spec, len(data.x_train))
+
+    def one() -> None:
+        model = Sequential.from_config(adam)
+        model.set_weights(weights)
+        validation = (data.x_val, data.y_val)
+        trainer = Trainer(
+            model, data.x_train, data.y_train, adam.batch_size, True, adam.seed, validation
+        )
+        trainer.fit(args.epochs)
+
+    def race(stacked: bool) -> Callable[[], None]:
+        def run() -> None:
+            contest = Race(spec, data, variants, args.epochs, weights, stacked=stacked)
+            while contest.step():
+                pass
+
+        return run
+
+    timed = {"one variant": one, "4 unstacked": race(False), "4 stacked": race(True)}
+    times: dict[str, list[float]] = {name: [] for name in timed}
+    for _ in range(args.rounds):
+        for name, fn in timed.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    base = statistics.median(times["one variant"])
+    steps = args.epochs * -(-len(data.x_train) // spec.batch_size)
+    print(f"spiral 2-8-8-1 tanh, batch {spec.batch_size}, {args.epochs} epochs = {steps} steps")
+    for name, values in times.items():
+        median = statistics.median(values)
+        print(
+            f"{name:>12}: {median * 1e3:8.1f} ms ({median / steps * 1e6:6.1f} us/step)"
+            f"  {median / base:4.2f}x one variant"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,520 @@
+"""A race: two to six variants of the current set-up trained side by side (no Qt).
+
+Each :class:`RaceVariant` changes how the network learns — the optimizer and its settings,
+the learning rate, the batch size, the initializer, L2 or dropout — and keeps the rest of
+the set-up. All variants start from the same initial weights (a variant with its own
+initializer draws its weights from the same seed) and see the samples in the same order
+(every Trainer shuffles with the set-up's seed). They advance in lockstep, by epochs: the
+variant with the fewest epochs done always takes the next step, so a batch-1 variant does
+many steps while a full-batch one does one, and their curves line up in epochs.
+
+Variants of the same shape and batch size train as one :class:`StackedGroup` (one batched
+forward and backward pass); each still has its own engine :class:`Trainer`, so a race is,
+bit for bit, separate trainings from the same weights. A variant that diverges stops with
+the reason; the others go on.
+
+The training worker runs a race as a :class:`RaceJob` in slices and hands the GUI
+immutable :class:`RaceReport` values. A finished variant's report holds what a kept run
+needs: its spec, final :class:`TrainingState`, initial weights and per-epoch series.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from nnviz.data import DataConfig, PreparedData
+from nnviz.engine import DivergenceError, LayerSpec, OptimizerSpec, Sequential, Trainer
+from nnviz.engine.spec import NetworkSpec, SpecError
+from nnviz.engine.stacked import StackedGroup, StackedMember, stack_key
+from nnviz.engine.state import TrainingState
+from nnviz.live.jobs import BackgroundJob
+from nnviz.live.series import DecimatedSeries
+from nnviz.live.session import TrainingSession, check_fits
+from nnviz.live.snapshot import HISTORY_KEYS, Boundary, readonly
+
+MIN_VARIANTS = 2
+MAX_VARIANTS = 6
+#: ``RaceVariant.batch_size`` for full-batch gradient descent
+FULL_BATCH = 0
+#: per-epoch series: test accuracy besides the Trainer's logs
+SERIES_KEYS = (*HISTORY_KEYS, "test_accuracy")
+SERIES_BUDGET = 1024
+#: a variant's parameter trajectory: a row every 1/8 epoch, at most this many bytes (and
+#: 256 rows; thinned when full)
+TRAJECTORY_PER_EPOCH = 8
+TRAJECTORY_BYTES = 4 * 2**20
+TRAJECTORY_ROWS = 256
+MIN_TRAJECTORY_ROWS = 8
+#: least time between two computations of the variants' boundaries while racing
+BOUNDARY_S = 0.1
+
+RUNNING, FINISHED, DIVERGED = "running", "finished", "diverged"
+
+PRESETS = {
+    "optimizers": "SGD vs momentum vs RMSprop vs Adam",
+    "batch_sizes": "batch 1 vs 32 vs full",
+    "initializers": "zeros vs small vs large vs Xavier vs He",
+    "learning_rates": "learning rate too small / right / too large",
+    "regularization": "no regularization vs L2 vs dropout",
+}
+
+
+@dataclass(frozen=True)
+class RaceVariant:
+    """One contestant: ``label`` and what it changes in the set-up (None: as the set-up).
+
+    ``optimizer`` with ``options`` (its settings, e.g. ``{"momentum": 0.9}``; the
+    optimizer's defaults when not given) and ``learning_rate``; ``batch_size``
+    (:data:`FULL_BATCH` for the whole training set); ``initializer`` (with ``init_scale``
+    for the random ones) for every dense layer; ``l2`` for every dense layer; ``dropout``:
+    a Dropout layer of this rate after every hidden layer (0: none)."""
+
+    label: str
+    optimizer: str | None = None
+    learning_rate: float | None = None
+    options: Mapping[str, Any] | None = None
+    batch_size: int | None = None
+    initializer: str | None = None
+    init_scale: float | None = None
+    l2: float | None = None
+    dropout: float | None = None
+
+    @property
+    def draws_weights(self) -> bool:
+        """Whether it starts from weights of its own initializer (not the shared ones)."""
+        return self.initializer is not None
+
+    def spec_for(self, base: NetworkSpec, n_train: int) -> NetworkSpec:
+        """``base`` with this variant's changes; SpecError naming the variant and the
+        setting when one is impossible."""
+        try:
+            return self._apply(base, n_train).validate()
+        except SpecError as exc:
+            raise SpecError(exc.field, f"variant {self.label!r}: {exc}") from exc
+
+    def _apply(self, base: NetworkSpec, n_train: int) -> NetworkSpec:
+        spec = base
+        if self.optimizer is not None or self.learning_rate is not None or self.options:
+            old = base.optimizer
+            name = self.optimizer or old.name
+            if self.options is not None:
+                options = dict(self.options)
+            else:
+                options = dict(old.options) if name == old.name else {}
+            rate = old.learning_rate if self.learning_rate is None else self.learning_rate
+            spec = replace(spec, optimizer=OptimizerSpec(name, rate, options))
+        if self.batch_size is not None:
+            if self.batch_size < 0:
+                raise SpecError("batch_size", f"must be at least 1, got {self.batch_size}")
+            full = self.batch_size == FULL_BATCH or self.batch_size >= n_train
+            spec = replace(spec, batch_size=None if full else self.batch_size)
+        dense_changes: dict[str, Any] = {}
+        if self.initializer is not None:
+            dense_changes.update(initializer=self.initializer, init_scale=self.init_scale)
+        if self.l2 is not None:
+            dense_changes["l2"] = self.l2
+        layers = [
+            replace(layer, **dense_changes) if layer.is_dense() else layer for layer in spec.layers
+        ]
+        if self.dropout is not None:
+            layers = _with_dropout([layer for layer in layers if layer.is_dense()], self.dropout)
+        return spec.with_layers(layers)
+
+
+def _with_dropout(dense: list[LayerSpec], rate: float) -> list[LayerSpec]:
+    """The dense layers with a Dropout of ``rate`` after each hidden one (none for 0)."""
+    if not rate:
+        return dense
+    layers: list[LayerSpec] = []
+    for layer in dense[:-1]:
+        layers += [layer, LayerSpec(kind="dropout", rate=rate)]
+    return [*layers, dense[-1]]
+
+
+def preset_variants(name: str, base: NetworkSpec) -> tuple[RaceVariant, ...]:
+    """The variants of the lesson preset ``name`` (one of :data:`PRESETS`) for ``base``."""
+    if name == "optimizers":
+        return (
+            RaceVariant("SGD", "sgd", 0.1, {}),
+            RaceVariant("SGD + momentum", "sgd", 0.1, {"momentum": 0.9}),
+            RaceVariant("RMSprop", "rmsprop", 0.01, {}),
+            RaceVariant("Adam", "adam", 0.01, {}),
+        )
+    if name == "batch_sizes":
+        return (
+            RaceVariant("batch 1", batch_size=1),
+            RaceVariant("batch 32", batch_size=32),
+            RaceVariant("full batch", batch_size=FULL_BATCH),
+        )
+    if name == "initializers":
+        return (
+            RaceVariant("zeros", initializer="zeros"),
+            RaceVariant("small N(0, 0.01)", initializer="random_normal", init_scale=0.01),
+            RaceVariant("large N(0, 10)", initializer="random_normal", init_scale=10.0),
+            RaceVariant("Xavier", initializer="glorot_normal"),
+            RaceVariant("He", initializer="he_normal"),
+        )
+    if name == "learning_rates":
+        rate = base.optimizer.learning_rate
+        return (
+            RaceVariant(f"too small {rate / 100:g}", learning_rate=rate / 100),
+            RaceVariant(f"right {rate:g}", learning_rate=rate),
+            RaceVariant(
+                f"too large {min(rate * 100, 1000.0):g}", learning_rate=min(rate * 100, 1000.0)
+            ),
+        )
+    if name == "regularization":
+        return (
+            RaceVariant("none", l2=0.0, dropout=0.0),
+            RaceVariant("L2 0.001", l2=0.001, dropout=0.0),
+            RaceVariant("dropout 0.2", l2=0.0, dropout=0.2),
+        )
+    raise ValueError(f"unknown race preset {name!r}; choose one of: {', '.join(PRESETS)}")
+
+
+def check_variants(variants: Sequence[RaceVariant]) -> None:
+    """ValueError saying what to change unless there are 2-6 variants with distinct labels."""
+    if not MIN_VARIANTS <= len(variants) <= MAX_VARIANTS:
+        raise ValueError(
+            f"a race needs {MIN_VARIANTS} to {MAX_VARIANTS} variants, got {len(variants)}: "
+            "add or remove rows"
+        )
+    labels = [v.label.strip() for v in variants]
+    if not all(labels):
+        raise ValueError("every variant needs a label (it names its curve)")
+    if len(set(labels)) != len(labels):
+        raise ValueError("two variants have the same label: give each its own")
+
+
+class Trajectory:
+    """A bounded parameter trajectory: rows of flat parameters (float32, in the order of
+    ``get_weights()``) at every ``stride``-th tick; when full, every other row goes and the
+    stride doubles. Handed-out views never change (a thinning builds a new array)."""
+
+    def __init__(self, n_params: int) -> None:
+        fit = TRAJECTORY_BYTES // max(4 * n_params, 1)
+        self.rows = int(min(TRAJECTORY_ROWS, max(MIN_TRAJECTORY_ROWS, fit)))
+        self.stride = 1
+        self._data = np.empty((self.rows, n_params), dtype=np.float32)
+        self._size = 0
+
+    def wants(self, tick: int) -> bool:
+        return tick % self.stride == 0
+
+    def append(self, tick: int, params: np.ndarray) -> None:
+        """Keep ``params`` (flat) as the row of ``tick`` if the stride takes it."""
+        if not self.wants(tick):
+            return
+        if self._size == self.rows:
+            kept = self._data[: self._size : 2]
+            self._data = np.empty_like(self._data)
+            self._data[: len(kept)] = kept
+            self._size = len(kept)
+            self.stride *= 2
+            if not self.wants(tick):
+                return
+        self._data[self._size] = params
+        self._size += 1
+
+    def view(self) -> np.ndarray:
+        rows = self._data[: self._size]
+        rows.flags.writeable = False
+        return rows
+
+
+@dataclass(frozen=True)
+class VariantReport:
+    """One variant now: its ``status`` (running, finished, diverged, with ``reason``),
+    per-epoch ``history`` (``{key: (epochs, values)}`` for :data:`SERIES_KEYS`), its
+    decision ``boundary`` (2D data) and last ``test_accuracy`` (data with a test split),
+    its parameter ``trajectory``, and what a kept run needs: ``spec``, ``state`` (its exact
+    TrainingState now), ``initial_weights``."""
+
+    label: str
+    spec: NetworkSpec
+    status: str
+    reason: str | None
+    epoch: int
+    step: int
+    stacked: bool
+    history: Mapping[str, tuple[np.ndarray, np.ndarray]]
+    boundary: Boundary | None
+    test_accuracy: float | None
+    trajectory: np.ndarray
+    initial_weights: tuple[np.ndarray, ...]
+    state: TrainingState
+
+
+@dataclass(frozen=True)
+class RaceReport:
+    """The race now: ``epoch`` (epochs every still-running variant has done), the target
+    ``epochs``, the data it trains on, and one :class:`VariantReport` per variant."""
+
+    epoch: int
+    epochs: int
+    data_config: DataConfig
+    variants: tuple[VariantReport, ...] = field(default_factory=tuple)
+
+    @property
+    def finished(self) -> bool:
+        return all(v.status != RUNNING for v in self.variants)
+
+
+class _Runner:
+    """One variant's model, Trainer and records."""
+
+    def __init__(
+        self,
+        variant: RaceVariant,
+        spec: NetworkSpec,
+        model: Sequential,
+        data: PreparedData,
+        initial_weights: list[np.ndarray],
+    ) -> None:
+        self.variant, self.spec, self.model = variant, spec, model
+        if not variant.draws_weights:
+            model.set_weights(initial_weights)
+        self.initial_weights = tuple(readonly(w) for w in model.get_weights())
+        validation = None if data.x_val is None else (data.x_val, data.y_val)
+        self.trainer = Trainer(
+            model,
+            data.x_train,
+            data.y_train,
+            batch_size=spec.batch_size,
+            shuffle=True,
+            seed=spec.seed,
+            validation_data=validation,
+            keep_history=False,
+        )
+        self.test = None if data.x_test is None else model.prepare(data.x_test, data.y_test)
+        self.status, self.reason = RUNNING, None
+        self.series = {key: DecimatedSeries(budget=SERIES_BUDGET) for key in SERIES_KEYS}
+        self.trajectory = Trajectory(model.n_params)
+        self.boundary: Boundary | None = None
+        self.test_accuracy: float | None = None
+        self._state: TrainingState | None = None
+        trainer = self.trainer
+        self.batches_per_epoch = math.ceil(
+            trainer.n_samples / (spec.batch_size or trainer.n_samples)
+        )
+        self._tick = -1
+        self._record_trajectory()
+
+    @property
+    def running(self) -> bool:
+        return self.status == RUNNING
+
+    @property
+    def epochs_done(self) -> float:
+        """Epochs done, with the fraction of the current one."""
+        return self.trainer.epoch + self.trainer.batch_in_epoch / self.batches_per_epoch
+
+    def step(self, epochs: int) -> bool:
+        """One mini-batch; the epoch's records at its end; finished at ``epochs``. True
+        when the epoch ended or the variant stopped (finished or diverged)."""
+        try:
+            result = self.trainer.train_step()
+        except DivergenceError as exc:
+            self.status, self.reason = DIVERGED, f"{exc}"
+            return True
+        self._record_trajectory()
+        if not result.epoch_finished:
+            return False
+        logs = self.trainer.last_logs
+        if self.test is not None:
+            self.test_accuracy = self.model.loss_and_correct(*self.test)[1] / len(self.test[0])
+        for key in HISTORY_KEYS:
+            self.series[key].append(result.epoch, logs.get(key, math.nan))
+        self.series["test_accuracy"].append(
+            result.epoch, math.nan if self.test_accuracy is None else self.test_accuracy
+        )
+        if result.epoch >= epochs:
+            self.status = FINISHED
+        return True
+
+    def _record_trajectory(self) -> None:
+        """A row at every 1/TRAJECTORY_PER_EPOCH of an epoch (batch-1 and full-batch
+        variants' rows fall at the same points of training)."""
+        trainer = self.trainer
+        batches = self.batches_per_epoch
+        tick = trainer.epoch * TRAJECTORY_PER_EPOCH
+        tick += trainer.batch_in_epoch * TRAJECTORY_PER_EPOCH // batches
+        if tick != self._tick:
+            self._tick = tick
+            self.trajectory.append(tick, self.model.flat_weights)
+
+    def state(self) -> TrainingState:
+        """The Trainer's exact state (made anew only after training on)."""
+        if self._state is None or int(self._state.values["trainer/step"]) != self.trainer.step:
+            self._state = self.trainer.get_state()
+        return self._state
+
+    def report(self) -> VariantReport:
+        history = {key: series.view() for key, series in self.series.items()}
+        return VariantReport(
+            label=self.variant.label,
+            spec=self.spec,
+            status=self.status,
+            reason=self.reason,
+            epoch=int(self.trainer.epoch),
+            step=int(self.trainer.step),
+            stacked=isinstance(self.model, StackedMember) and self.model._group is not None,
+            history=history,
+            boundary=self.boundary,
+            test_accuracy=self.test_accuracy,
+            trajectory=self.trajectory.view(),
+            initial_weights=self.initial_weights,
+            state=self.state(),
+        )
+
+
+def _lane_epoch(lane: list[_Runner]) -> float:
+    """Epochs done by the running variants of a lane (inf when none is running)."""
+    return next((r.trainer.epoch for r in lane if r.running), math.inf)
+
+
+class Race:
+    """``variants`` of ``base`` trained on ``data`` for ``epochs`` epochs from
+    ``initial_weights`` (``[W1, b1, ...]`` of ``base``), in lockstep by epochs.
+    ``stacked``: variants of one shape and batch size share one batched computation.
+    ValueError (SpecError) saying what to change when the variants cannot race."""
+
+    def __init__(
+        self,
+        base: NetworkSpec,
+        data: PreparedData,
+        variants: Sequence[RaceVariant],
+        epochs: int,
+        initial_weights: Sequence[np.ndarray],
+        stacked: bool = True,
+    ) -> None:
+        check_variants(variants)
+        if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+            raise ValueError(f"a race needs at least 1 epoch, got {epochs!r}")
+        n_train = len(data.x_train)
+        specs = [variant.spec_for(base, n_train) for variant in variants]
+        for spec in specs:
+            check_fits(spec, data)
+        keys = [stack_key(spec) if stacked else None for spec in specs]
+        shared = {k for k in keys if k is not None and keys.count(k) > 1}
+        self.data, self.epochs = data, epochs
+        self.runners = []
+        for variant, spec, key in zip(variants, specs, keys, strict=True):
+            kind = StackedMember if key in shared else Sequential
+            model = kind.from_config(spec)
+            self.runners.append(_Runner(variant, spec, model, data, list(initial_weights)))
+        #: runners that step together: one lane per stacked group or lone variant
+        self.lanes: list[list[_Runner]] = []
+        for key in dict.fromkeys(keys):
+            members = [r for r, k in zip(self.runners, keys, strict=True) if k == key]
+            if key in shared:
+                StackedGroup([r.model for r in members])
+                self.lanes.append(members)
+            else:
+                self.lanes += [[r] for r in members]
+        self._lane: list[_Runner] | None = None  # the lane stepping, until its epoch ends
+        self._boundaries_at: float | None = None
+        self._boundary_epochs: tuple[int, ...] = ()
+
+    @classmethod
+    def from_session(
+        cls, session: TrainingSession, variants: Sequence[RaceVariant], epochs: int, **kwargs: Any
+    ) -> Race:
+        """A race of the session's set-up, data and initial weights."""
+        return cls(session.spec, session.data, variants, epochs, session.initial_weights, **kwargs)
+
+    @property
+    def finished(self) -> bool:
+        return not any(r.running for r in self.runners)
+
+    @property
+    def epoch(self) -> int:
+        """Epochs every running variant has done (all of them once finished)."""
+        running = [r.trainer.epoch for r in self.runners if r.running]
+        return min(running) if running else max(r.trainer.epoch for r in self.runners)
+
+    def progress(self) -> float:
+        done = sum(r.epochs_done if r.running else self.epochs for r in self.runners)
+        return min(1.0, done / (self.epochs * len(self.runners)))
+
+    def step(self) -> bool:
+        """One mini-batch of the lane that has done the fewest epochs (each of its running
+        variants takes it); False when every variant has finished or diverged."""
+        lane = self._lane
+        if lane is None:
+            epoch, index = min((_lane_epoch(lane), i) for i, lane in enumerate(self.lanes))
+            if epoch == math.inf:
+                return False
+            lane = self._lane = self.lanes[index]
+        ended = False
+        for runner in lane:
+            if runner.running:
+                ended = runner.step(self.epochs) or ended
+        if ended:
+            self._lane = None  # the next step goes to the lane with the fewest epochs
+        return True
+
+    def advance(self, budget_s: float, session: TrainingSession | None = None) -> bool:
+        """Train for about ``budget_s`` seconds; True when the race is over. With the
+        ``session`` (of the same data) the variants' boundaries are brought up to date."""
+        deadline = time.perf_counter() + budget_s
+        while time.perf_counter() < deadline and self.step():
+            pass
+        if session is not None:
+            self.update_boundaries(session)
+        return self.finished
+
+    def update_boundaries(self, session: TrainingSession, force: bool = False) -> None:
+        """Each variant's decision boundary on the session's grid, at most every
+        :data:`BOUNDARY_S` (and always once the race is over), when its epoch moved."""
+        if session.data is not self.data:
+            return
+        epochs = tuple(r.trainer.epoch for r in self.runners)
+        now = time.monotonic()
+        due = self._boundaries_at is None or now - self._boundaries_at >= BOUNDARY_S
+        if epochs == self._boundary_epochs or not (due or force or self.finished):
+            return
+        for runner in self.runners:
+            runner.boundary = session.boundary_of(runner.model)
+        self._boundaries_at, self._boundary_epochs = now, epochs
+
+    def report(self) -> RaceReport:
+        return RaceReport(
+            epoch=self.epoch,
+            epochs=self.epochs,
+            data_config=self.data.config,
+            variants=tuple(r.report() for r in self.runners),
+        )
+
+
+class RaceJob(BackgroundJob):
+    """A race run by the training worker (exclusive: live training pauses). It is built
+    from the worker's session on its first slice; it ends after ``epochs`` epochs, when
+    every variant diverged, or on cancel (the last report then has what was done)."""
+
+    name = "race"
+    exclusive = True
+
+    def __init__(self, variants: Sequence[RaceVariant], epochs: int, stacked: bool = True) -> None:
+        super().__init__()
+        check_variants(variants)
+        self.variants, self.epochs, self.stacked = tuple(variants), epochs, stacked
+        self.race: Race | None = None
+
+    def advance(self, session: TrainingSession, budget_s: float) -> bool:
+        if self.race is None:
+            self.race = Race.from_session(session, self.variants, self.epochs, stacked=self.stacked)
+            self.race.update_boundaries(session, force=True)
+        return self.race.advance(budget_s, session)
+
+    def progress(self) -> float:
+        return 0.0 if self.race is None else self.race.progress()
+
+    def result(self) -> RaceReport | None:
+        return None if self.race is None else self.race.report()

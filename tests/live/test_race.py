@@ -1,0 +1,232 @@
+"""Races: variants of one set-up trained side by side, bit for bit like separate runs."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from nnviz.data import prepare
+from nnviz.engine import Sequential, Trainer
+from nnviz.engine.spec import SpecError
+from nnviz.live import presets
+from nnviz.live.race import (
+    DIVERGED,
+    FINISHED,
+    FULL_BATCH,
+    PRESETS,
+    Race,
+    RaceJob,
+    RaceVariant,
+    Trajectory,
+    preset_variants,
+)
+from nnviz.live.session import TrainingSession
+
+
+@pytest.fixture(scope="module")
+def setup():
+    config = presets.data_config()
+    data = prepare(config)
+    spec = presets.network_spec(config).for_task(data.input_dim, data.n_classes)
+    return spec, data
+
+
+def separate_training(spec, data, weights, epochs):
+    """The engine's own Trainer on one variant, from ``weights``: what a race must equal."""
+    model = Sequential.from_config(spec)
+    model.set_weights(weights)
+    trainer = Trainer(
+        model,
+        data.x_train,
+        data.y_train,
+        batch_size=spec.batch_size,
+        seed=spec.seed,
+        validation_data=(data.x_val, data.y_val),
+    )
+    trainer.fit(epochs)
+    return trainer
+
+
+def run(race: Race) -> None:
+    while race.step():
+        pass
+
+
+def assert_same_as_separate(race, data, weights, epochs):
+    for runner in race.runners:
+        alone = separate_training(runner.spec, data, weights, epochs)
+        state, expected = runner.trainer.get_state(), alone.get_state()
+        for key, array in expected.arrays.items():
+            np.testing.assert_array_equal(state.arrays[key], array, err_msg=key)
+        assert state.values == expected.values
+        epochs_seen, losses = runner.series["loss"].view()
+        assert list(epochs_seen) == list(range(1, epochs + 1))
+        assert list(losses) == alone.history["loss"]
+        assert list(runner.series["val_accuracy"].view()[1]) == alone.history["val_accuracy"]
+
+
+@pytest.mark.parametrize("stacked", [True, False])
+def test_sgd_and_adam_race_equals_two_separate_trainings_bit_for_bit(setup, stacked):
+    spec, data = setup
+    weights = Sequential.from_config(spec).get_weights()
+    variants = [RaceVariant("SGD", "sgd", 0.1, {}), RaceVariant("Adam", "adam", 0.01, {})]
+    race = Race(spec, data, variants, 4, weights, stacked=stacked)
+    assert [r.report().stacked for r in race.runners] == [stacked, stacked]
+    run(race)
+    assert_same_as_separate(race, data, weights, 4)
+
+
+def test_batch_size_race_equals_separate_trainings_and_stays_in_lockstep(setup):
+    spec, data = setup
+    weights = Sequential.from_config(spec).get_weights()
+    race = Race(spec, data, preset_variants("batch_sizes", spec), 3, weights)
+    batch_1, batch_32, full = race.runners
+    assert (batch_1.spec.batch_size, batch_32.spec.batch_size, full.spec.batch_size) == (
+        1,
+        32,
+        None,
+    )
+    n = len(data.x_train)
+    while race.step():  # no variant is ever more than one epoch ahead of another
+        epochs = [r.trainer.epoch for r in race.runners]
+        assert max(epochs) - min(epochs) <= 1
+    assert [r.trainer.step for r in race.runners] == [3 * n, 3 * math.ceil(n / 32), 3]
+    assert_same_as_separate(race, data, weights, 3)
+
+
+def test_same_initial_weights_and_batch_order_except_own_initializers(setup):
+    spec, data = setup
+    weights = Sequential.from_config(spec).get_weights()
+    variants = [
+        RaceVariant("SGD", "sgd", 0.1),
+        RaceVariant("L2", l2=0.01),
+        RaceVariant("He", initializer="he_normal"),
+    ]
+    race = Race(spec, data, variants, 1, weights)
+    sgd, l2, he = race.runners
+    for runner in (sgd, l2):
+        for got, want in zip(runner.initial_weights, weights, strict=True):
+            np.testing.assert_array_equal(got, want)
+    drawn = Sequential.from_config(he.spec).get_weights()  # its own initializer, same seed
+    for got, want in zip(he.initial_weights, drawn, strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert not np.array_equal(he.initial_weights[0], weights[0])
+    sgd.trainer.train_step()
+    l2.trainer.train_step()
+    np.testing.assert_array_equal(
+        sgd.trainer.get_state().arrays["trainer/order"],
+        l2.trainer.get_state().arrays["trainer/order"],
+    )
+
+
+def test_a_diverging_variant_stops_with_its_reason_and_the_others_finish(setup):
+    spec, data = setup
+    weights = Sequential.from_config(spec).get_weights()
+    variants = [
+        RaceVariant("calm", "adam", 0.01),
+        RaceVariant("wild", "sgd", 500.0),
+        RaceVariant("also calm", "sgd", 0.1),
+    ]
+    race = Race(spec, data, variants, 3, weights)
+    run(race)
+    calm, wild, also_calm = race.report().variants
+    assert wild.status == DIVERGED and "diverged" in wild.reason
+    assert "learning rate" in wild.reason
+    assert calm.status == also_calm.status == FINISHED
+    assert calm.epoch == also_calm.epoch == 3
+    assert np.all(np.isfinite(wild.state.arrays["params"]))
+    alone = separate_training(race.runners[0].spec, data, weights, 3)  # the others unharmed
+    np.testing.assert_array_equal(calm.state.arrays["params"], alone.get_state().arrays["params"])
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_presets_build_the_variants_they_name(setup, name):
+    spec, data = setup
+    variants = preset_variants(name, spec)
+    specs = [v.spec_for(spec, len(data.x_train)) for v in variants]
+    if name == "optimizers":
+        assert [(s.optimizer.name, dict(s.optimizer.options)) for s in specs] == [
+            ("sgd", {}),
+            ("sgd", {"momentum": 0.9}),
+            ("rmsprop", {}),
+            ("adam", {}),
+        ]
+    elif name == "batch_sizes":
+        assert [s.batch_size for s in specs] == [1, 32, None]
+    elif name == "initializers":
+        assert [(s.layers[0].initializer, s.layers[0].init_scale) for s in specs] == [
+            ("zeros", None),
+            ("random_normal", 0.01),
+            ("random_normal", 10.0),
+            ("glorot_normal", None),
+            ("he_normal", None),
+        ]
+        assert all(len({layer.initializer for layer in s.layers}) == 1 for s in specs)
+    elif name == "learning_rates":
+        rate = spec.optimizer.learning_rate
+        assert [s.optimizer.learning_rate for s in specs] == [rate / 100, rate, rate * 100]
+        assert {s.optimizer.name for s in specs} == {spec.optimizer.name}
+    else:
+        assert [s.dense_layers[0].l2 for s in specs] == [0.0, 0.001, 0.0]
+        assert [[layer.rate for layer in s.layers if layer.kind == "dropout"] for s in specs] == [
+            [],
+            [],
+            [0.2, 0.2],
+        ]
+    # everything else stays as the set-up
+    assert all(s.dense_layers[-1].units == 1 and s.input_dim == spec.input_dim for s in specs)
+
+
+def test_bad_variants_are_refused_with_what_to_change(setup):
+    spec, data = setup
+    weights = Sequential.from_config(spec).get_weights()
+    with pytest.raises(ValueError, match="2 to 6 variants"):
+        Race(spec, data, [RaceVariant("alone")], 2, weights)
+    with pytest.raises(ValueError, match="same label"):
+        Race(spec, data, [RaceVariant("a"), RaceVariant("a")], 2, weights)
+    with pytest.raises(SpecError, match=r"variant 'bad'.*learning_rate"):
+        Race(spec, data, [RaceVariant("ok"), RaceVariant("bad", learning_rate=-1.0)], 2, weights)
+    with pytest.raises(ValueError, match="at least 1 epoch"):
+        Race(spec, data, [RaceVariant("a"), RaceVariant("b")], 0, weights)
+    assert RaceVariant("full", batch_size=FULL_BATCH).spec_for(spec, 240).batch_size is None
+
+
+def test_trajectory_stays_bounded_and_keeps_even_ticks():
+    trajectory = Trajectory(3)
+    rows = trajectory.rows
+    first = None
+    for tick in range(10 * rows):
+        trajectory.append(tick, np.full(3, tick, dtype=np.float32))
+        if tick == rows - 1:
+            first = trajectory.view()
+    kept = trajectory.view()
+    assert len(kept) <= rows and kept.dtype == np.float32
+    ticks = kept[:, 0]
+    assert ticks[0] == 0 and np.all(np.diff(ticks) == trajectory.stride)
+    np.testing.assert_array_equal(first[:, 0], np.arange(rows))  # handed-out views kept
+
+
+def test_race_job_reports_boundaries_series_and_run_handover(setup):
+    spec, data = setup
+    session = TrainingSession(spec, data)
+    job = RaceJob(preset_variants("optimizers", spec), epochs=2)
+    while not job.advance(session, 0.05):
+        pass
+    report = job.result()
+    assert report.finished and report.epoch == 2 and job.progress() == 1.0
+    assert len(report.variants) == 4
+    n_params = sum(w.size for w in session.model.get_weights())
+    for variant in report.variants:
+        assert variant.stacked
+        assert variant.boundary is not None and variant.boundary.grid.shape == (96, 96)
+        epochs, losses = variant.history["loss"]
+        assert list(epochs) == [1, 2] and np.all(np.isfinite(losses))
+        assert variant.trajectory.shape[1] == n_params and len(variant.trajectory) > 2
+        assert int(variant.state.values["trainer/epoch"]) == 2
+        for got, want in zip(variant.initial_weights, session.initial_weights, strict=True):
+            np.testing.assert_array_equal(got, want)
+    expected = session.boundary_of(job.race.runners[3].model)
+    np.testing.assert_array_equal(report.variants[3].boundary.grid, expected.grid)
+    assert session.step_count == 0  # the live training was left as it was

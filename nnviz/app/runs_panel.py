@@ -63,6 +63,7 @@ SHOW, PICTURE, NAME, CHANGED, EPOCHS, FINAL = range(len(COLUMNS))
 #: starting widths of the columns of text that wraps (the others fit their contents)
 TEXT_WIDTHS = {NAME: 80, CHANGED: 100}
 RUNS_VIEW_S = 0.25
+BUTTON_MIN_WIDTH = 40
 
 
 def _pair(train: float, validation: float, percent: bool) -> str:
@@ -188,6 +189,7 @@ class RunsPanel(QWidget):
         self.pin_button.clicked.connect(self.pin_selected)
         buttons = QHBoxLayout()
         for button in (self.keep_button, self.restore_button, self.delete_button, self.pin_button):
+            button.setMinimumWidth(BUTTON_MIN_WIDTH)  # squeezed, never a wider window
             buttons.addWidget(button)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
@@ -202,15 +204,15 @@ class RunsPanel(QWidget):
 
     # -- installing -----------------------------------------------------------------------
     def install(self) -> QDockWidget:
-        """Dock the panel in the window (``runsDock``, a tab beside the activation view),
+        """Dock the panel in the window (``runsDock``, a tab beside the layer statistics),
         draw it with the frame clock, and overlay ticked runs on the window's curves."""
         window = self.window
         dock = QDockWidget("Runs", window)
         dock.setObjectName("runsDock")
         dock.setWidget(self)
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
-        window.tabifyDockWidget(window.activation_dock, dock)
-        window.activation_dock.raise_()
+        window.tabifyDockWidget(window.layers_dock, dock)
+        window.layers_dock.raise_()
         window.frame_clock.register(
             "runs",
             self.show_snapshot,

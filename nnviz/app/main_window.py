@@ -71,6 +71,8 @@ from nnviz.app.window_layout import (
 from nnviz.data import DataConfig, DatasetError, PreparedData, prepare
 from nnviz.engine.spec import NetworkSpec, SpecError
 from nnviz.live import presets
+from nnviz.live.jobs import JobReport
+from nnviz.live.race import RaceReport
 from nnviz.live.session import TrainingSession, batches_per_epoch
 from nnviz.live.snapshot import TrainingSnapshot
 
@@ -204,6 +206,8 @@ class MainWindow(QMainWindow):
         self._create_landscape_dock()
         self.sweep_dock = add_sweep_dock(self)
         self.docks += (self.sweep_dock,)
+        self.race_panel.raceFinished.connect(self._keep_raced)
+        self.controller.jobReported.connect(self._draw_race_on_landscape)
         steady_readout(self.curves.readout, self.curves)
         combo_fits_its_items(self.activation_view.layer_combo)
         self._create_menus()
@@ -515,6 +519,8 @@ class MainWindow(QMainWindow):
         self.training_menu.addSeparator()
         self.training_menu.addAction(self.reset_action)
         self.training_menu.addAction(self.reset_initial_action)
+        self.training_menu.addSeparator()
+        self.training_menu.addAction(self.race_dock.toggleViewAction())
         self.view_menu = bar.addMenu("&View")
         log_action = QAction("Log-scale loss", self)
         log_action.setCheckable(True)
@@ -701,6 +707,29 @@ class MainWindow(QMainWindow):
         found = orphaned_recovery_files(state_folder() / "recovery")
         if found:
             self.recovery_banner.offer(found[0])
+
+    @Slot(object)
+    def _keep_raced(self, race: RaceReport) -> None:
+        """A finished or stopped race's variants join the runs list."""
+        try:
+            kept = self.controller.call(lambda session: session.keep_raced(race))
+        except (RuntimeError, TimeoutError) as exc:
+            self.statusBar().showMessage(f"The race's variants could not be kept: {exc}", 10000)
+            return
+        if kept:
+            self.statusBar().showMessage(
+                f"The race's {len(kept)} variants are kept in the Runs list: tick them to "
+                "compare, restore one to train it on.",
+                10000,
+            )
+
+    @Slot(object)
+    def _draw_race_on_landscape(self, report: JobReport) -> None:
+        """The raced variants' paths on the loss landscape, growing as they train."""
+        if isinstance(report.result, RaceReport):
+            self.landscape_view.set_extra_trajectories(
+                [(variant.label, variant.trajectory) for variant in report.result.variants]
+            )
 
     def start_race(self, preset: str) -> None:
         """Race the variants of the lesson preset ``preset`` (see nnviz.live.race.PRESETS)

@@ -19,6 +19,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDockWidget,
     QHBoxLayout,
@@ -60,6 +61,7 @@ from nnviz.live.race import (
     RaceJob,
     RaceReport,
     RaceVariant,
+    VariantReport,
     check_variants,
     preset_variants,
 )
@@ -84,8 +86,9 @@ COLUMN_TIPS = (
 DEFAULT_EPOCHS = 50
 MAX_EPOCHS = 100_000
 THUMBNAIL_POINTS = 3
+THUMBNAIL_SIZE = 120
 #: share of the window's width and height the race dock takes when a race starts
-RACE_WIDTH, RACE_HEIGHT = 0.62, 0.45
+RACE_WIDTH, RACE_HEIGHT = 0.55, 0.45
 
 
 def _number(text: str, row: int, column: str) -> float | None:
@@ -211,15 +214,21 @@ class RacePanel(QWidget):
             plot.setLabel("bottom", "epoch (validation dashed)")
             fixed_left_axis(plot, 40)
         self.accuracy_plot.setYRange(0.0, 1.0, padding=0.02)
+        self.log_check = QCheckBox("Log-scale loss")
+        self.log_check.setToolTip("A loss that starts far above the others squeezes them")
+        self.log_check.toggled.connect(lambda on: self.loss_plot.setLogMode(y=on))
         self.legend = QLabel("")
+        legend_row = QHBoxLayout()
+        legend_row.addWidget(self.legend, 1)
+        legend_row.addWidget(self.log_check)
         curves = QWidget()
         middle = QVBoxLayout(curves)
         middle.setContentsMargins(0, 0, 0, 0)
-        middle.addWidget(self.legend)
+        middle.addLayout(legend_row)
         middle.addWidget(self.graphics, 1)
         self.multiples = pg.GraphicsLayoutWidget()
 
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter = splitter = QSplitter(Qt.Orientation.Horizontal)
         for widget, stretch in ((self.table_box, 5), (curves, 6), (self.multiples, 4)):
             splitter.addWidget(widget)
             splitter.setStretchFactor(splitter.count() - 1, stretch)
@@ -351,7 +360,11 @@ class RacePanel(QWidget):
 
     # -- running ------------------------------------------------------------------------
     def start_preset(self, preset: str) -> None:
-        """Fill the table with ``preset`` and start the race (for lessons)."""
+        """Fill the table with ``preset`` and start the race (for lessons); a race that is
+        running is left alone."""
+        if self.running:
+            self._say("A race is running: Stop it before starting another.", error=True)
+            return
         self.load_preset(preset)
         self.start()
 
@@ -398,10 +411,27 @@ class RacePanel(QWidget):
         self.table_box.setVisible(shown)
         arrow = Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow
         self.variants_button.setArrowType(arrow)
+        if shown:  # wide enough for every column, if the dock allows
+            sizes = self.splitter.sizes()
+            total = sum(sizes)
+            table = self.table
+            wanted = table.horizontalHeader().length() + table.verticalHeader().width() + 24
+            width = min(wanted, total // 2)
+            rest = max(total - width, 0)
+            self.splitter.setSizes([width, rest * 6 // 10, rest - rest * 6 // 10])
+
+    @Slot()
+    def on_restarted(self) -> None:
+        """The training worker was replaced (a project opened): a race it ran is gone."""
+        if self.running:
+            self.job_id = 0
+            self._set_running(False)
+            self._say("The race ended: training restarted with another project.")
 
     def _say(self, text: str, error: bool = False) -> None:
         self.status.setStyleSheet("color: #c0392b;" if error else "")
         self.status.setText(text)
+        self.status.setToolTip("")
 
     @Slot(object)
     def on_job_reported(self, report: JobReport) -> None:
@@ -421,6 +451,8 @@ class RacePanel(QWidget):
         else:
             verb = "Stopped" if report.cancelled else "Finished"
             self._say(f"{verb} at epoch {race.epoch}. {_summary(race)}")
+            reasons = [f"{v.label}: {v.reason}" for v in race.variants if v.reason]
+            self.status.setToolTip("\n\n".join(reasons))
         if isinstance(race, RaceReport):
             self.raceFinished.emit(race)
 
@@ -462,6 +494,8 @@ class RacePanel(QWidget):
                 plot.hideAxis("bottom")
                 plot.setAspectLocked(True)
                 plot.setMouseEnabled(False, False)
+                plot.setPreferredSize(THUMBNAIL_SIZE, THUMBNAIL_SIZE)  # all alike, whatever
+                plot.setMinimumSize(THUMBNAIL_SIZE / 2, THUMBNAIL_SIZE / 2)  # their titles
                 image = PictureItem()
                 plot.addItem(image)
                 points = pg.ScatterPlotItem(
@@ -513,7 +547,7 @@ class RacePanel(QWidget):
             self.bars.setOpts(height=np.asarray(heights, dtype=float))
 
 
-def _thumbnail_title(variant: Any) -> str:
+def _thumbnail_title(variant: VariantReport) -> str:
     if variant.status == DIVERGED:
         return f"{variant.label}: diverged"
     _, accuracy = variant.history["val_accuracy"]
@@ -536,9 +570,12 @@ def _summary(race: RaceReport) -> str:
     if scored:
         loss, label = min(scored)
         parts.append(f"Lowest final loss: {label} ({loss:.4g}).")
-    diverged = [v for v in race.variants if v.status == DIVERGED]
-    for variant in diverged:
-        parts.append(f"{variant.label} diverged: {variant.reason}")
+    for variant in race.variants:
+        if variant.status == DIVERGED:
+            parts.append(
+                f"{variant.label} diverged in epoch {variant.epoch + 1}: lower its learning "
+                "rate (hover here for why)."
+            )
     still = [v.label for v in race.variants if v.status == RUNNING]
     if still:
         parts.append(f"Not finished: {', '.join(still)}.")
@@ -547,13 +584,15 @@ def _summary(race: RaceReport) -> str:
 
 def install_race_panel(window: QMainWindow) -> QDockWidget:
     """Add the race dock (``raceDock``) to ``window`` (a MainWindow), tabbed with the loss
-    curves, and connect it to the window's controller; returns the dock."""
+    curves and closed until a race starts (or View → Race opens it), and connect it to the
+    window's controller; returns the dock."""
     panel = RacePanel(window.controller, window.document)
     window.controller.jobReported.connect(panel.on_job_reported)
+    window.controller.restarted.connect(panel.on_restarted)
     window.race_panel = panel
     dock = window._dock("Race", "raceDock", panel, Qt.DockWidgetArea.BottomDockWidgetArea)
     window.tabifyDockWidget(window.curves_dock, dock)
-    window.curves_dock.raise_()
+    dock.hide()  # closed, it adds no tab: the curves' dock behaves as without it
 
     def make_room() -> None:
         """A race needs room: its dock comes forward, wide and tall."""

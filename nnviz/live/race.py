@@ -14,8 +14,9 @@ bit for bit, separate trainings from the same weights. A variant that diverges s
 the reason; the others go on.
 
 The training worker runs a race as a :class:`RaceJob` in slices and hands the GUI
-immutable :class:`RaceReport` values. A finished variant's report holds what a kept run
-needs: its spec, final :class:`TrainingState`, initial weights and per-epoch series.
+immutable :class:`RaceReport` values. The race's last report (finished, stopped or failed)
+holds, per variant, what a kept run needs: its label, spec, final :class:`TrainingState`,
+initial weights and per-epoch series (with the report's ``data_config``).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from nnviz.engine import DivergenceError, LayerSpec, OptimizerSpec, Sequential, 
 from nnviz.engine.spec import NetworkSpec, SpecError
 from nnviz.engine.stacked import StackedGroup, StackedMember, stack_key
 from nnviz.engine.state import TrainingState
-from nnviz.live.jobs import BackgroundJob
+from nnviz.live.jobs import BackgroundJob, JobReport
 from nnviz.live.series import DecimatedSeries
 from nnviz.live.session import TrainingSession, check_fits
 from nnviz.live.snapshot import HISTORY_KEYS, Boundary, readonly
@@ -42,8 +43,6 @@ MIN_VARIANTS = 2
 MAX_VARIANTS = 6
 #: ``RaceVariant.batch_size`` for full-batch gradient descent
 FULL_BATCH = 0
-#: per-epoch series: test accuracy besides the Trainer's logs
-SERIES_KEYS = (*HISTORY_KEYS, "test_accuracy")
 SERIES_BUDGET = 1024
 #: a variant's parameter trajectory: a row every 1/8 epoch, at most this many bytes (and
 #: 256 rows; thinned when full)
@@ -138,13 +137,21 @@ def _with_dropout(dense: list[LayerSpec], rate: float) -> list[LayerSpec]:
 
 
 def preset_variants(name: str, base: NetworkSpec) -> tuple[RaceVariant, ...]:
-    """The variants of the lesson preset ``name`` (one of :data:`PRESETS`) for ``base``."""
+    """The variants of the lesson preset ``name`` (one of :data:`PRESETS`) for ``base``.
+
+    Learning rates follow the set-up's: RMSprop and Adam take its rate (a tenth of it when
+    it is plain SGD's), SGD ten times that — 0.1 and 0.01 on the spiral (Adam at 0.01),
+    1e-3 and 1e-4 on the cat photos (Adam at 1e-4)."""
     if name == "optimizers":
+        adaptive = base.optimizer.learning_rate
+        if base.optimizer.name == "sgd":
+            adaptive /= 10
+        plain = min(10 * adaptive, 1000.0)
         return (
-            RaceVariant("SGD", "sgd", 0.1, {}),
-            RaceVariant("SGD + momentum", "sgd", 0.1, {"momentum": 0.9}),
-            RaceVariant("RMSprop", "rmsprop", 0.01, {}),
-            RaceVariant("Adam", "adam", 0.01, {}),
+            RaceVariant("SGD", "sgd", plain, {}),
+            RaceVariant("SGD + momentum", "sgd", plain, {"momentum": 0.9}),
+            RaceVariant("RMSprop", "rmsprop", adaptive, {}),
+            RaceVariant("Adam", "adam", adaptive, {}),
         )
     if name == "batch_sizes":
         return (
@@ -155,8 +162,8 @@ def preset_variants(name: str, base: NetworkSpec) -> tuple[RaceVariant, ...]:
     if name == "initializers":
         return (
             RaceVariant("zeros", initializer="zeros"),
-            RaceVariant("small N(0, 0.01)", initializer="random_normal", init_scale=0.01),
-            RaceVariant("large N(0, 10)", initializer="random_normal", init_scale=10.0),
+            RaceVariant("small σ 0.01", initializer="random_normal", init_scale=0.01),
+            RaceVariant("large σ 10", initializer="random_normal", init_scale=10.0),
             RaceVariant("Xavier", initializer="glorot_normal"),
             RaceVariant("He", initializer="he_normal"),
         )
@@ -231,10 +238,12 @@ class Trajectory:
 @dataclass(frozen=True)
 class VariantReport:
     """One variant now: its ``status`` (running, finished, diverged, with ``reason``),
-    per-epoch ``history`` (``{key: (epochs, values)}`` for :data:`SERIES_KEYS`), its
-    decision ``boundary`` (2D data) and last ``test_accuracy`` (data with a test split),
-    its parameter ``trajectory``, and what a kept run needs: ``spec``, ``state`` (its exact
-    TrainingState now), ``initial_weights``."""
+    per-epoch ``history`` (``{key: (epochs, values)}`` for the Trainer's logs: loss,
+    accuracy, val_loss, val_accuracy), its decision ``boundary`` (2D data) and its
+    ``test_accuracy`` now (data with a test split),
+    its parameter ``trajectory``, and what a kept run needs: ``spec``, ``initial_weights``
+    and ``state``, its exact TrainingState (in the race's last report only: taking it
+    costs about a millisecond per variant, too much for every report)."""
 
     label: str
     spec: NetworkSpec
@@ -248,7 +257,7 @@ class VariantReport:
     test_accuracy: float | None
     trajectory: np.ndarray
     initial_weights: tuple[np.ndarray, ...]
-    state: TrainingState
+    state: TrainingState | None
 
 
 @dataclass(frozen=True)
@@ -260,6 +269,8 @@ class RaceReport:
     epochs: int
     data_config: DataConfig
     variants: tuple[VariantReport, ...] = field(default_factory=tuple)
+    #: training samples (to count examples seen when a variant becomes a run)
+    n_train: int = 0
 
     @property
     def finished(self) -> bool:
@@ -294,11 +305,11 @@ class _Runner:
         )
         self.test = None if data.x_test is None else model.prepare(data.x_test, data.y_test)
         self.status, self.reason = RUNNING, None
-        self.series = {key: DecimatedSeries(budget=SERIES_BUDGET) for key in SERIES_KEYS}
+        self.series = {key: DecimatedSeries(budget=SERIES_BUDGET) for key in HISTORY_KEYS}
         self.trajectory = Trajectory(model.n_params)
         self.boundary: Boundary | None = None
-        self.test_accuracy: float | None = None
-        self._state: TrainingState | None = None
+        self._test_accuracy: tuple[int, float] | None = None  # (at step, accuracy)
+        self.stacked = False
         trainer = self.trainer
         self.batches_per_epoch = math.ceil(
             trainer.n_samples / (spec.batch_size or trainer.n_samples)
@@ -327,13 +338,8 @@ class _Runner:
         if not result.epoch_finished:
             return False
         logs = self.trainer.last_logs
-        if self.test is not None:
-            self.test_accuracy = self.model.loss_and_correct(*self.test)[1] / len(self.test[0])
         for key in HISTORY_KEYS:
             self.series[key].append(result.epoch, logs.get(key, math.nan))
-        self.series["test_accuracy"].append(
-            result.epoch, math.nan if self.test_accuracy is None else self.test_accuracy
-        )
         if result.epoch >= epochs:
             self.status = FINISHED
         return True
@@ -349,13 +355,17 @@ class _Runner:
             self._tick = tick
             self.trajectory.append(tick, self.model.flat_weights)
 
-    def state(self) -> TrainingState:
-        """The Trainer's exact state (made anew only after training on)."""
-        if self._state is None or int(self._state.values["trainer/step"]) != self.trainer.step:
-            self._state = self.trainer.get_state()
-        return self._state
+    def test_accuracy(self) -> float | None:
+        """Accuracy on the test split now (None without one), made anew after training on."""
+        if self.test is None:
+            return None
+        step = self.trainer.step
+        if self._test_accuracy is None or self._test_accuracy[0] != step:
+            correct = self.model.loss_and_correct(*self.test)[1]
+            self._test_accuracy = (step, correct / len(self.test[0]))
+        return self._test_accuracy[1]
 
-    def report(self) -> VariantReport:
+    def report(self, with_state: bool) -> VariantReport:
         history = {key: series.view() for key, series in self.series.items()}
         return VariantReport(
             label=self.variant.label,
@@ -364,13 +374,13 @@ class _Runner:
             reason=self.reason,
             epoch=int(self.trainer.epoch),
             step=int(self.trainer.step),
-            stacked=isinstance(self.model, StackedMember) and self.model._group is not None,
+            stacked=self.stacked,
             history=history,
             boundary=self.boundary,
-            test_accuracy=self.test_accuracy,
+            test_accuracy=self.test_accuracy(),
             trajectory=self.trajectory.view(),
             initial_weights=self.initial_weights,
-            state=self.state(),
+            state=self.trainer.get_state() if with_state else None,
         )
 
 
@@ -415,6 +425,8 @@ class Race:
             members = [r for r, k in zip(self.runners, keys, strict=True) if k == key]
             if key in shared:
                 StackedGroup([r.model for r in members])
+                for runner in members:
+                    runner.stacked = True
                 self.lanes.append(members)
             else:
                 self.lanes += [[r] for r in members]
@@ -484,12 +496,14 @@ class Race:
             runner.boundary = session.boundary_of(runner.model)
         self._boundaries_at, self._boundary_epochs = now, epochs
 
-    def report(self) -> RaceReport:
+    def report(self, with_states: bool = False) -> RaceReport:
+        """The race now; ``with_states``: each variant's exact TrainingState too."""
         return RaceReport(
             epoch=self.epoch,
             epochs=self.epochs,
             data_config=self.data.config,
-            variants=tuple(r.report() for r in self.runners),
+            variants=tuple(r.report(with_states) for r in self.runners),
+            n_train=int(self.data.raw.train.n_samples),
         )
 
 
@@ -506,6 +520,7 @@ class RaceJob(BackgroundJob):
         check_variants(variants)
         self.variants, self.epochs, self.stacked = tuple(variants), epochs, stacked
         self.race: Race | None = None
+        self._last = False
 
     def advance(self, session: TrainingSession, budget_s: float) -> bool:
         if self.race is None:
@@ -517,4 +532,11 @@ class RaceJob(BackgroundJob):
         return 0.0 if self.race is None else self.race.progress()
 
     def result(self) -> RaceReport | None:
-        return None if self.race is None else self.race.report()
+        return None if self.race is None else self.race.report(self._last)
+
+    def report(
+        self, done: bool = False, error: str | None = None, cancelled: bool = False
+    ) -> JobReport:
+        """The race's last report (done, failed or cancelled) holds the variants' states."""
+        self._last = done or error is not None or cancelled
+        return super().report(done, error, cancelled)

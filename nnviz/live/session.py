@@ -17,7 +17,7 @@ import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -37,6 +37,9 @@ from nnviz.live.snapshot import (
     readonly,
 )
 from nnviz.live.trajectory import Trajectory
+
+if TYPE_CHECKING:
+    from nnviz.live.race import RaceReport
 
 BOUNDARY_GRID = 96
 NEURON_STRIDE = 3  # neuron heatmaps are BOUNDARY_GRID / 3 = 32 pixels wide
@@ -434,6 +437,30 @@ class TrainingSession:
         )
         self._recorded_step = self.step_count
         return self.runs.add(run)
+
+    def keep_raced(self, race: RaceReport) -> list[Run]:
+        """Keep each variant of a finished (or stopped) race that trained as a run, named
+        after the variant, so it can be compared, overlaid and restored like any other."""
+        kept = []
+        for variant in race.variants:
+            if variant.state is None or variant.step == 0:
+                continue
+            epochs, values = {}, {}
+            for key in HISTORY_KEYS:
+                epochs[key], values[key] = (readonly(a) for a in variant.history[key])
+            batches = variant.step // variant.epoch if variant.epoch else variant.step
+            run = make_run(
+                name=f"Race: {variant.label}",
+                difference=variant.label if variant.status != "diverged" else "diverged",
+                data_config=race.data_config,
+                state=variant.state,
+                initial_weights=variant.initial_weights,
+                curves=RunCurves(epochs, values, max(batches, 1), race.n_train),
+                thumbnail=None if variant.boundary is None else thumbnail_of(variant.boundary.grid),
+            )
+            self.runs.add(run)
+            kept.append(run)
+        return kept
 
     @property
     def smoothed_loss(self) -> float | None:

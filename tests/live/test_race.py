@@ -22,7 +22,7 @@ from nnviz.live.race import (
     Trajectory,
     preset_variants,
 )
-from nnviz.live.session import TrainingSession
+from nnviz.live.session import TrainingSession, run_continuation
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +73,7 @@ def test_sgd_and_adam_race_equals_two_separate_trainings_bit_for_bit(setup, stac
     weights = Sequential.from_config(spec).get_weights()
     variants = [RaceVariant("SGD", "sgd", 0.1, {}), RaceVariant("Adam", "adam", 0.01, {})]
     race = Race(spec, data, variants, 4, weights, stacked=stacked)
-    assert [r.report().stacked for r in race.runners] == [stacked, stacked]
+    assert [r.stacked for r in race.runners] == [stacked, stacked]
     run(race)
     assert_same_as_separate(race, data, weights, 4)
 
@@ -131,7 +131,7 @@ def test_a_diverging_variant_stops_with_its_reason_and_the_others_finish(setup):
     ]
     race = Race(spec, data, variants, 3, weights)
     run(race)
-    calm, wild, also_calm = race.report().variants
+    calm, wild, also_calm = race.report(with_states=True).variants
     assert wild.status == DIVERGED and "diverged" in wild.reason
     assert "learning rate" in wild.reason
     assert calm.status == also_calm.status == FINISHED
@@ -153,6 +153,9 @@ def test_presets_build_the_variants_they_name(setup, name):
             ("rmsprop", {}),
             ("adam", {}),
         ]
+        assert spec.optimizer.name == "adam"  # the rates follow the set-up's
+        rate = spec.optimizer.learning_rate
+        assert [s.optimizer.learning_rate for s in specs] == [10 * rate, 10 * rate, rate, rate]
     elif name == "batch_sizes":
         assert [s.batch_size for s in specs] == [1, 32, None]
     elif name == "initializers":
@@ -214,7 +217,8 @@ def test_race_job_reports_boundaries_series_and_run_handover(setup):
     job = RaceJob(preset_variants("optimizers", spec), epochs=2)
     while not job.advance(session, 0.05):
         pass
-    report = job.result()
+    assert job.result().variants[0].state is None  # states only in the last report
+    report = job.report(done=True).result
     assert report.finished and report.epoch == 2 and job.progress() == 1.0
     assert len(report.variants) == 4
     n_params = sum(w.size for w in session.model.get_weights())
@@ -224,9 +228,33 @@ def test_race_job_reports_boundaries_series_and_run_handover(setup):
         epochs, losses = variant.history["loss"]
         assert list(epochs) == [1, 2] and np.all(np.isfinite(losses))
         assert variant.trajectory.shape[1] == n_params and len(variant.trajectory) > 2
+        start = np.concatenate([w.ravel() for w in variant.initial_weights])
+        np.testing.assert_array_equal(variant.trajectory[0], start.astype(np.float32))
         assert int(variant.state.values["trainer/epoch"]) == 2
         for got, want in zip(variant.initial_weights, session.initial_weights, strict=True):
             np.testing.assert_array_equal(got, want)
     expected = session.boundary_of(job.race.runners[3].model)
     np.testing.assert_array_equal(report.variants[3].boundary.grid, expected.grid)
     assert session.step_count == 0  # the live training was left as it was
+
+
+def test_a_finished_race_becomes_runs_that_continue_exactly(setup):
+    spec, data = setup
+    session = TrainingSession(spec, data)
+    job = RaceJob(preset_variants("optimizers", spec), epochs=2)
+    while not job.advance(session, 0.05):
+        pass
+    report = job.report(done=True).result
+    kept = session.keep_raced(report)
+    assert [run.name for run in kept] == [f"Race: {v.label}" for v in report.variants]
+    assert session.runs.runs == tuple(kept)
+    adam = kept[3]
+    assert adam.epochs == 2 and adam.curves.n_train == data.raw.train.n_samples
+    np.testing.assert_array_equal(adam.curves.values["loss"], report.variants[3].history["loss"][1])
+    assert adam.thumbnail is not None and adam.thumbnail.dtype == np.uint8
+    session.continue_from(run_continuation(adam, data))  # restored, it trains on exactly
+    session.step()
+    runner = job.race.runners[3]
+    runner.trainer.train_step()
+    for got, want in zip(session.model.get_weights(), runner.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(got, want)

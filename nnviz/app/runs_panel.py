@@ -2,15 +2,17 @@
 
 One row per :class:`~nnviz.live.runs.Run`: a tick box that overlays its curves on the live
 ones (the box takes the run's colour), a boundary thumbnail, its name (double-click to
-rename), what differs from the run before, epochs, final loss and accuracy (train /
-validation) and a pin that keeps it when the list is full. Restore makes a run the live
-workspace (one undo entry); Delete is undoable; Keep as run keeps the current training
-without resetting. The log itself lives on the training thread; this panel draws the
-snapshots' tuple of runs and sends its changes back with ``controller.call``.
+rename, bold when pinned), what differs from the run before, epochs, final loss and
+accuracy (validation in brackets). Restore makes a run the live workspace; Pin keeps a run
+when the list is full; Keep as run keeps the current training without resetting. Each of
+these, a rename and Delete is one undo entry (and makes the project "modified"). The log
+itself lives on the training thread; this panel draws the snapshots' tuple of runs and
+sends its changes back with ``controller.call``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable
 from functools import partial
@@ -36,7 +38,7 @@ from nnviz.app.controller import TrainingController
 from nnviz.app.frame_clock import identity_key, is_shown
 from nnviz.app.plots.style import CLASS_COLORS, diverging_lut, lut_rgba
 from nnviz.data import DatasetError, prepare
-from nnviz.live.runs import THUMBNAIL_SIZE, Run
+from nnviz.live.runs import MAX_RUNS, THUMBNAIL_SIZE, Run, RunLog
 from nnviz.live.session import TrainingSession
 from nnviz.live.snapshot import TrainingSnapshot
 
@@ -56,18 +58,23 @@ RUN_COLORS = (
     "#666666",
     "#b8a200",
 )
-COLUMNS = ("Show", "", "Name", "Changed", "Epochs", "Loss train / val", "Acc. train / val", "Pin")
-SHOW, PICTURE, NAME, CHANGED, EPOCHS, LOSS, ACCURACY, PIN = range(len(COLUMNS))
+COLUMNS = ("Show", "", "Name", "Changed", "Epochs", "Loss, acc. (val)")
+SHOW, PICTURE, NAME, CHANGED, EPOCHS, FINAL = range(len(COLUMNS))
+#: starting widths of the columns of text that wraps (the others fit their contents)
+TEXT_WIDTHS = {NAME: 80, CHANGED: 100}
 RUNS_VIEW_S = 0.25
+BUTTON_MIN_WIDTH = 40
 
 
 def _pair(train: float, validation: float, percent: bool) -> str:
+    """ "0.412 (0.455)": the training value and, in brackets, the validation value."""
+
     def text(value: float) -> str:
         if not math.isfinite(value):
             return "–"
-        return f"{value:.0%}" if percent else f"{value:.3f}"
+        return f"{value:.0%}" if percent else f"{value:.3g}"
 
-    return f"{text(train)} / {text(validation)}"
+    return f"{text(train)} ({text(validation)})"
 
 
 def thumbnail_pixmap(run: Run) -> QPixmap | None:
@@ -86,28 +93,43 @@ def thumbnail_pixmap(run: Run) -> QPixmap | None:
     return QPixmap.fromImage(image.copy())
 
 
-class _DeleteRun(QUndoCommand):
-    """Deleting a run, undoable: the run goes back where it was."""
+class _RunsEdit(QUndoCommand):
+    """A change of the runs list (keep, rename, pin, delete) as one undo entry, so that it
+    can be undone and makes the project "modified". ``forward`` and ``back`` change the
+    log on the training thread; a run gone meanwhile (dropped past the limit) is skipped.
+    ``done``: the change is made already (the first redo does nothing)."""
 
-    def __init__(self, panel: RunsPanel, run: Run) -> None:
-        super().__init__(f"Delete run '{run.name}'")
+    def __init__(
+        self,
+        panel: RunsPanel,
+        text: str,
+        forward: Callable[[RunLog], object],
+        back: Callable[[RunLog], object],
+        done: bool = False,
+    ) -> None:
+        super().__init__(text)
         self.panel = panel
-        self.run = run
-        self.index = 0
+        self.forward, self.back = forward, back
+        self._done = done
 
     def redo(self) -> None:
-        run_id = self.run.run_id
-        found = self.panel.call(lambda s: s.runs.remove(run_id) if _has(s, run_id) else None)
-        if found is not None:
-            self.index = found[0]
+        if self._done:
+            self._done = False
+            return
+        self.panel.call(partial(_change, self.forward))
 
     def undo(self) -> None:
-        run, index = self.run, self.index
-        self.panel.call(lambda s: None if _has(s, run.run_id) else s.runs.insert(index, run))
+        self.panel.call(partial(_change, self.back))
 
 
-def _has(session: TrainingSession, run_id: str) -> bool:
-    return any(run.run_id == run_id for run in session.runs.runs)
+def _change(change: Callable[[RunLog], object], session: TrainingSession) -> None:
+    with contextlib.suppress(KeyError):
+        change(session.runs)
+
+
+def _put_back(index: int, run: Run, log: RunLog) -> None:
+    if all(kept.run_id != run.run_id for kept in log.runs):
+        log.insert(min(index, len(log)), run)
 
 
 class RunsPanel(QWidget):
@@ -137,14 +159,14 @@ class RunsPanel(QWidget):
         self.table.setIconSize(QSize(THUMBNAIL_SIZE, THUMBNAIL_SIZE))
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(THUMBNAIL_SIZE + 4)
+        self.table.setWordWrap(True)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(CHANGED, QHeaderView.ResizeMode.Stretch)
+        for column, width in TEXT_WIDTHS.items():
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            self.table.setColumnWidth(column, width)
         header.setMinimumSectionSize(24)
         self.table.horizontalHeaderItem(PICTURE).setToolTip("The decision boundary at the end")
-        self.table.horizontalHeaderItem(PIN).setToolTip(
-            "Pinned runs stay when the list is full (the oldest unpinned one goes)"
-        )
         self.table.itemChanged.connect(self._on_item_changed)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.keep_button = QPushButton("Keep as run")
@@ -158,8 +180,16 @@ class RunsPanel(QWidget):
         self.delete_button = QPushButton("Delete")
         self.delete_button.setToolTip("Remove the selected run from the list (Ctrl+Z undoes)")
         self.delete_button.clicked.connect(self.delete_selected)
+        self.pin_button = QPushButton("Pin")
+        self.pin_button.setCheckable(True)
+        self.pin_button.setToolTip(
+            f"Keep the selected run when the list is full (it holds at most {MAX_RUNS} runs: "
+            "the oldest one not pinned goes)"
+        )
+        self.pin_button.clicked.connect(self.pin_selected)
         buttons = QHBoxLayout()
-        for button in (self.keep_button, self.restore_button, self.delete_button):
+        for button in (self.keep_button, self.restore_button, self.delete_button, self.pin_button):
+            button.setMinimumWidth(BUTTON_MIN_WIDTH)  # squeezed, never a wider window
             buttons.addWidget(button)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
@@ -174,15 +204,15 @@ class RunsPanel(QWidget):
 
     # -- installing -----------------------------------------------------------------------
     def install(self) -> QDockWidget:
-        """Dock the panel in the window (``runsDock``, a tab beside the activation view),
+        """Dock the panel in the window (``runsDock``, a tab beside the layer statistics),
         draw it with the frame clock, and overlay ticked runs on the window's curves."""
         window = self.window
         dock = QDockWidget("Runs", window)
         dock.setObjectName("runsDock")
         dock.setWidget(self)
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
-        window.tabifyDockWidget(window.activation_dock, dock)
-        window.activation_dock.raise_()
+        window.tabifyDockWidget(window.layers_dock, dock)
+        window.layers_dock.raise_()
         window.frame_clock.register(
             "runs",
             self.show_snapshot,
@@ -246,24 +276,31 @@ class RunsPanel(QWidget):
             picture.setIcon(QIcon(pixmap))
         name = QTableWidgetItem(run.name)
         name.setFlags(flags | Qt.ItemFlag.ItemIsEditable)
-        name.setToolTip("Double-click to rename")
+        name.setToolTip(
+            "Pinned. Double-click to rename" if run.pinned else "Double-click to rename"
+        )
+        if run.pinned:
+            font = name.font()
+            font.setBold(True)
+            name.setFont(font)
         texts = (
             (CHANGED, run.difference, run.difference),
             (EPOCHS, f"{run.epochs:,}", f"{run.epochs:,} epochs, {run.steps:,} steps"),
-            (LOSS, _pair(final["loss"], final["val_loss"], False), "final loss"),
-            (ACCURACY, _pair(final["accuracy"], final["val_accuracy"], True), "final accuracy"),
+            (
+                FINAL,
+                f"{_pair(final['loss'], final['val_loss'], False)}\n"
+                f"{_pair(final['accuracy'], final['val_accuracy'], True)}",
+                "The last epoch's loss (first line) and accuracy (second line) on the "
+                "training data and, in brackets, on the validation data",
+            ),
         )
-        pin = QTableWidgetItem()
-        pin.setFlags(flags | Qt.ItemFlag.ItemIsUserCheckable)
-        pin.setCheckState(Qt.CheckState.Checked if run.pinned else Qt.CheckState.Unchecked)
-        pin.setToolTip("Keep this run when the list is full")
-        for column, item in ((SHOW, show), (PICTURE, picture), (NAME, name), (PIN, pin)):
+        for column, item in ((SHOW, show), (PICTURE, picture), (NAME, name)):
             self.table.setItem(row, column, item)
         for column, text, tip in texts:
             item = QTableWidgetItem(text)
             item.setFlags(flags)
             item.setToolTip(tip)
-            if column in (EPOCHS, LOSS, ACCURACY):
+            if column in (EPOCHS, FINAL):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.table.setItem(row, column, item)
 
@@ -304,24 +341,31 @@ class RunsPanel(QWidget):
         run = self.runs[row]
         if column == SHOW:
             self.set_shown(run.run_id, item.checkState() == Qt.CheckState.Checked)
-        elif column == PIN:
-            pinned = item.checkState() == Qt.CheckState.Checked
-            self.call(lambda s: s.runs.set_pinned(run.run_id, pinned))
         elif column == NAME:
-            name = item.text()
-            try:
-                self.call(lambda s: s.runs.rename(run.run_id, name))
-            except ValueError as exc:
-                self.message.emit(f"{exc}")
+            name = " ".join(item.text().split())
+            if not name:
+                self.message.emit("A run needs a name: type at least one letter.")
                 self.table.blockSignals(True)
                 item.setText(run.name)
                 self.table.blockSignals(False)
+            elif name != run.name:
+                self._push(
+                    f"Rename run '{run.name}' to '{name}'",
+                    partial(RunLog.rename, run_id=run.run_id, name=name),
+                    partial(RunLog.rename, run_id=run.run_id, name=run.name),
+                )
 
     def keep_current(self) -> None:
         """Keep the training so far as a run (training goes on)."""
         run, messages = self.call(lambda s: (s.keep_run(), s.runs.take_messages()))
         if run is not None:
             self.message.emit(f"Kept the training so far as '{run.name}'.")
+            self._push(
+                f"Keep run '{run.name}'",
+                partial(_put_back, MAX_RUNS, run),
+                partial(RunLog.remove, run_id=run.run_id),
+                done=True,
+            )
         for text in messages:
             self.message.emit(text)
 
@@ -351,9 +395,33 @@ class RunsPanel(QWidget):
         """Delete the selected run (undoable)."""
         run = self.selected_run()
         if run is not None:
-            self.window.document.undo_stack.push(_DeleteRun(self, run))
+            self._push(
+                f"Delete run '{run.name}'",
+                partial(RunLog.remove, run_id=run.run_id),
+                partial(_put_back, self.runs.index(run), run),
+            )
+
+    def pin_selected(self) -> None:
+        """Pin the selected run (or unpin it): pinned runs stay when the list is full."""
+        run = self.selected_run()
+        if run is not None:
+            self._push(
+                f"{'Unpin' if run.pinned else 'Pin'} run '{run.name}'",
+                partial(RunLog.set_pinned, run_id=run.run_id, pinned=not run.pinned),
+                partial(RunLog.set_pinned, run_id=run.run_id, pinned=run.pinned),
+            )
+
+    def _push(
+        self,
+        text: str,
+        forward: Callable[[RunLog], object],
+        back: Callable[[RunLog], object],
+        done: bool = False,
+    ) -> None:
+        self.window.document.undo_stack.push(_RunsEdit(self, text, forward, back, done))
 
     def _update_buttons(self) -> None:
-        chosen = self.selected_run() is not None
-        self.restore_button.setEnabled(chosen)
-        self.delete_button.setEnabled(chosen)
+        run = self.selected_run()
+        for button in (self.restore_button, self.delete_button, self.pin_button):
+            button.setEnabled(run is not None)
+        self.pin_button.setChecked(run is not None and run.pinned)

@@ -547,7 +547,9 @@ class _Reader:
         }
 
     def _runs(self) -> tuple[dict[str, Any], ...]:
-        group = self._node(self.f, "runs", h5py.Group)
+        group = self._node(self.f, "runs", h5py.Group, required=False)
+        if group is None:  # optional: files written before runs were kept
+            return ()
         keys = [f"{i:04d}" for i in range(len(group))]
         if sorted(group) != keys:
             raise self.damaged("the kept runs are not numbered 0000, 0001, ...")

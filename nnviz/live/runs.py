@@ -30,8 +30,8 @@ from nnviz.engine.state import TrainingState, check_model_state, frozen_copy, we
 from nnviz.live.snapshot import HISTORY_KEYS
 
 MAX_RUNS = 30
-#: weights, optimizer state and initial weights of all runs together (a cat network with
-#: Adam is about 6 MB a run, a 2D network a few kilobytes)
+#: weights, optimizer state and initial weights of all runs together (the cat network
+#: 12288-20-7-5-1 with Adam is about 10 MB a run, a 2D network a few kilobytes)
 MAX_RUN_BYTES = 128 * 2**20
 THUMBNAIL_SIZE = 32
 #: what the curves' x axis can count
@@ -131,8 +131,8 @@ class Run:
 
 def make_run(
     *,
-    name: str,
-    difference: str,
+    name: str = "",
+    difference: str = "",
     data_config: DataConfig,
     state: TrainingState,
     initial_weights: list[np.ndarray] | tuple[np.ndarray, ...],
@@ -141,7 +141,9 @@ def make_run(
     run_id: str | None = None,
     pinned: bool = False,
 ) -> Run:
-    """A :class:`Run` holding read-only copies of the arrays it is given."""
+    """A :class:`Run` holding read-only copies of the arrays it is given (how other
+    features hand a training over: :meth:`RunLog.add` names it and says what differs
+    when ``name`` and ``difference`` are empty)."""
     return Run(
         run_id=run_id or uuid.uuid4().hex,
         name=name,
@@ -287,14 +289,25 @@ class RunLog:
     def next_name(self) -> str:
         return f"Run {self._numbered + 1}"
 
-    def add(self, run: Run) -> None:
-        """Append ``run`` (named "Run N" when unnamed), then drop the oldest runs past the
-        limits."""
+    def add(self, run: Run) -> Run:
+        """Append ``run`` — named "Run N" when unnamed, its difference from the run before
+        described when empty — then drop the oldest runs past the limits. Returns the run
+        as kept."""
         self._numbered += 1
         if not run.name:
             run = replace(run, name=f"Run {self._numbered}")
+        if not run.difference:
+            previous = self.runs[-1] if self.runs else None
+            same_start = previous is not None and _same_arrays(
+                previous.initial_weights, run.initial_weights
+            )
+            difference = describe_difference(
+                previous and previous.settings, run.settings, same_start
+            )
+            run = replace(run, difference=difference)
         self.runs = (*self.runs, run)
         self._enforce_limits()
+        return run
 
     def extend(self, runs: tuple[Run, ...], first: bool = False) -> None:
         """Add runs kept elsewhere (an opened project's, or before it was opened: ``first``
@@ -361,6 +374,12 @@ class RunLog:
                 f"{self.max_bytes // 2**20} MB of weights: dropped {names}, the oldest not "
                 "pinned. Pin the runs you want to keep."
             )
+
+
+def _same_arrays(a: tuple[np.ndarray, ...], b: tuple[np.ndarray, ...]) -> bool:
+    return len(a) == len(b) and all(
+        x.shape == y.shape and np.array_equal(x, y) for x, y in zip(a, b, strict=True)
+    )
 
 
 # -- project files --------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from nnviz.engine.spec import NetworkSpec
 from nnviz.engine.state import TrainingState
 from nnviz.engine.transition import Transition
 from nnviz.live.diagnosis import session_findings
-from nnviz.live.runs import Run, RunCurves, RunLog, describe_difference, make_run, thumbnail_of
+from nnviz.live.runs import Run, RunCurves, RunLog, make_run, thumbnail_of
 from nnviz.live.series import DecimatedSeries
 from nnviz.live.snapshot import (
     HISTORY_KEYS,
@@ -124,7 +124,11 @@ def run_continuation(run: Run, data: PreparedData) -> SessionState:
         data,
         run.state,
         run.initial_weights,
-        {key: (run.curves.epochs[key], run.curves.values[key]) for key in HISTORY_KEYS},
+        {
+            key: (run.curves.epochs[key], run.curves.values[key])
+            for key in HISTORY_KEYS
+            if key in run.curves.values  # a run handed over may lack a curve
+        },
     )
 
 
@@ -399,8 +403,20 @@ class TrainingSession:
     def close_run(self) -> None:
         """Keep the training so far in the runs list when it trained since it began or was
         last kept (before a reset, a data switch, a restored run or another project)."""
-        if self.step_count > 0 and self.step_count != self._recorded_step:
+        if self.step_count > 0 and self.step_count != self._recorded_step and not self._is_kept():
             self.keep_run()
+
+    def _is_kept(self) -> bool:
+        """Whether the log holds this very training already (an undo went back to it)."""
+        steps = self.step_count
+        params = None
+        for run in self.runs.runs:
+            if run.steps == steps:
+                if params is None:
+                    params = np.concatenate([w.ravel() for w in self.model.get_weights()])
+                if np.array_equal(run.state.arrays["params"], params):
+                    return True
+        return False
 
     def closed_runs(self) -> tuple[Run, ...]:
         """The runs kept, the training so far closed into one (before another project
@@ -414,31 +430,20 @@ class TrainingSession:
         if self.step_count == 0 or self.step_count == self._recorded_step:
             self.runs.note("Nothing new to keep: train at least one step since the last run.")
             return None
-        state = self.trainer.get_state()
-        runs = self.runs.runs
-        previous = runs[-1] if runs else None
-        same_start = previous is not None and _same_arrays(
-            previous.initial_weights, self.initial_weights
-        )
-        difference = describe_difference(
-            previous and previous.settings, (self.spec, self.data.config), same_start
-        )
         epochs, values = {}, {}
         for key in HISTORY_KEYS:
             epochs[key], values[key] = (readonly(a) for a in self.series[key].view())
         curves = RunCurves(epochs, values, self.batches_per_epoch, self.trainer.n_samples)
         run = make_run(
             name=name,
-            difference=difference,
             data_config=self.data.config,
-            state=state,
+            state=self.trainer.get_state(),
             initial_weights=self.initial_weights,
             curves=curves,
             thumbnail=None if self._grid is None else thumbnail_of(self._plane()[0].grid),
         )
-        self.runs.add(run)
         self._recorded_step = self.step_count
-        return run
+        return self.runs.add(run)
 
     def keep_raced(self, race: RaceReport) -> list[Run]:
         """Keep each variant of a finished (or stopped) race that trained as a run, named
@@ -663,12 +668,6 @@ def _histogram(values: np.ndarray) -> Histogram:
         low, high = low - 0.5, high + 0.5
     counts, edges = np.histogram(finite, bins=PREACTIVATION_BINS, range=(low, high))
     return Histogram(readonly(counts.astype(np.float64)), readonly(edges))
-
-
-def _same_arrays(a: Any, b: Any) -> bool:
-    return len(a) == len(b) and all(
-        x.shape == y.shape and np.array_equal(x, y) for x, y in zip(a, b, strict=True)
-    )
 
 
 def _edited_weights(

@@ -13,7 +13,8 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QLineEdit
 
 from nnviz.app.main_window import MainWindow
-from nnviz.app.runs_panel import CHANGED, EPOCHS, LOSS, NAME, PICTURE, PIN, SHOW
+from nnviz.app.runs_panel import CHANGED, EPOCHS, FINAL, NAME, PICTURE, SHOW
+from nnviz.data import DataConfig
 
 TIMEOUT_MS = 10_000
 
@@ -64,9 +65,12 @@ def test_a_reset_keeps_a_run_with_what_differs_and_its_numbers(qtbot, window):
     assert table.item(1, CHANGED).text() == "batch 16 → 1"
     assert [table.item(r, EPOCHS).text() for r in range(2)] == ["2", "1"]
     run = window.runs_panel.runs[1]
-    assert run.steps == 240  # one epoch of 240 samples, one at a time
+    assert run.steps == window.data.raw.train.n_samples  # one epoch, one sample a step
     final = run.final
-    assert table.item(1, LOSS).text() == f"{final['loss']:.3f} / {final['val_loss']:.3f}"
+    assert table.item(1, FINAL).text().splitlines() == [
+        f"{final['loss']:.3g} ({final['val_loss']:.3g})",
+        f"{final['accuracy']:.0%} ({final['val_accuracy']:.0%})",
+    ]
     assert not table.item(1, PICTURE).icon().isNull()
 
 
@@ -84,6 +88,9 @@ def test_rename_a_run_by_editing_its_cell(qtbot, window):
     qtbot.keyClick(editor, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.runs_panel.runs[0].name == "Adam, batch 16", timeout=TIMEOUT_MS)
     assert table.item(0, NAME).text() == "Adam, batch 16"
+    assert window.isWindowModified()  # a renamed run is unsaved work
+    window.undo_action.trigger()
+    qtbot.waitUntil(lambda: window.runs_panel.runs[0].name == "Run 1", timeout=TIMEOUT_MS)
 
 
 def test_ticking_runs_overlays_their_curves_in_distinct_colours(qtbot, window):
@@ -93,8 +100,12 @@ def test_ticking_runs_overlays_their_curves_in_distinct_colours(qtbot, window):
     window.reset_action.trigger()
     wait_runs(qtbot, window, 2)
     panel, table, curves = window.runs_panel, window.runs_panel.table, window.curves
+    qtbot.waitUntil(lambda: curves._snapshot is not None and curves._snapshot.step == 0)
     for row in (0, 1):
         click_box(qtbot, table, row, SHOW)
+    assert curves.loss_plot.vb.viewRange()[0][1] >= 3.0  # the x axis makes room for them
+    low, high = curves.loss_plot.vb.viewRange()[1]
+    assert low <= np.nanmin(panel.runs[0].curves.values["loss"]) <= high
     assert table.item(0, SHOW).checkState() == Qt.CheckState.Checked
     assert len(curves.overlays) == 2
     colours = {color for _, color, _ in curves.overlays.values()}
@@ -104,6 +115,8 @@ def test_ticking_runs_overlays_their_curves_in_distinct_colours(qtbot, window):
     assert np.array_equal(y, run.curves.values["loss"])
     assert x.tolist() == [1.0, 2.0, 3.0]
     assert run.name in curves.runs_legend.text()
+    hovered = curves.runs_legend_at(curves.loss_plot, 2.1)  # what hovering epoch 2 shows
+    assert f"{run.name} {run.curves.values['loss'][1]:.4f}" in hovered
     item = curves.overlay_curve(run.run_id, "val_accuracy")
     assert item in curves.accuracy_plot.listDataItems()
     assert item.opts["pen"].style() == Qt.PenStyle.DashLine
@@ -113,6 +126,10 @@ def test_ticking_runs_overlays_their_curves_in_distinct_colours(qtbot, window):
 
 
 def test_the_x_axis_in_examples_seen_lines_runs_up(qtbot, window):
+    document = window.document
+    n = window.data.raw.train.n_samples
+    batch = next(b for b in (8, 10, 12, 5, 4, 3, 2) if n % b == 0)  # no short last batch
+    document.edit(replace(document.spec, batch_size=batch), f"Batch {batch}")
     train_epochs(window, 2)
     window.reset_action.trigger()
     wait_runs(qtbot, window, 1)
@@ -128,14 +145,14 @@ def test_the_x_axis_in_examples_seen_lines_runs_up(qtbot, window):
     assert curves.loss_plot.getAxis("bottom").labelText == "examples seen"
     snapshot = curves._snapshot
     x, _ = curves.step_loss_curve.getData()
-    assert np.array_equal(x, snapshot.smoothed_steps * 16)
+    assert np.array_equal(x, snapshot.smoothed_steps * batch)
     x, _ = curves.train_loss_curve.getData()
-    assert x.tolist() == [240.0]
+    assert x.tolist() == [n]
     x, _ = curves.overlay_curve(panel.runs[0].run_id, "loss").getData()
-    assert x.tolist() == [240.0, 480.0]
+    assert x.tolist() == [n, 2 * n]
     qtbot.keyClick(combo, Qt.Key.Key_Up)
     x, _ = curves.overlay_curve(panel.runs[0].run_id, "loss").getData()
-    assert x.tolist() == [15.0, 30.0]  # steps: 240 samples in batches of 16
+    assert x.tolist() == [n // batch, 2 * n // batch]  # steps
 
 
 def test_no_axis_of_any_plot_uses_si_prefix_scaling(window):
@@ -183,9 +200,14 @@ def test_delete_is_undoable_and_pinning_reaches_the_log(qtbot, window):
     window.reset_action.trigger()
     wait_runs(qtbot, window, 1)
     panel = window.runs_panel
-    click_box(qtbot, panel.table, 0, PIN)
-    qtbot.waitUntil(lambda: panel.runs[0].pinned, timeout=TIMEOUT_MS)
     panel.table.selectRow(0)
+    qtbot.mouseClick(panel.pin_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.runs[0].pinned, timeout=TIMEOUT_MS)
+    assert panel.pin_button.isChecked() and panel.table.item(0, NAME).font().bold()
+    window.undo_action.trigger()
+    qtbot.waitUntil(lambda: not panel.runs[0].pinned, timeout=TIMEOUT_MS)
+    window.redo_action.trigger()
+    qtbot.waitUntil(lambda: panel.runs[0].pinned, timeout=TIMEOUT_MS)
     qtbot.mouseClick(panel.delete_button, Qt.MouseButton.LeftButton)
     wait_runs(qtbot, window, 0)
     window.undo_action.trigger()
@@ -193,9 +215,14 @@ def test_delete_is_undoable_and_pinning_reaches_the_log(qtbot, window):
     assert panel.runs[0].pinned
 
 
-def test_keep_as_run_twice_without_training_says_there_is_nothing_new(qtbot, window):
+def test_keep_as_run_is_undoable_and_twice_says_there_is_nothing_new(qtbot, window):
     train_epochs(window, 1)
     window.runs_panel.keep_action.trigger()
+    wait_runs(qtbot, window, 1)
+    assert window.document.undo_stack.undoText() == "Keep run 'Run 1'"
+    window.undo_action.trigger()
+    wait_runs(qtbot, window, 0)
+    window.redo_action.trigger()
     wait_runs(qtbot, window, 1)
     with qtbot.waitSignal(window.runs_panel.message, timeout=TIMEOUT_MS) as blocker:
         window.runs_panel.keep_button.click()
@@ -223,3 +250,23 @@ def test_projects_keep_their_runs(qtbot, make_window, tmp_path):
     for got, expected in zip(opened[1:], saved, strict=True):
         for a, b in zip(got.final_weights, expected.final_weights, strict=True):
             assert np.array_equal(a, b)
+
+
+def test_a_run_whose_data_cannot_be_made_is_refused_with_a_message(qtbot, window):
+    train_epochs(window, 1)
+    window.reset_action.trigger()
+    wait_runs(qtbot, window, 1)
+    run = window.runs_panel.runs[0]
+    lost = replace(run, data_config=DataConfig(kind="file", path="/nonexistent/points.csv"))
+    window.controller.call(lambda s: s.runs.insert(1, lost))
+    wait_runs(qtbot, window, 2)
+    document = window.document
+    count, spec, before = document.undo_stack.count(), document.spec, weights(window)
+    panel = window.runs_panel
+    panel.table.selectRow(1)
+    qtbot.mouseClick(panel.restore_button, Qt.MouseButton.LeftButton)
+    assert window.banner.isVisible()
+    assert "Could not restore 'Run 1'" in window.banner.label.text()
+    assert document.undo_stack.count() == count and document.spec == spec
+    for got, expected in zip(weights(window), before, strict=True):
+        assert np.array_equal(got, expected)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import h5py
 import numpy as np
 import pytest
 
@@ -333,3 +334,54 @@ def test_a_damaged_run_record_is_refused_with_its_problem():
         run_from_record({"values": record["values"], "arrays": arrays})
     with pytest.raises(ValueError, match="incomplete"):
         run_from_record({"values": {}, "arrays": {}})
+
+
+def test_a_run_handed_over_unnamed_gets_a_name_and_its_difference():
+    """How another feature (a race's variant) adds a run: make_run with what it has."""
+    s = session()
+    s.step()
+    s.keep_run()
+    other = session(batch_size=1)
+    other.step()
+    epochs_, values = {}, {}
+    for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+        epochs_[key], values[key] = other.series[key].view()
+    run = make_run(
+        data_config=SPIRAL,
+        state=other.trainer.get_state(),
+        initial_weights=other.initial_weights,
+        curves=RunCurves(epochs_, values, other.batches_per_epoch, other.trainer.n_samples),
+    )
+    kept = s.runs.add(run)
+    assert (kept.name, kept.difference) == ("Run 2", "batch 16 → 1")
+    assert s.runs.runs[-1] is kept
+
+
+def test_reset_to_start_says_same_start_and_an_undone_switch_is_not_kept_twice():
+    s = session()
+    workspace = Workspace(s)
+    s.step()
+    s.reset(same_initial=True)
+    s.step()
+    s.reset(same_initial=True)  # the very same training again: not kept twice
+    assert len(s.runs) == 1
+    s.step()
+    s.step()
+    s.reset()
+    assert [run.difference for run in s.runs.runs] == ["first run", "same settings (same start)"]
+    s.step()
+    workspace.apply(1, Edit(spec=s.spec, data=prepare(replace(SPIRAL, name="xor"))))
+    assert len(s.runs) == 3
+    workspace.undo(1)  # back to the training the switch kept as a run
+    s.reset()
+    assert len(s.runs) == 3
+
+
+def test_a_project_file_without_a_runs_group_still_opens(tmp_path):
+    s = session()
+    s.step()
+    path = save_project(tmp_path / "old.nnviz", project_from_session(s))
+    with h5py.File(path, "a") as f:
+        del f["runs"]
+    opened = session_from_project(load_project(path))
+    assert len(opened.runs) == 0 and opened.step_count == 1

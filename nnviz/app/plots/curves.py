@@ -32,6 +32,7 @@ from nnviz.live.snapshot import TrainingSnapshot
 X_AXES = (("epochs", "epoch"), ("steps", "step"), ("examples", "examples seen"))
 OVERLAY_ALPHA = 150  # kept runs are drawn faded behind the live curves
 OVERLAY_KEYS = (("loss", "val_loss"), ("accuracy", "val_accuracy"))
+READOUT_WIDTH = 170
 
 
 def _curve(plot: pg.PlotItem, color: str, name: str, width: float = 2.0) -> pg.PlotDataItem:
@@ -76,25 +77,29 @@ class TrainingCurvesView(QWidget):
         self.log_check.toggled.connect(self.set_log_scale)
         self.x_combo = QComboBox()
         self.x_combo.setObjectName("curvesXAxis")
-        for key, label in X_AXES:
-            self.x_combo.addItem(f"x: {label}", key)
+        for key, _ in X_AXES:
+            self.x_combo.addItem(key, key)
         self.x_combo.setToolTip(
-            "Count the x axis in epochs, training steps or examples seen: on examples, runs "
-            "with different batch sizes line up."
+            "What the x axis counts: epochs, training steps or examples seen. On examples, "
+            "runs with different batch sizes line up."
         )
         self.x_combo.currentIndexChanged.connect(self._on_x_chosen)
         self.x_axis = "epochs"
         self.readout = QLabel("Hover a curve to read its values.")
         self.readout.setObjectName("curveReadout")
+        # two lines in a narrow dock rather than a window wider than a 1280-pixel screen
+        self.readout.setWordWrap(True)
+        self.readout.setMinimumWidth(READOUT_WIDTH)
         self.legend = QLabel(
             legend_html(
                 [
                     ("train", TRAIN_COLOR),
                     ("validation", VALIDATION_COLOR),
-                    ("train, per step (smoothed)", STEP_COLOR),
+                    ("per step", STEP_COLOR),
                 ]
             )
         )
+        self.legend.setToolTip("Grey: the training loss of every step, smoothed")
         self.runs_legend = QLabel("")
         self.runs_legend.setObjectName("runsLegend")
         self.runs_legend.setWordWrap(True)
@@ -112,6 +117,7 @@ class TrainingCurvesView(QWidget):
         layout.addWidget(self.graphics, 1)
         #: run id -> (run, colour, its four curves: loss, val loss, accuracy, val accuracy)
         self.overlays: dict[str, tuple[Run, str, tuple[pg.PlotDataItem, ...]]] = {}
+        self._overlay_extent = (math.nan, math.nan, 0.0)  # see _draw_overlays
         self._snapshot: TrainingSnapshot | None = None
         # The epoch history drawn: its buffer and length (redrawn when either changes).
         self._epochs_drawn: tuple[np.ndarray | None, int] = (None, -1)
@@ -163,24 +169,30 @@ class TrainingCurvesView(QWidget):
                     item.setZValue(-10)  # behind the live curves
                     items.append(item)
             self.overlays[run.run_id] = (run, color, tuple(items))
-        self.runs_legend.setText(
-            legend_html([(run.name, color) for run, color in runs])
-            + ("&nbsp;&nbsp;(dashed: validation)" if runs else "")
-        )
+        self.runs_legend.setText(self.runs_legend_at())
         self.runs_legend.setVisible(bool(runs))
         self._draw_overlays()
         if self._snapshot is not None:
             self._fit_ranges(self._snapshot)
 
     def _draw_overlays(self) -> None:
+        """Give the overlay curves their data in the chosen x axis; note the lowest and
+        highest loss and the last x they reach (the axes make room for them)."""
         keys = [key for pair in OVERLAY_KEYS for key in pair]
+        low, high, last = math.nan, math.nan, 0.0
         for run, _, items in self.overlays.values():
             for key, item in zip(keys, items, strict=True):
                 values = run.curves.values.get(key)
                 if values is None or not np.isfinite(values).any():
                     item.setData([], [])
-                else:
-                    item.setData(run.curves.x(key, self.x_axis), values, connect="finite")
+                    continue
+                x = run.curves.x(key, self.x_axis)
+                item.setData(x, values, connect="finite")
+                last = max(last, float(x[-1]))
+                if key.endswith("loss"):
+                    low = np.fmin(low, np.fmin.reduce(values))
+                    high = np.fmax(high, np.fmax.reduce(values))
+        self._overlay_extent = (float(low), float(high), last)
 
     def overlay_curve(self, run_id: str, key: str) -> pg.PlotDataItem:
         """The overlay curve ``key`` (``"loss"``, ``"val_accuracy"``...) of run ``run_id``."""
@@ -249,17 +261,10 @@ class TrainingCurvesView(QWidget):
             float(self._x_of_steps(snapshot, last_step)[0]),
             float(self._x_of_epochs(snapshot, np.array([snapshot.epoch]))[0]),
         )
+        overlay_low, overlay_high, overlay_last = self._overlay_extent
         low, high = self._loss_bounds
-        for run, _, _ in self.overlays.values():
-            for key in ("loss", "val_loss"):
-                values = run.curves.values.get(key)
-                if values is not None and len(values):
-                    low, high = (
-                        np.fmin(low, np.fmin.reduce(values)),
-                        np.fmax(high, np.fmax.reduce(values)),
-                    )
-            if len(run.curves.epochs.get("loss", ())):
-                last = max(last, float(run.curves.x("loss", self.x_axis)[-1]))
+        low, high = np.fmin(low, overlay_low), np.fmax(high, overlay_high)
+        last = max(last, overlay_last)
         for steady in self.epoch_ranges:
             steady.show(0.0, max(last, 1.0), pad_low=False)
         if n:
@@ -306,6 +311,21 @@ class TrainingCurvesView(QWidget):
                         np.fmax(high, np.fmax.reduce(values)),
                     )
 
+    def runs_legend_at(self, plot: pg.PlotItem | None = None, x: float = 0.0) -> str:
+        """The shown runs' legend; on hover (``plot``) each run's training value nearest
+        to ``x`` beside its name."""
+        key = "loss" if plot is self.loss_plot else "accuracy"
+        entries = []
+        for run, color, _ in self.overlays.values():
+            label = run.name
+            values = run.curves.values.get(key)
+            if plot is not None and values is not None and len(values):
+                nearest = int(np.argmin(np.abs(run.curves.x(key, self.x_axis) - x)))
+                if math.isfinite(values[nearest]):
+                    label += f" {values[nearest]:.4f}"
+            entries.append((label, color))
+        return "Runs: " + legend_html(entries) + "&nbsp;&nbsp;(dashed: validation)"
+
     def readout_at(self, plot: pg.PlotItem, x: float) -> str:
         """The values of the epoch nearest to ``x`` on ``plot``, as shown on hover."""
         snap = self._snapshot
@@ -328,4 +348,6 @@ class TrainingCurvesView(QWidget):
             if plot.sceneBoundingRect().contains(scene_pos):
                 x = plot.vb.mapSceneToView(scene_pos).x()
                 self.readout.setText(self.readout_at(plot, x))
+                if self.overlays:
+                    self.runs_legend.setText(self.runs_legend_at(plot, x))
                 return

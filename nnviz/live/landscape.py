@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 KINDS = ("random", "pca", "exact")
 RESOLUTIONS = (41, 61, 81)
 COARSE_RESOLUTIONS = (11, 21, 41)  # the passes before the chosen resolution
-CHUNK_VALUES = 1 << 19  # activations per batch of grid points: 2 MB of float32
+CHUNK_VALUES = 1 << 17  # activations per batch of grid points: 512 kB of float32, a few ms
 PCA_MIN_POINTS = 3
 TRAJECTORY_MARGIN = 1.25  # a PCA or w-b picture shows the path and a quarter more
 
@@ -266,6 +266,8 @@ class LandscapeReport:
     pass_number: int
     passes: int
     note: str = ""
+    #: the training step whose weights are at the plane's origin
+    step: int = 0
 
     @property
     def resolution(self) -> int:
@@ -307,6 +309,7 @@ class LandscapeJob(BackgroundJob):
         self._done_points = 0  # of the pass being computed
         self._finished_points = 0  # of the passes before it
         self._report: LandscapeReport | None = None
+        self._step = 0
 
     def start(self, session: TrainingSession) -> None:
         """Make the plane through the session's weights and hand it to its trajectory."""
@@ -315,6 +318,7 @@ class LandscapeJob(BackgroundJob):
             self.kind, session.model.get_weights(), rows, self.span, self.seed
         )
         self._surface = LossSurface(session.model, session.trainer.x, session.trainer.y, plane)
+        self._step = session.step_count
         session.trajectory.set_plane(plane)
 
     def advance(self, session: TrainingSession, budget_s: float) -> bool:
@@ -344,7 +348,7 @@ class LandscapeJob(BackgroundJob):
         grid.flags.writeable = False
         self._pass += 1
         self._report = LandscapeReport(
-            self._surface.plane, grid, self._pass, len(self.passes), self._note
+            self._surface.plane, grid, self._pass, len(self.passes), self._note, self._step
         )
         self._finished_points += resolution * resolution
         self._values, self._mesh, self._done_points = [], None, 0

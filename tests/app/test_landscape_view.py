@@ -48,7 +48,7 @@ def test_opening_the_dock_computes_a_landscape_with_a_colour_bar(qtbot, make_win
     assert ticks and all(low <= value <= high for value, _ in ticks)
     assert len(view.contours) > 0
     assert "direction 1" in view.plot.getAxis("bottom").labelText
-    assert "loss here" in view.status.text()
+    assert "around the weights of step" in view.status.text()
 
 
 def test_training_adds_points_to_the_path_on_the_plane(qtbot, make_window):

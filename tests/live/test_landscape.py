@@ -181,6 +181,7 @@ def test_the_job_reports_passes_coarse_to_fine_and_hands_the_plane_to_the_trajec
     assert progress == sorted(progress) and progress[-1] == 1.0
     assert len({r.plane_id for r in seen}) == 1
     assert session.trajectory.plane is seen[-1].plane
+    assert seen[-1].step == session.step_count == 60
     loss = session.model.evaluate(session.trainer.x, session.trainer.y)["loss"]
     for report in seen:  # every pass has the current weights at its centre
         n = report.resolution

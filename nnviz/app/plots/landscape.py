@@ -243,9 +243,9 @@ class LandscapeView(QWidget):
         self.plot.setLabel("left", plane.labels[1])
         centre = report.grid[n // 2, n // 2]
         self.status.setText(
-            f"{n} × {n} ({report.pass_number}/{report.passes})  ·  loss here "
-            f"{_loss_label(float(centre))}, lowest {_loss_label(10**low)}"
-            + ("" if report.final else "  ·  refining…")
+            f"{n} × {n} ({report.pass_number}/{report.passes}) around the weights of step "
+            f"{report.step:,}  ·  loss there {_loss_label(float(centre))}, lowest "
+            f"{_loss_label(10**low)}" + ("" if report.final else "  ·  refining…")
         )
         self.note.setText(report.note)
         self._draw_extra()
@@ -269,12 +269,15 @@ class LandscapeView(QWidget):
     def _label_color_bar(self, low: float, high: float) -> None:
         """The colour bar runs over log10(loss); its ticks say the loss itself."""
         self.color_bar.setLevels((low, high))
-        ticks = []
-        for power in range(math.floor(low), math.ceil(high) + 1):
-            for factor in (1, 2, 5):
-                value = math.log10(factor) + power
-                if low <= value <= high:
-                    ticks.append((value, _loss_label(factor * 10.0**power)))
+        for factors in ((1, 2, 5), (1, 2, 3, 5, 7)):  # the finer set for a narrow range
+            ticks = [
+                (math.log10(factor) + power, _loss_label(factor * 10.0**power))
+                for power in range(math.floor(low), math.ceil(high) + 1)
+                for factor in factors
+                if low <= math.log10(factor) + power <= high
+            ]
+            if len(ticks) >= 4:
+                break
         if len(ticks) < 2:
             ticks = [(v, _loss_label(10**v)) for v in np.linspace(low, high, 4)]
         self.color_bar.axis.setTicks([ticks])

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Slot
-from PySide6.QtGui import QStandardItemModel
+from PySide6.QtGui import QHideEvent, QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -161,6 +161,7 @@ class LandscapeView(QWidget):
         layout.addWidget(self.note)
 
         self.report: LandscapeReport | None = None
+        self._landscapes = 0
         self.job_id = 0
         self._failed = False
         self._n_params = 0
@@ -202,6 +203,7 @@ class LandscapeView(QWidget):
             self.controller.cancel_job(self.job_id)
         self.job_id = 0
         self.report = None
+        self._landscapes += 1
         self._path = None
         self._failed = False
         self.image.clear()
@@ -209,6 +211,17 @@ class LandscapeView(QWidget):
         self._draw_path()
         self.status.setText("")
         self.note.setText("")
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        """A hidden view costs nothing: an unfinished landscape is dropped, and computed
+        anew when the view is shown again."""
+        if self.job_id:
+            self.controller.cancel_job(self.job_id)
+            self.job_id = 0
+            if self.report is None or not self.report.final:
+                self.report = None
+                self._landscapes += 1
+        super().hideEvent(event)
 
     @Slot(object)
     def _on_job_reported(self, job_report: JobReport) -> None:
@@ -228,6 +241,7 @@ class LandscapeView(QWidget):
     def show_report(self, report: LandscapeReport) -> None:
         """Draw one pass of a landscape."""
         self.report = report
+        self._landscapes += 1
         plane = report.plane
         logs, low, high = log_loss_image(report.grid)
         self.image.setImage(lut_rgba(logs, self._lut, low, high), autoLevels=False)
@@ -283,8 +297,10 @@ class LandscapeView(QWidget):
         self.color_bar.axis.setTicks([ticks])
 
     # -- paths ---------------------------------------------------------------------------
-    def snapshot_key(self, snapshot: TrainingSnapshot) -> tuple[int | None, int]:
-        return identity_key(snapshot.landscape_path), _parameter_count(snapshot)
+    def snapshot_key(self, snapshot: TrainingSnapshot) -> tuple[int | None, int, int]:
+        # ``_landscapes`` counts landscapes shown and dropped: a view whose landscape was
+        # dropped draws (and so starts a new one) whatever the snapshot
+        return identity_key(snapshot.landscape_path), _parameter_count(snapshot), self._landscapes
 
     def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
         n_params = _parameter_count(snapshot)

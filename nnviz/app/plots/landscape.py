@@ -88,7 +88,7 @@ class LandscapeView(QWidget):
         self.span_spin.setRange(0.05, 50.0)
         self.span_spin.setSingleStep(0.25)
         self.span_spin.setValue(1.0)
-        self.span_spin.setPrefix("± ")
+        self.span_spin.setPrefix("range ± ")
         self.span_spin.setToolTip(
             "How far the picture reaches: in units of each neuron's weight length along "
             "random directions; as a multiple of the path's reach for PCA and w, b."
@@ -109,13 +109,20 @@ class LandscapeView(QWidget):
         self.follow_check.setToolTip(
             "Compute the landscape again by itself whenever the weights leave the picture"
         )
-        top = QHBoxLayout()
-        top.addWidget(self.directions_combo, 1)
-        top.addWidget(QLabel("Range"))
-        top.addWidget(self.span_spin)
-        top.addWidget(self.resolution_combo)
-        top.addWidget(self.recompute_button)
-        top.addWidget(self.follow_check)
+        # Two short rows: the dock shares its side with narrow panels (the trace), and
+        # must not widen it.
+        self.directions_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.directions_combo.setMinimumContentsLength(12)
+        first_row = QHBoxLayout()
+        first_row.addWidget(self.directions_combo, 1)
+        first_row.addWidget(self.recompute_button)
+        second_row = QHBoxLayout()
+        second_row.addWidget(self.span_spin)
+        second_row.addWidget(self.resolution_combo)
+        second_row.addWidget(self.follow_check)
+        second_row.addStretch(1)
 
         self.graphics = pg.GraphicsLayoutWidget()
         self.plot = self.graphics.addPlot()
@@ -149,12 +156,15 @@ class LandscapeView(QWidget):
         self.status = QLabel("")
         self.legend = QLabel("")
         self.legend.hide()
+        for label in (self.status, self.legend):
+            label.setWordWrap(True)  # a long line must not widen the dock
         self.note = QLabel("")
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: #b35806; font-weight: bold")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
-        layout.addLayout(top)
+        layout.addLayout(first_row)
+        layout.addLayout(second_row)
         layout.addWidget(self.graphics, 1)
         layout.addWidget(self.legend)
         layout.addWidget(self.status)

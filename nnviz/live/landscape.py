@@ -149,7 +149,7 @@ def make_plane(
             reach = _reach(plane.project(rows), (0.0, 0.0), 1e-3)
             return replace(plane, half_width=(span * reach[0], span * reach[1])), note
     d1, d2 = random_directions(weights, seed)
-    labels = ("direction 1 (filter-normalized)", "direction 2 (filter-normalized)")
+    labels = ("direction 1", "direction 2")  # random, filter-normalized (the combo says)
     return Plane(current, d1, d2, "random", labels, half_width=(span, span)), note
 
 

@@ -203,11 +203,13 @@ class LossSurface:
         self._logits = model.dense_layers[-1].activation.name == model.loss.logits_activation
         x = np.asarray(x, dtype=np.float32)
         self._y = np.asarray(y, dtype=np.float32)
-        # The first layer is linear in (a, b): z1 = x·W(a, b) + b(a, b) = z0 + a·u + b·v.
+        # The first layer is linear in (a, b): z1 = x·W(a, b) + b(a, b) = z0 + a·u + b·v,
+        # for all points at once one matmul [1, a, b] @ [z0; u; v].
         first = layers[0]
-        self._z0 = x @ first.w + first.b
-        self._u = x @ first.dw1 + first.db1
-        self._v = x @ first.dw2 + first.db2
+        self._first = np.stack(
+            [x @ first.w + first.b, x @ first.dw1 + first.db1, x @ first.dw2 + first.db2]
+        ).reshape(3, -1)
+        self._first_shape = (len(x), first.w.shape[1])
         widest = max(layer.w.shape[1] for layer in layers)
         #: grid points evaluated together (their activations take CHUNK_VALUES floats)
         self.chunk = max(1, CHUNK_VALUES // (len(x) * widest))
@@ -219,9 +221,8 @@ class LossSurface:
         b = np.asarray(b, dtype=np.float32).ravel()
         layers = self._layers
         with np.errstate(all="ignore"):
-            z = a[:, None, None] * self._u
-            z += self._z0
-            z += b[:, None, None] * self._v
+            coefficients = np.column_stack([np.ones_like(a), a, b])
+            z = (coefficients @ self._first).reshape(len(a), *self._first_shape)
             for previous, layer in itertools.pairwise(layers):
                 z = np.matmul(previous.activation.forward(z), layer.kernels(a, b))
                 z += layer.biases(a, b)

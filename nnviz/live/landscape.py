@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 KINDS = ("random", "pca", "exact")
 RESOLUTIONS = (41, 61, 81)
 COARSE_RESOLUTIONS = (11, 21, 41)  # the passes before the chosen resolution
-CHUNK_VALUES = 1 << 19  # activations per batch of grid points: 2 MB of float32
+CHUNK_VALUES = 1 << 17  # activations per batch of grid points: 512 kB of float32, a few ms
 PCA_MIN_POINTS = 3
 TRAJECTORY_MARGIN = 1.25  # a PCA or w-b picture shows the path and a quarter more
 
@@ -149,7 +149,7 @@ def make_plane(
             reach = _reach(plane.project(rows), (0.0, 0.0), 1e-3)
             return replace(plane, half_width=(span * reach[0], span * reach[1])), note
     d1, d2 = random_directions(weights, seed)
-    labels = ("direction 1 (filter-normalized)", "direction 2 (filter-normalized)")
+    labels = ("direction 1", "direction 2")  # random, filter-normalized (the combo says)
     return Plane(current, d1, d2, "random", labels, half_width=(span, span)), note
 
 
@@ -203,11 +203,13 @@ class LossSurface:
         self._logits = model.dense_layers[-1].activation.name == model.loss.logits_activation
         x = np.asarray(x, dtype=np.float32)
         self._y = np.asarray(y, dtype=np.float32)
-        # The first layer is linear in (a, b): z1 = x·W(a, b) + b(a, b) = z0 + a·u + b·v.
+        # The first layer is linear in (a, b): z1 = x·W(a, b) + b(a, b) = z0 + a·u + b·v,
+        # for all points at once one matmul [1, a, b] @ [z0; u; v].
         first = layers[0]
-        self._z0 = x @ first.w + first.b
-        self._u = x @ first.dw1 + first.db1
-        self._v = x @ first.dw2 + first.db2
+        self._first = np.stack(
+            [x @ first.w + first.b, x @ first.dw1 + first.db1, x @ first.dw2 + first.db2]
+        ).reshape(3, -1)
+        self._first_shape = (len(x), first.w.shape[1])
         widest = max(layer.w.shape[1] for layer in layers)
         #: grid points evaluated together (their activations take CHUNK_VALUES floats)
         self.chunk = max(1, CHUNK_VALUES // (len(x) * widest))
@@ -219,9 +221,8 @@ class LossSurface:
         b = np.asarray(b, dtype=np.float32).ravel()
         layers = self._layers
         with np.errstate(all="ignore"):
-            z = a[:, None, None] * self._u
-            z += self._z0
-            z += b[:, None, None] * self._v
+            coefficients = np.column_stack([np.ones_like(a), a, b])
+            z = (coefficients @ self._first).reshape(len(a), *self._first_shape)
             for previous, layer in itertools.pairwise(layers):
                 z = np.matmul(previous.activation.forward(z), layer.kernels(a, b))
                 z += layer.biases(a, b)
@@ -266,6 +267,8 @@ class LandscapeReport:
     pass_number: int
     passes: int
     note: str = ""
+    #: the training step whose weights are at the plane's origin
+    step: int = 0
 
     @property
     def resolution(self) -> int:
@@ -307,6 +310,7 @@ class LandscapeJob(BackgroundJob):
         self._done_points = 0  # of the pass being computed
         self._finished_points = 0  # of the passes before it
         self._report: LandscapeReport | None = None
+        self._step = 0
 
     def start(self, session: TrainingSession) -> None:
         """Make the plane through the session's weights and hand it to its trajectory."""
@@ -315,6 +319,7 @@ class LandscapeJob(BackgroundJob):
             self.kind, session.model.get_weights(), rows, self.span, self.seed
         )
         self._surface = LossSurface(session.model, session.trainer.x, session.trainer.y, plane)
+        self._step = session.step_count
         session.trajectory.set_plane(plane)
 
     def advance(self, session: TrainingSession, budget_s: float) -> bool:
@@ -344,7 +349,7 @@ class LandscapeJob(BackgroundJob):
         grid.flags.writeable = False
         self._pass += 1
         self._report = LandscapeReport(
-            self._surface.plane, grid, self._pass, len(self.passes), self._note
+            self._surface.plane, grid, self._pass, len(self.passes), self._note, self._step
         )
         self._finished_points += resolution * resolution
         self._values, self._mesh, self._done_points = [], None, 0

@@ -133,8 +133,8 @@ class ProjectedPath:
 
 class Trajectory:
     """The parameters every ``stride`` steps, in at most a fixed number of rows (see the
-    module docstring). While a :attr:`plane` is set each new row is projected on it at
-    once, so a snapshot's :meth:`path` costs no more than one projection."""
+    module docstring). While a :attr:`plane` is set, :meth:`path` projects the rows
+    recorded since its last call: a training step never pays for a projection."""
 
     def __init__(self, budget_bytes: int = TRAJECTORY_BYTES, max_rows: int = MAX_ROWS) -> None:
         self.budget_bytes = budget_bytes
@@ -149,6 +149,7 @@ class Trajectory:
         """Forget every point (the plane stays)."""
         self.stride = 1
         self._size = 0
+        self._projected = 0  # rows whose coordinates on the plane are known
 
     def __len__(self) -> int:
         return self._size
@@ -186,8 +187,6 @@ class Trajectory:
         row = self._rows[self._size]
         np.concatenate(parts, out=row, casting="same_kind")
         self._steps[self._size] = step
-        if self.plane is not None:
-            self._coords[self._size] = self.plane.project(row)[0]
         self._size += 1
 
     def _decimate(self) -> None:
@@ -196,13 +195,14 @@ class Trajectory:
         for i in range(1, half):  # row by row: no temporary copy of the whole buffer
             self._rows[i] = self._rows[2 * i]
         self._steps[:half] = self._steps[: 2 * half : 2]
-        self._coords[:half] = self._coords[: 2 * half : 2]
         self._size = half
+        self._projected = 0
         self.stride *= 2
 
     def truncate(self, step: int) -> None:
         """Forget the points after ``step`` (an undo went back to it)."""
         self._size = int(np.searchsorted(self._steps[: self._size], step, side="right"))
+        self._projected = min(self._projected, self._size)
 
     def points(self) -> tuple[np.ndarray, np.ndarray]:
         """Copies of the recorded steps ``(m,)`` and parameters ``(m, n_params)`` float32."""
@@ -216,8 +216,7 @@ class Trajectory:
                 f"{self.n_params}"
             )
         self.plane = plane
-        if plane is not None and self._size:
-            self._coords[: self._size] = plane.project(self._rows[: self._size])
+        self._projected = 0
 
     def path(self, model: Sequential) -> ProjectedPath | None:
         """The points and the current weights on the plane (None without a plane, or when
@@ -230,6 +229,10 @@ class Trajectory:
             return None
         current = np.concatenate(parts).astype(np.float64)
         a, b = plane.project(current)[0]
+        if self._projected < self._size:  # the rows recorded since the last path
+            new = slice(self._projected, self._size)
+            self._coords[new] = plane.project(self._rows[new])
+            self._projected = self._size
         coords = np.array(self._coords[: self._size], copy=True)
         coords.flags.writeable = False
         return ProjectedPath(plane.plane_id, coords, (float(a), float(b)), plane.distance(current))

@@ -48,7 +48,7 @@ def test_opening_the_dock_computes_a_landscape_with_a_colour_bar(qtbot, make_win
     assert ticks and all(low <= value <= high for value, _ in ticks)
     assert len(view.contours) > 0
     assert "direction 1" in view.plot.getAxis("bottom").labelText
-    assert "loss here" in view.status.text()
+    assert "around the weights of step" in view.status.text()
 
 
 def test_training_adds_points_to_the_path_on_the_plane(qtbot, make_window):
@@ -154,3 +154,18 @@ def test_other_data_gets_its_own_landscape(qtbot, make_window):
     loss = window.controller.call(lambda s: s.model.evaluate(s.trainer.x, s.trainer.y)["loss"])
     n = view.report.resolution
     assert view.report.grid[n // 2, n // 2] == pytest.approx(loss, rel=2e-5)
+
+
+def test_a_hidden_view_computes_nothing(qtbot, make_window):
+    window, view = _open(qtbot, make_window)
+    qtbot.waitUntil(lambda: view.computing or _final(view), timeout=TIMEOUT_MS)
+    window.landscape_dock.close()  # closed while (or after) computing: the job is dropped
+    assert not view.computing
+    dropped = view.report
+    window.controller.step_epoch()
+    qtbot.waitUntil(lambda: window.controller.latest.step >= 15, timeout=TIMEOUT_MS)
+    qtbot.wait(200)
+    assert not view.computing and view.report is dropped  # nothing started while hidden
+    window.landscape_dock.show()
+    window.landscape_dock.raise_()
+    qtbot.waitUntil(lambda: _final(view), timeout=TIMEOUT_MS)

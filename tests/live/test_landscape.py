@@ -181,6 +181,7 @@ def test_the_job_reports_passes_coarse_to_fine_and_hands_the_plane_to_the_trajec
     assert progress == sorted(progress) and progress[-1] == 1.0
     assert len({r.plane_id for r in seen}) == 1
     assert session.trajectory.plane is seen[-1].plane
+    assert seen[-1].step == session.step_count == 60
     loss = session.model.evaluate(session.trainer.x, session.trainer.y)["loss"]
     for report in seen:  # every pass has the current weights at its centre
         n = report.resolution
@@ -212,12 +213,20 @@ def test_the_trajectory_is_bounded_keeps_its_start_and_follows_undo():
     trajectory = Trajectory(budget_bytes=10**9, max_rows=64)
     model = session.model
     start = flatten(model.get_weights())
+    rng = np.random.default_rng(0)
+    plane = Plane(
+        start, rng.normal(size=start.size), rng.normal(size=start.size), "random", ("a", "b")
+    )
+    trajectory.set_plane(plane)
     for step in range(1, 5000):
         if step == 1:
             trajectory.record(0, model, force=True)
         model.dense_layers[0].b[:] = step  # a recognisable change per step
         trajectory.record(step, model)
+        if step % 777 == 0:  # paths asked for now and then, across decimations
+            trajectory.path(model)
     steps, rows = trajectory.points()
+    np.testing.assert_allclose(trajectory.path(model).coords, plane.project(rows), atol=1e-4)
     assert len(trajectory) <= 64 and trajectory.capacity == 64
     assert rows.shape[1] == model.n_params and rows.dtype == np.float32
     np.testing.assert_array_equal(rows[0], start)

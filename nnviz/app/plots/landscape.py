@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Slot
-from PySide6.QtGui import QStandardItemModel
+from PySide6.QtGui import QHideEvent, QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -88,7 +88,7 @@ class LandscapeView(QWidget):
         self.span_spin.setRange(0.05, 50.0)
         self.span_spin.setSingleStep(0.25)
         self.span_spin.setValue(1.0)
-        self.span_spin.setPrefix("± ")
+        self.span_spin.setPrefix("range ± ")
         self.span_spin.setToolTip(
             "How far the picture reaches: in units of each neuron's weight length along "
             "random directions; as a multiple of the path's reach for PCA and w, b."
@@ -109,13 +109,20 @@ class LandscapeView(QWidget):
         self.follow_check.setToolTip(
             "Compute the landscape again by itself whenever the weights leave the picture"
         )
-        top = QHBoxLayout()
-        top.addWidget(self.directions_combo, 1)
-        top.addWidget(QLabel("Range"))
-        top.addWidget(self.span_spin)
-        top.addWidget(self.resolution_combo)
-        top.addWidget(self.recompute_button)
-        top.addWidget(self.follow_check)
+        # Two short rows: the dock shares its side with narrow panels (the trace), and
+        # must not widen it.
+        self.directions_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.directions_combo.setMinimumContentsLength(12)
+        first_row = QHBoxLayout()
+        first_row.addWidget(self.directions_combo, 1)
+        first_row.addWidget(self.recompute_button)
+        second_row = QHBoxLayout()
+        second_row.addWidget(self.span_spin)
+        second_row.addWidget(self.resolution_combo)
+        second_row.addWidget(self.follow_check)
+        second_row.addStretch(1)
 
         self.graphics = pg.GraphicsLayoutWidget()
         self.plot = self.graphics.addPlot()
@@ -151,18 +158,22 @@ class LandscapeView(QWidget):
         self.status = QLabel("")
         self.legend = QLabel("")
         self.legend.hide()
+        for label in (self.status, self.legend):
+            label.setWordWrap(True)  # a long line must not widen the dock
         self.note = QLabel("")
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: #b35806; font-weight: bold")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
-        layout.addLayout(top)
+        layout.addLayout(first_row)
+        layout.addLayout(second_row)
         layout.addWidget(self.graphics, 1)
         layout.addWidget(self.legend)
         layout.addWidget(self.status)
         layout.addWidget(self.note)
 
         self.report: LandscapeReport | None = None
+        self._landscapes = 0
         self.job_id = 0
         self._failed = False
         self._n_params = 0
@@ -204,6 +215,7 @@ class LandscapeView(QWidget):
             self.controller.cancel_job(self.job_id)
         self.job_id = 0
         self.report = None
+        self._landscapes += 1
         self._path = None
         self._failed = False
         self.image.clear()
@@ -211,6 +223,17 @@ class LandscapeView(QWidget):
         self._draw_path()
         self.status.setText("")
         self.note.setText("")
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        """A hidden view costs nothing: an unfinished landscape is dropped, and computed
+        anew when the view is shown again."""
+        if self.job_id:
+            self.controller.cancel_job(self.job_id)
+            self.job_id = 0
+            if self.report is None or not self.report.final:
+                self.report = None
+                self._landscapes += 1
+        super().hideEvent(event)
 
     @Slot(object)
     def _on_job_reported(self, job_report: JobReport) -> None:
@@ -230,6 +253,7 @@ class LandscapeView(QWidget):
     def show_report(self, report: LandscapeReport) -> None:
         """Draw one pass of a landscape."""
         self.report = report
+        self._landscapes += 1
         plane = report.plane
         logs, low, high = log_loss_image(report.grid)
         self.image.setImage(lut_rgba(logs, self._lut, low, high), autoLevels=False)
@@ -245,9 +269,9 @@ class LandscapeView(QWidget):
         self.plot.setLabel("left", plane.labels[1])
         centre = report.grid[n // 2, n // 2]
         self.status.setText(
-            f"{n} × {n} ({report.pass_number}/{report.passes})  ·  loss here "
-            f"{_loss_label(float(centre))}, lowest {_loss_label(10**low)}"
-            + ("" if report.final else "  ·  refining…")
+            f"{n} × {n} ({report.pass_number}/{report.passes}) around the weights of step "
+            f"{report.step:,}  ·  loss there {_loss_label(float(centre))}, lowest "
+            f"{_loss_label(10**low)}" + ("" if report.final else "  ·  refining…")
         )
         self.note.setText(report.note)
         self._draw_extra()
@@ -271,19 +295,24 @@ class LandscapeView(QWidget):
     def _label_color_bar(self, low: float, high: float) -> None:
         """The colour bar runs over log10(loss); its ticks say the loss itself."""
         self.color_bar.setLevels((low, high))
-        ticks = []
-        for power in range(math.floor(low), math.ceil(high) + 1):
-            for factor in (1, 2, 5):
-                value = math.log10(factor) + power
-                if low <= value <= high:
-                    ticks.append((value, _loss_label(factor * 10.0**power)))
+        for factors in ((1, 2, 5), (1, 2, 3, 5, 7)):  # the finer set for a narrow range
+            ticks = [
+                (math.log10(factor) + power, _loss_label(factor * 10.0**power))
+                for power in range(math.floor(low), math.ceil(high) + 1)
+                for factor in factors
+                if low <= math.log10(factor) + power <= high
+            ]
+            if len(ticks) >= 4:
+                break
         if len(ticks) < 2:
             ticks = [(v, _loss_label(10**v)) for v in np.linspace(low, high, 4)]
         self.color_bar.axis.setTicks([ticks])
 
     # -- paths ---------------------------------------------------------------------------
-    def snapshot_key(self, snapshot: TrainingSnapshot) -> tuple[int | None, int]:
-        return identity_key(snapshot.landscape_path), _parameter_count(snapshot)
+    def snapshot_key(self, snapshot: TrainingSnapshot) -> tuple[int | None, int, int]:
+        # ``_landscapes`` counts landscapes shown and dropped: a view whose landscape was
+        # dropped draws (and so starts a new one) whatever the snapshot
+        return identity_key(snapshot.landscape_path), _parameter_count(snapshot), self._landscapes
 
     def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
         n_params = _parameter_count(snapshot)

@@ -15,8 +15,10 @@ from PIL import Image
 from nnviz.cli import main
 from nnviz.data import make_points
 from nnviz.headless import Progress
+from nnviz.live.presets import DEFAULT_HIDDEN
 from tests.data.conftest import write_cat_layout
 
+HIDDEN = "-".join(str(units) for units in DEFAULT_HIDDEN)
 SMALL = ["--n-samples", "60", "--epochs", "5", "--layers", "4"]
 
 
@@ -110,7 +112,7 @@ def test_real_cat_files(capsys, cat_data_dir):
 def test_cat_layout_with_validation(capsys, tmp_path):
     folder = write_cat_layout(tmp_path / "cats", m_train=20, m_test=6)
     result = _json(capsys, "--dataset", "cat", "--data-dir", str(folder), "--epochs", "1")
-    assert result["network"] == "192-8-8-1"
+    assert result["network"] == f"192-{HIDDEN}-1"
     assert (result["train_samples"], result["val_samples"], result["test_samples"]) == (16, 4, 6)
 
 
@@ -125,13 +127,13 @@ def _csv(path, n=60):
 
 def test_data_path_csv_hdf5_and_image_folder(capsys, tmp_path):
     csv_result = _json(capsys, "--data", str(_csv(tmp_path / "m.csv")), "--epochs", "2")
-    assert csv_result["network"] == "2-8-8-1" and csv_result["dataset"].endswith("m.csv")
+    assert csv_result["network"] == f"2-{HIDDEN}-1" and csv_result["dataset"].endswith("m.csv")
 
     with h5py.File(tmp_path / "d.h5", "w") as f:
         f["X"] = np.random.default_rng(0).normal(size=(30, 5))
         f["y"] = np.arange(30) % 3
     h5_result = _json(capsys, "--data", str(tmp_path / "d.h5"), "--epochs", "2")
-    assert h5_result["network"] == "5-8-8-3"
+    assert h5_result["network"] == f"5-{HIDDEN}-3"
 
     for label, color in enumerate(((255, 0, 0), (0, 0, 255))):
         folder = tmp_path / "images" / f"class{label}"
@@ -142,7 +144,7 @@ def test_data_path_csv_hdf5_and_image_folder(capsys, tmp_path):
         capsys, "--data", str(tmp_path / "images"), "--size", "6x4", "--epochs", "2",
         "--test", "0.2", "--validation", "0.2",
     )  # fmt: skip
-    assert image_result["network"] == "72-8-8-1"
+    assert image_result["network"] == f"72-{HIDDEN}-1"
     assert image_result["train_samples"] == 6
 
 

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -48,6 +47,7 @@ from nnviz.app.plots.images import ConfusionMatrixView
 from nnviz.app.plots.layers import LayerStatsView
 from nnviz.app.plots.perceptron import PerceptronLab
 from nnviz.app.plots.style import configure_pyqtgraph
+from nnviz.app.presentation import PresentationMode
 from nnviz.app.projects import (
     Choice,
     ProjectFiles,
@@ -55,6 +55,7 @@ from nnviz.app.projects import (
     orphaned_recovery_files,
     state_folder,
 )
+from nnviz.app.shortcuts import SpacePlays, shortcut_rows, show_shortcuts
 from nnviz.app.trace_panel import TracePanel
 from nnviz.app.training_panel import TrainingPanel, saved_epochs_per_second, steady_label
 from nnviz.app.window_layout import (
@@ -488,6 +489,9 @@ class MainWindow(QMainWindow):
         fit_action.setShortcut(QKeySequence("Ctrl+0"))
         fit_action.triggered.connect(self.diagram.fit_to_view)
         self.view_menu.addAction(fit_action)
+        self.presentation = PresentationMode(self)
+        self.presentation.add_to(self.view_menu)
+        self.space_plays = SpacePlays(self)
         self.view_menu.addSeparator()
         for dock in self.docks:
             self.view_menu.addAction(dock.toggleViewAction())
@@ -662,20 +666,12 @@ class MainWindow(QMainWindow):
             self.recovery_banner.offer(found[0])
 
     def _show_shortcuts(self) -> None:
-        actions = (
-            self.play_action,
-            self.step_batch_action,
-            self.step_epoch_action,
-            self.reset_action,
-            self.reset_initial_action,
-            self.undo_action,
-            self.redo_action,
-        )
-        lines = [
-            f"<tr><td><b>{a.shortcut().toString()}</b></td><td>{a.text()}</td></tr>"
-            for a in actions
-        ]
-        QMessageBox.information(self, "Keyboard shortcuts", f"<table>{''.join(lines)}</table>")
+        show_shortcuts(self, shortcut_rows(self, self.diagram.key_actions))
+
+    def set_presentation_mode(self, on: bool) -> None:
+        """Large text and only the diagram, the boundary and the loss curves (see
+        :mod:`nnviz.app.presentation`); off restores the layout as it was."""
+        self.presentation.set_enabled(on)
 
     # -- settings and closing -----------------------------------------------------------
     def _restore_settings(self) -> None:

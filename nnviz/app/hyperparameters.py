@@ -258,7 +258,7 @@ class HyperparameterPanel(QWidget):
         )
         self.initializer_combo.currentTextChanged.connect(self._on_initializer)
         self.initializer_combo.setPlaceholderText(MIXED)
-        form.addRow(f"Initializer {ALL_LAYERS}", self.initializer_combo)
+        form.addRow(f"Initializer\n{ALL_LAYERS}", self.initializer_combo)
 
         self.reg_combo = QComboBox()
         self.reg_combo.addItems(REGULARIZATIONS)
@@ -273,7 +273,7 @@ class HyperparameterPanel(QWidget):
         reg_row.addWidget(self.reg_combo)
         reg_row.addWidget(self.reg_rate, 1)
         self.reg_combo.setPlaceholderText(MIXED)
-        form.addRow(f"Regularization {ALL_LAYERS}", reg_row)
+        form.addRow(f"Regularization\n{ALL_LAYERS}", reg_row)
         self.reg_combo.currentTextChanged.connect(self._on_regularization)
         self.reg_rate.valueChanged.connect(self._on_regularization)
 
@@ -286,7 +286,7 @@ class HyperparameterPanel(QWidget):
             "step (never when predicting); fights overfitting.",
         )
         self.dropout_spin.valueChanged.connect(self._on_dropout)
-        form.addRow(f"Dropout {ALL_LAYERS}", self.dropout_spin)
+        form.addRow(f"Dropout\n{ALL_LAYERS}", self.dropout_spin)
 
         self.clip_spin = _spin(
             0.0,

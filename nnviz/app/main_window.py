@@ -222,6 +222,8 @@ class MainWindow(QMainWindow):
         """Resize to ``width`` x ``height`` and share it out among the docks as the
         default layout does (after :meth:`show`: before it, the docks' first sizes can
         hold the window larger)."""
+        self.layout().invalidate()  # its minimum size may be stale (docks since tabbed)
+        self.layout().activate()
         self.resize(width, height)
         self._size_docks()
 

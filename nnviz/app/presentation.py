@@ -1,8 +1,9 @@
 """Presentation mode (View → Presentation mode, F5): a projector-friendly window.
 
 Text is enlarged by the presentation scale (a setting, 1.5x by default; View →
-Presentation text size), the settings panels are hidden and the docks are reduced to the
-diagram, the decision boundary (the test-image gallery for images) and the loss curves.
+Presentation text size), the settings panels and the diagram's editing aids (palette,
+hint) are hidden, and the docks are reduced to the diagram, the decision boundary (the
+test-image gallery for images) and the loss curves.
 Leaving restores the exact previous layout (``saveState``/``restoreState``) and fonts.
 """
 
@@ -43,7 +44,7 @@ class PresentationMode(QObject):
         self.active = False
         self._saved_state: QByteArray | None = None
         self._saved_font: QFont | None = None
-        self._plot_fonts: list[tuple[pg.AxisItem, QFont]] = []
+        self._plot_fonts: list[tuple[pg.AxisItem, QFont, float | None, float | None]] = []
         self.action = QAction("Presentation mode", window)
         self.action.setObjectName("presentation")
         self.action.setCheckable(True)
@@ -118,9 +119,12 @@ class PresentationMode(QObject):
             return
         w.setFont(scaled_font(self._saved_font, factor) if factor != 1.0 else self._saved_font)
         w.diagram.diagram.set_text_scale(factor)
-        for axis, font in self._plot_fonts:
+        w.diagram.diagram.set_editing_aids_visible(factor == 1.0)
+        for axis, font, width, height in self._plot_fonts:
             axis.setStyle(tickFont=None)
             axis.label.setFont(font)
+            axis.setWidth(width)
+            axis.setHeight(height)
         self._plot_fonts = []
         if factor == 1.0:
             return
@@ -128,6 +132,15 @@ class PresentationMode(QObject):
             for view in dock.findChildren(pg.GraphicsView):
                 for item in view.scene().items():
                     if isinstance(item, pg.AxisItem):
-                        self._plot_fonts.append((item, QFont(item.label.font())))
+                        # None: the axis sizes itself again, as pyqtgraph does by default
+                        fixed_width = item.fixedWidth
+                        fixed_height = item.fixedHeight
+                        self._plot_fonts.append(
+                            (item, QFont(item.label.font()), fixed_width, fixed_height)
+                        )
                         item.setStyle(tickFont=scaled_font(self._saved_font, factor))
                         item.label.setFont(scaled_font(item.label.font(), factor))
+                        if item.orientation in ("left", "right"):
+                            item.setWidth(round(item.width() * factor))
+                        else:
+                            item.setHeight(round(item.height() * factor))

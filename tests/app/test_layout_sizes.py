@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QComboBox, QGraphicsItem, QLabel, QScrollArea, QTa
 from nnviz.app.diagram.items import TextItem
 from nnviz.app.diagram.scene import MIN_TEXT_PX
 
-SIZES = [(1280, 800), (1920, 1080)]
+SIZES = [(1280, 800), (1600, 1000), (1920, 1080)]
 
 
 def laid_out(qtbot, make_window, size):

@@ -78,6 +78,7 @@ class NetworkScene(QGraphicsScene):
         self.columns: list[Column] = []
         self.view_scale = 1.0  # the view's zoom (set by the view)
         self.text_scale = 1.0
+        self.editing_aids_visible = True
         self.rebuild(spec)
 
     # -- building ------------------------------------------------------------------------
@@ -127,6 +128,7 @@ class NetworkScene(QGraphicsScene):
         self._keep_matching_weights()
         self.setSceneRect(self.itemsBoundingRect().adjusted(-40, -30, 40, 30))
         self._rescale_text()  # after the scene's rectangle: it is not to grow with the text
+        self.set_editing_aids_visible(self.editing_aids_visible)
 
     # -- readable text -------------------------------------------------------------------
     def set_view_scale(self, scale: float) -> None:
@@ -140,6 +142,13 @@ class NetworkScene(QGraphicsScene):
         if factor > 0 and factor != self.text_scale:
             self.text_scale = factor
             self._rescale_text()
+
+    def set_editing_aids_visible(self, visible: bool) -> None:
+        """Show or hide the palette row and the hint (hidden in presentation mode)."""
+        self.editing_aids_visible = visible
+        for item, _ in self.overlay:
+            item.setVisible(visible)
+        self.hint.setVisible(visible)
 
     def _rescale_text(self) -> None:
         for item in self.items():

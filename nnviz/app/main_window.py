@@ -70,8 +70,9 @@ from nnviz.live import presets
 from nnviz.live.session import TrainingSession, batches_per_epoch
 from nnviz.live.snapshot import TrainingSnapshot
 
-# Saved window layouts of another version are ignored (the docks changed in version 2).
-SETTINGS_VERSION = 2
+# Saved window layouts of another version are ignored (the docks changed in version 2;
+# in 3 the left panels took the full height for 1280x800 screens).
+SETTINGS_VERSION = 3
 # While training, the decision boundary is redrawn with every snapshot (up to 30 Hz), the
 # counters and the confusion matrix at up to 10 Hz, the plots and the diagram (5-10 ms of
 # drawing and painting each) at 4 Hz: every redraw holds the interpreter lock the training
@@ -212,11 +213,14 @@ class MainWindow(QMainWindow):
     def _fit_to_screen(self, width: int, height: int) -> None:
         """Open at ``width`` x ``height``, or fill the screen where it is smaller (a
         1280x800 projector)."""
+        self.resize(*self._screen_fitted(width, height))
+
+    def _screen_fitted(self, width: int, height: int) -> tuple[int, int]:
         screen = self.screen() or QApplication.primaryScreen()
         if screen is not None:
             available = screen.availableGeometry()
             width, height = min(width, available.width()), min(height, available.height())
-        self.resize(width, height)
+        return width, height
 
     def lay_out(self, width: int, height: int) -> None:
         """Resize to ``width`` x ``height`` and share it out among the docks as the
@@ -230,14 +234,8 @@ class MainWindow(QMainWindow):
     def fit_to_screen(self) -> None:
         """After :meth:`show`: fit the window to its screen (1600x1000 at most) with the
         default dock sizes, unless a saved layout was restored."""
-        if self._layout_restored:
-            return
-        screen = self.screen() or QApplication.primaryScreen()
-        width, height = 1600, 1000
-        if screen is not None:
-            available = screen.availableGeometry()
-            width, height = min(width, available.width()), min(height, available.height())
-        self.lay_out(width, height)
+        if not self._layout_restored:
+            self.lay_out(*self._screen_fitted(1600, 1000))
 
     def _action(self, name: str, text: str, shortcut: str, tip: str, slot: object) -> QAction:
         action = QAction(text, self)
@@ -686,6 +684,7 @@ class MainWindow(QMainWindow):
             self._layout_restored = self.restoreState(state, SETTINGS_VERSION)
 
     def save_settings(self) -> None:
+        self.set_presentation_mode(False)  # the normal layout is the one remembered
         store = settings()
         store.setValue("window/geometry", self.saveGeometry())
         store.setValue("window/state", self.saveState(SETTINGS_VERSION))

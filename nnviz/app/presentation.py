@@ -90,7 +90,7 @@ class PresentationMode(QObject):
             self._saved_font = QFont(w.font())
             self.active = True
             plane, curves = self.shown_docks()
-            for dock in w.docks:
+            for dock in w.findChildren(QDockWidget):  # every dock, other features' too
                 if dock not in (plane, curves):
                     dock.hide()
             for dock in (plane, curves):

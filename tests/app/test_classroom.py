@@ -43,7 +43,6 @@ def test_the_step_rate_follows_the_batch_size(qtbot, make_window):
     assert window.document.spec.batch_size is None
     assert panel.speed_value.text() == "10 epochs/s"
     assert window.controller._speed == 10
-    window.hyperparameters.batch_spin.setEnabled(True)
     qtbot.mouseClick(window.hyperparameters.full_batch_check, Qt.MouseButton.LeftButton)
     window.hyperparameters.batch_spin.setValue(1)
     assert window.controller._speed == 10 * 360  # batch 1: one step per sample
@@ -103,8 +102,6 @@ def test_presentation_mode_enlarges_text_and_keeps_three_views(qtbot, make_windo
     before_state = window.saveState()
     before_docks = shown_docks(window)
     size = window.font().pointSizeF()
-    labels = [i for i in window.diagram.diagram.items() if isinstance(i, TextItem)]
-    scales = {id(i): i.scale() for i in labels}
     qtbot.keyClick(window, Qt.Key.Key_F5)
     assert window.presentation.active and window.presentation.action.isChecked()
     assert shown_docks(window) == {"boundaryDock", "curvesDock"}
@@ -112,9 +109,10 @@ def test_presentation_mode_enlarges_text_and_keeps_three_views(qtbot, make_windo
     assert window.font().pointSizeF() == pytest.approx(size * 1.5)
     assert window.hyperparameters.font().pointSizeF() == pytest.approx(size * 1.5)
     assert window.diagram.diagram.text_scale == 1.5
-    for item in labels:
-        if not item.flags() & item.GraphicsItemFlag.ItemIgnoresTransformations:
-            assert item.scale() >= 1.5 * scales[id(item)] - 1e-9 or item.scale() >= 1.5
+    labels = [i for i in window.diagram.diagram.items() if isinstance(i, TextItem)]
+    for item in labels:  # the palette row (pixel-sized) is hidden in presentation mode
+        if item.isVisible():
+            assert item.scale() >= 1.5 - 1e-9, item.text()
     window.set_presentation_mode(False)
     assert not window.presentation.action.isChecked()
     assert window.font().pointSizeF() == pytest.approx(size)

@@ -160,7 +160,7 @@ class NetworkScene(QGraphicsScene):
             if label is None:
                 continue
             column = self.columns[self.column_of_spec(button.spec_index)]
-            reach = max(BUTTON_OFFSET, label.sceneBoundingRect().width() / 2 + 14)
+            reach = max(BUTTON_OFFSET, label.sceneBoundingRect().width() / 2 + 20)
             side = 1 if button.action == "add_unit" else -1
             button.setX(column.x + side * reach)
 

@@ -1,8 +1,16 @@
-"""Save PNGs of the main window training on the spiral and on the cat images (offscreen).
+"""Save PNGs of the main window for the README and the layout checks.
 
-    .venv/bin/python benchmarks/screenshots.py [--out DIR] [--seconds 4]
+    .venv/bin/python benchmarks/screenshots.py [--out DIR] [--epochs 110]
 
-Writes ``spiral.png`` and (when the cat files are found) ``cat.png``, 1600x1000.
+Under Xvfb (``DISPLAY=:N QT_QPA_PLATFORM=xcb``) or offscreen. Writes, each after training
+the default spiral to epoch ``--epochs`` (mid-training: the boundary forming, the curves
+falling):
+
+- ``spiral.png`` (the README's hero, 1600x1000),
+- ``main_1280x800.png`` and ``main_1920x1080.png`` (the normal layout at a projector's and
+  a desktop's size),
+- ``presentation.png`` (presentation mode at 1280x800),
+- ``cat.png`` when the cat vs non-cat files are found (after ``--seconds`` of training).
 """
 
 from __future__ import annotations
@@ -16,24 +24,38 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("NNVIZ_SETTINGS_ORG", "nnviz-screenshots")
 
 
-def shoot(dataset: str, out: Path, seconds: float, data_dir: str | None = None) -> Path:
+def wait(ms: int) -> None:
     from PySide6.QtCore import QEventLoop, QTimer
 
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def trained_window(dataset: str, size: tuple[int, int], data_dir: str | None = None):  # type: ignore[no-untyped-def]
     from nnviz.app.main_window import MainWindow
 
     window = MainWindow(dataset, data_dir=data_dir, restore_layout=False)
-    window.resize(1600, 1000)
     window.show()
-    loop = QEventLoop()
+    wait(200)
+    window.lay_out(*size)
+    wait(200)
+    return window
+
+
+def train_to_epoch(window, epochs: int) -> None:  # type: ignore[no-untyped-def]
+    """Train flat out to ``epochs`` (a fixed point of the run, however fast the machine),
+    then pause and let every view redraw."""
+    window.training_panel.set_epochs_per_second(None)
     window.controller.play()
-    QTimer.singleShot(int(seconds * 1000), loop.quit)
-    loop.exec()
+    while window.controller.latest is None or window.controller.latest.epoch < epochs:
+        wait(20)
     window.controller.pause()
-    QTimer.singleShot(400, loop.quit)  # let the paused snapshot redraw every view
-    loop.exec()
-    path = out / f"{dataset}.png"
+    wait(600)
+
+
+def shoot(window, path: Path) -> Path:  # type: ignore[no-untyped-def]
     window.grab().save(str(path))
-    window.close_discarding()
     return path
 
 
@@ -41,10 +63,12 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from nnviz.data import find_cat_dir
+    from nnviz.live import presets
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("screenshots"))
-    parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument("--out", type=Path, default=Path("resources/screenshots"))
+    parser.add_argument("--epochs", type=int, default=110)
+    parser.add_argument("--seconds", type=float, default=4.0, help="cat training time")
     parser.add_argument(
         "--cat-dir",
         default=None,
@@ -54,7 +78,20 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication([])
     app.setApplicationName("nnviz")
-    print(shoot("spiral", args.out, args.seconds))
+    for name, size in (
+        ("spiral.png", (1600, 1000)),
+        ("main_1280x800.png", (1280, 800)),
+        ("main_1920x1080.png", (1920, 1080)),
+    ):
+        window = trained_window(presets.DEFAULT_DATASET, size)
+        train_to_epoch(window, args.epochs)
+        window.training_panel.set_epochs_per_second(presets.DEFAULT_EPOCHS_PER_SECOND)
+        print(shoot(window, args.out / name))
+        if size == (1280, 800):
+            window.set_presentation_mode(True)
+            wait(600)
+            print(shoot(window, args.out / "presentation.png"))
+        window.close_discarding()
     cat_dir = (
         find_cat_dir(args.cat_dir)
         if args.cat_dir
@@ -63,7 +100,14 @@ def main() -> int:
     if cat_dir is None:
         print("cat vs non-cat files not found: skipped cat.png", file=sys.stderr)
     else:
-        print(shoot("cat", args.out, args.seconds, str(cat_dir)))
+        window = trained_window("cat", (1600, 1000), str(cat_dir))
+        window.training_panel.set_epochs_per_second(None)
+        window.controller.play()
+        wait(int(args.seconds * 1000))
+        window.controller.pause()
+        wait(600)
+        print(shoot(window, args.out / "cat.png"))
+        window.close_discarding()
     return 0
 
 

@@ -15,10 +15,10 @@ from PIL import Image
 from nnviz.cli import main
 from nnviz.data import make_points
 from nnviz.headless import Progress
-from nnviz.live import presets
+from nnviz.live.presets import DEFAULT_HIDDEN
 from tests.data.conftest import write_cat_layout
 
-HIDDEN = "-".join(str(units) for units in presets.DEFAULT_HIDDEN)  # the default network
+HIDDEN = "-".join(str(units) for units in DEFAULT_HIDDEN)
 SMALL = ["--n-samples", "60", "--epochs", "5", "--layers", "4"]
 
 

@@ -101,6 +101,10 @@ SCHEDULE_SETTINGS: dict[str, tuple[str, float, float, float, int, str]] = {
     ),
 }
 REGULARIZATIONS = ("none", "l1", "l2")
+#: Beside the settings that every layer takes the same (set here for all at once).
+ALL_LAYERS = "(all layers)"
+#: Shown by such a setting when the layers differ (set per layer in the diagram).
+MIXED = "mixed"
 
 # Merge ids: one undo entry per interaction with a control.
 _MERGE = {
@@ -253,7 +257,8 @@ class HyperparameterPanel(QWidget):
             "gradients vanish or explode (applies at the next reset)."
         )
         self.initializer_combo.currentTextChanged.connect(self._on_initializer)
-        form.addRow("Initializer", self.initializer_combo)
+        self.initializer_combo.setPlaceholderText(MIXED)
+        form.addRow(f"Initializer\n{ALL_LAYERS}", self.initializer_combo)
 
         self.reg_combo = QComboBox()
         self.reg_combo.addItems(REGULARIZATIONS)
@@ -267,7 +272,8 @@ class HyperparameterPanel(QWidget):
         reg_row = QHBoxLayout()
         reg_row.addWidget(self.reg_combo)
         reg_row.addWidget(self.reg_rate, 1)
-        form.addRow("Regularization", reg_row)
+        self.reg_combo.setPlaceholderText(MIXED)
+        form.addRow(f"Regularization\n{ALL_LAYERS}", reg_row)
         self.reg_combo.currentTextChanged.connect(self._on_regularization)
         self.reg_rate.valueChanged.connect(self._on_regularization)
 
@@ -280,7 +286,7 @@ class HyperparameterPanel(QWidget):
             "step (never when predicting); fights overfitting.",
         )
         self.dropout_spin.valueChanged.connect(self._on_dropout)
-        form.addRow("Dropout", self.dropout_spin)
+        form.addRow(f"Dropout\n{ALL_LAYERS}", self.dropout_spin)
 
         self.clip_spin = _spin(
             0.0,
@@ -377,15 +383,25 @@ class HyperparameterPanel(QWidget):
             default = _default(SCHEDULES, spec.schedule.name, key)
             box.setValue(float(spec.schedule.options.get(key, default)))
         self.loss_combo.setCurrentText(spec.loss)
-        first = spec.dense_layers[0]
-        self.initializer_combo.setCurrentText(first.initializer)
+        dense = spec.dense_layers
+        first = dense[0]
+        initializers = {layer.initializer for layer in dense}
+        if len(initializers) == 1:
+            self.initializer_combo.setCurrentText(first.initializer)
+        else:
+            self.initializer_combo.setCurrentIndex(-1)  # shows "mixed"
         kind = "l1" if first.l1 > 0 else "l2" if first.l2 > 0 else "none"
-        self.reg_combo.setCurrentText(kind)
+        if len({(layer.l1, layer.l2) for layer in dense}) == 1:
+            self.reg_combo.setCurrentText(kind)
+        else:
+            self.reg_combo.setCurrentIndex(-1)
         if kind != "none":
             self.reg_rate.setValue(first.l1 if kind == "l1" else first.l2)
         self.reg_rate.setEnabled(kind != "none")
-        rates = [layer.rate for layer in spec.layers if not layer.is_dense()]
-        self.dropout_spin.setValue(rates[0] if rates else 0.0)
+        rates = dropout_rates(spec)
+        mixed = len(set(rates)) > 1
+        self.dropout_spin.setSpecialValueText(MIXED if mixed else "")
+        self.dropout_spin.setValue(0.0 if mixed else rates[0])
         self.clip_spin.setValue(spec.clipnorm or 0.0)
         self.seed_spin.setValue(min(spec.seed, 2**31 - 1))
         del blockers
@@ -476,6 +492,8 @@ class HyperparameterPanel(QWidget):
 
     def _on_regularization(self, *_args: Any) -> None:
         kind = self.reg_combo.currentText()
+        if kind not in REGULARIZATIONS:  # "mixed": a rate alone says nothing to apply
+            return
         rate = float(self.reg_rate.value())
         self.reg_rate.setEnabled(kind != "none")
         if kind != "none" and rate == 0.0:
@@ -510,6 +528,18 @@ class HyperparameterPanel(QWidget):
     @property
     def run_options(self) -> tuple[int, int]:
         return self.epochs_spin.value(), self.patience_spin.value()
+
+
+def dropout_rates(spec: NetworkSpec) -> list[float]:
+    """The dropout rate after each hidden dense layer (0.0 where there is none)."""
+    layers = spec.layers
+    last_dense = max(i for i, layer in enumerate(layers) if layer.is_dense())
+    rates = [
+        float(layers[i + 1].rate) if not layers[i + 1].is_dense() else 0.0
+        for i, layer in enumerate(layers[:last_dense])
+        if layer.is_dense()
+    ]
+    return rates or [0.0]
 
 
 def _default(registry: Any, name: str, key: str) -> float:

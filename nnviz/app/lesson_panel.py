@@ -297,17 +297,13 @@ class LessonActions(QObject):
                 window.statusBar().showMessage(f"Could not start from fresh weights: {exc}")
         if step.weights:
             window.document.edit_parameters(lessons.weight_changes(step), "Lesson weights")
-        set_speed = getattr(window.training_panel, "set_epochs_per_second", None)
-        if set_speed is not None:
-            set_speed(step.speed)
+        window.training_panel.set_epochs_per_second(step.speed)
         for name in step.views:
             self._show_dock(name)
         if step.landscape:
             self._show_dock("landscapeDock")
         if step.presentation is not None:
-            presentation = getattr(window, "set_presentation_mode", None)
-            if presentation is not None:
-                presentation(step.presentation)
+            window.set_presentation_mode(step.presentation)
         if step.trace is not None and window.data.image_shape is None:
             self._show_dock("traceDock")
             point = np.array(step.trace, dtype=np.float64)
@@ -370,7 +366,7 @@ class LessonActions(QObject):
             window.document.spec,
             epochs=epochs,
             patience=patience,
-            speed=getattr(window.training_panel, "epochs_per_second", None),
+            speed=window.training_panel.epochs_per_second,
             views=sorted(docks),
         )
 

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -50,6 +49,7 @@ from nnviz.app.plots.landscape import LandscapeView
 from nnviz.app.plots.layers import LayerStatsView
 from nnviz.app.plots.perceptron import PerceptronLab
 from nnviz.app.plots.style import configure_pyqtgraph
+from nnviz.app.presentation import PresentationMode
 from nnviz.app.projects import (
     Choice,
     ProjectFiles,
@@ -59,6 +59,7 @@ from nnviz.app.projects import (
 )
 from nnviz.app.race_panel import install_race_panel
 from nnviz.app.runs_panel import RunsPanel
+from nnviz.app.shortcuts import SpacePlays, shortcut_rows, show_shortcuts
 from nnviz.app.sweep_panel import add_sweep_dock
 from nnviz.app.trace_panel import TracePanel
 from nnviz.app.training_panel import TrainingPanel, saved_epochs_per_second, steady_label
@@ -76,8 +77,9 @@ from nnviz.live.race import RaceReport
 from nnviz.live.session import TrainingSession, batches_per_epoch
 from nnviz.live.snapshot import TrainingSnapshot
 
-# Saved window layouts of another version are ignored (the docks changed in version 2).
-SETTINGS_VERSION = 2
+# Saved window layouts of another version are ignored (the docks changed in version 2;
+# in 3 the left panels took the full height for 1280x800 screens).
+SETTINGS_VERSION = 3
 # While training, the decision boundary is redrawn with every snapshot (up to 30 Hz), the
 # counters and the confusion matrix at up to 10 Hz, the plots and the diagram (5-10 ms of
 # drawing and painting each) at 4 Hz: every redraw holds the interpreter lock the training
@@ -232,30 +234,29 @@ class MainWindow(QMainWindow):
     def _fit_to_screen(self, width: int, height: int) -> None:
         """Open at ``width`` x ``height``, or fill the screen where it is smaller (a
         1280x800 projector)."""
+        self.resize(*self._screen_fitted(width, height))
+
+    def _screen_fitted(self, width: int, height: int) -> tuple[int, int]:
         screen = self.screen() or QApplication.primaryScreen()
         if screen is not None:
             available = screen.availableGeometry()
             width, height = min(width, available.width()), min(height, available.height())
-        self.resize(width, height)
+        return width, height
 
     def lay_out(self, width: int, height: int) -> None:
         """Resize to ``width`` x ``height`` and share it out among the docks as the
         default layout does (after :meth:`show`: before it, the docks' first sizes can
         hold the window larger)."""
+        self.layout().invalidate()  # its minimum size may be stale (docks since tabbed)
+        self.layout().activate()
         self.resize(width, height)
         self._size_docks()
 
     def fit_to_screen(self) -> None:
         """After :meth:`show`: fit the window to its screen (1600x1000 at most) with the
         default dock sizes, unless a saved layout was restored."""
-        if self._layout_restored:
-            return
-        screen = self.screen() or QApplication.primaryScreen()
-        width, height = 1600, 1000
-        if screen is not None:
-            available = screen.availableGeometry()
-            width, height = min(width, available.width()), min(height, available.height())
-        self.lay_out(width, height)
+        if not self._layout_restored:
+            self.lay_out(*self._screen_fitted(1600, 1000))
 
     def _action(self, name: str, text: str, shortcut: str, tip: str, slot: object) -> QAction:
         action = QAction(text, self)
@@ -532,6 +533,9 @@ class MainWindow(QMainWindow):
         fit_action.setShortcut(QKeySequence("Ctrl+0"))
         fit_action.triggered.connect(self.diagram.fit_to_view)
         self.view_menu.addAction(fit_action)
+        self.presentation = PresentationMode(self)
+        self.presentation.add_to(self.view_menu)
+        self.space_plays = SpacePlays(self)
         self.view_menu.addSeparator()
         for dock in self.docks:
             self.view_menu.addAction(dock.toggleViewAction())
@@ -737,20 +741,12 @@ class MainWindow(QMainWindow):
         self.race_panel.start_preset(preset)
 
     def _show_shortcuts(self) -> None:
-        actions = (
-            self.play_action,
-            self.step_batch_action,
-            self.step_epoch_action,
-            self.reset_action,
-            self.reset_initial_action,
-            self.undo_action,
-            self.redo_action,
-        )
-        lines = [
-            f"<tr><td><b>{a.shortcut().toString()}</b></td><td>{a.text()}</td></tr>"
-            for a in actions
-        ]
-        QMessageBox.information(self, "Keyboard shortcuts", f"<table>{''.join(lines)}</table>")
+        show_shortcuts(self, shortcut_rows(self, self.diagram.key_actions))
+
+    def set_presentation_mode(self, on: bool) -> None:
+        """Large text and only the diagram, the boundary and the loss curves (see
+        :mod:`nnviz.app.presentation`); off restores the layout as it was."""
+        self.presentation.set_enabled(on)
 
     # -- settings and closing -----------------------------------------------------------
     def _restore_settings(self) -> None:
@@ -763,6 +759,7 @@ class MainWindow(QMainWindow):
             self._layout_restored = self.restoreState(state, SETTINGS_VERSION)
 
     def save_settings(self) -> None:
+        self.set_presentation_mode(False)  # the normal layout is the one remembered
         store = settings()
         store.setValue("window/geometry", self.saveGeometry())
         store.setValue("window/state", self.saveState(SETTINGS_VERSION))

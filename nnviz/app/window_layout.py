@@ -43,7 +43,8 @@ def _layouts(layout):  # type: ignore[no-untyped-def]
 def combo_fits_its_items(combo: QComboBox) -> None:
     """A combo box as wide as its longest item ("hidden 1: relu", never "hidden 1: t")."""
     combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-    combo.setMinimumContentsLength(0)
+    # Fixed: the layout may not squeeze it below the width of its text
+    combo.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
 
 
 def dock_tab_bars_keep_titles(window: QMainWindow) -> None:

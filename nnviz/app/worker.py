@@ -35,6 +35,7 @@ IDLE_WAIT_S = 0.05
 BURST_S = 0.005  # longest run of steps between two looks at the commands and the clock
 # Longest the worker waits for a busy GUI thread before it takes a step anyway.
 MAX_YIELD_S = 0.1
+RATE_CATCH_UP_S = 0.1  # at a set speed, the most lost time the worker makes up
 JOB_SLICE_S = 0.02  # one slice of a background job between two looks at the commands
 JOB_REPORT_S = 0.1  # least time between two progress reports of one job
 
@@ -222,7 +223,7 @@ class TrainingWorker(QObject):
                 if self._max_rate and now < next_step:
                     self._wake.wait(min(next_step - now, IDLE_WAIT_S))
                 else:
-                    next_step = now + 1.0 / self._max_rate if self._max_rate else 0.0
+                    next_step = self._next_step_time(next_step, now)
                     self._train_one_step()
             elif not self._jobs:
                 self._wake.wait(IDLE_WAIT_S)
@@ -419,6 +420,15 @@ class TrainingWorker(QObject):
     def _set_run_options(self, epochs: int, patience: int) -> None:
         self._epochs_target = max(int(epochs), 0)
         self.session.set_patience(max(int(patience), 0))
+
+    def _next_step_time(self, scheduled: float, now: float) -> float:
+        """When the step after this one is due at the set rate. Steps fall due on a fixed
+        beat, so time lost while the GUI drew (or waiting longer than asked) is made up
+        and the rate holds on average (an epoch per second is an epoch per second); after
+        a pause or a long stall at most :data:`RATE_CATCH_UP_S` of steps is made up."""
+        if not self._max_rate:
+            return 0.0
+        return max(scheduled + 1.0 / self._max_rate, now - RATE_CATCH_UP_S)
 
     def _set_speed(self, max_steps_per_second: float | None) -> None:
         self._max_rate = max_steps_per_second if max_steps_per_second else None

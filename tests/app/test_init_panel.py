@@ -7,6 +7,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 
 from nnviz.engine.initializers import INITIALIZERS
+from nnviz.live.presets import DEFAULT_ACTIVATION
 
 TIMEOUT_MS = 10_000
 
@@ -59,6 +60,6 @@ def test_one_activation_for_all_hidden_layers(qtbot, make_window):
     assert window.document.undo_stack.count() == 1
     window.document.undo_stack.undo()
     assert [layer.activation for layer in window.document.spec.dense_layers][:2] == [
-        "tanh",
-        "tanh",
+        DEFAULT_ACTIVATION,
+        DEFAULT_ACTIVATION,
     ]

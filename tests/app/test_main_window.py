@@ -13,7 +13,12 @@ from PySide6.QtCore import Qt
 from nnviz.app.main_window import MainWindow
 from nnviz.data import DataConfig
 from nnviz.engine.spec import LayerSpec
-from nnviz.live.presets import DEFAULT_LEARNING_RATE
+from nnviz.live.presets import (
+    DEFAULT_ACTIVATION,
+    DEFAULT_HIDDEN,
+    DEFAULT_L2,
+    DEFAULT_LEARNING_RATE,
+)
 
 TIMEOUT_MS = 10_000
 
@@ -248,7 +253,8 @@ def test_network_edit_during_training_keeps_untouched_layers(qtbot, make_window)
     layers[1] = replace(layers[1], units=5)
     window.document.edit(spec.with_layers(layers), "resize")
     click(qtbot, window, "step_batch")
-    qtbot.waitUntil(lambda: latest(window).weights[1][0].shape == (8, 5), timeout=TIMEOUT_MS)
+    hidden = DEFAULT_HIDDEN[0]
+    qtbot.waitUntil(lambda: latest(window).weights[1][0].shape == (hidden, 5), timeout=TIMEOUT_MS)
     assert latest(window).weights[0][0].shape == first.shape
     assert len(latest(window).history["loss"]) == 1  # history kept, not reset
 
@@ -346,12 +352,14 @@ def test_layers_are_listed_for_the_activation_plot(qtbot, make_window):
     hist = latest(window).preactivation_hist
     np.testing.assert_array_equal(counts, hist.counts)
     np.testing.assert_array_equal(edges, hist.edges)
-    assert window.document.spec.layers[1] == LayerSpec(units=8, activation="tanh")
+    assert window.document.spec.layers[1] == LayerSpec(
+        units=DEFAULT_HIDDEN[1], activation=DEFAULT_ACTIVATION, l2=DEFAULT_L2
+    )
 
 
 def test_early_stopping_pauses_and_says_why(qtbot, make_window):
     window = make_window("xor")
-    window.hyperparameters.lr_spin.setValue(1.0)  # Adam at 1.0: the validation loss jumps
+    window.hyperparameters.lr_spin.setValue(0.2)  # Adam at 0.2: the validation loss jumps
     window.hyperparameters.patience_spin.setValue(2)
     click(qtbot, window, "play")
     qtbot.waitUntil(
@@ -368,12 +376,14 @@ def test_speed_control_slows_training_down(qtbot, make_window):
     window = make_window()
     window.training_panel.set_epochs_per_second(0.5)  # 23 batches per epoch: 11.5 steps/s
     assert window.training_panel.speed_value.text() == "0.5 epochs/s (12 steps/s)"
+    started = time.monotonic()
     click(qtbot, window, "play")
     qtbot.waitUntil(lambda: window.controller.is_playing, timeout=TIMEOUT_MS)
     qtbot.wait(600)
     click(qtbot, window, "play")
     wait_paused(qtbot, window)
-    assert 2 <= latest(window).step <= 14
+    # at most the rate over the time it played (a loaded machine may stretch the wait)
+    assert 2 <= latest(window).step <= 11.5 * (time.monotonic() - started) + 2
 
 
 def test_unknown_dataset_is_refused_in_one_line(qapp, capsys):
@@ -419,16 +429,18 @@ def test_undoing_a_data_change_brings_the_data_back_with_its_network(qtbot, make
     config = replace(window.data.config, features=("x1", "x2", "x1^2"))
     assert window.set_data_config(config)
     assert window.document.spec.input_dim == 3
-    qtbot.waitUntil(lambda: latest(window).weights[0][0].shape == (3, 8), timeout=TIMEOUT_MS)
+    shape = (3, DEFAULT_HIDDEN[0])
+    qtbot.waitUntil(lambda: latest(window).weights[0][0].shape == shape, timeout=TIMEOUT_MS)
     window.undo_action.trigger()
     assert window.data.config.features == ("x1", "x2") and window.document.spec.input_dim == 2
     assert window.dataset_panel.feature_checks["x1^2"].isChecked() is False
-    qtbot.waitUntil(lambda: latest(window).weights[0][0].shape == (2, 8), timeout=TIMEOUT_MS)
+    shape = (2, DEFAULT_HIDDEN[0])
+    qtbot.waitUntil(lambda: latest(window).weights[0][0].shape == shape, timeout=TIMEOUT_MS)
     window.redo_action.trigger()
     assert window.data.config.features == config.features
     click(qtbot, window, "step_batch")
     qtbot.waitUntil(lambda: latest(window).step == 1, timeout=TIMEOUT_MS)
-    assert latest(window).weights[0][0].shape == (3, 8)
+    assert latest(window).weights[0][0].shape == (3, DEFAULT_HIDDEN[0])
 
 
 def test_layer_dock_edits_the_selected_layer_and_refusals_reach_the_status_bar(qtbot, make_window):

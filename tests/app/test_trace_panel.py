@@ -154,10 +154,14 @@ def test_clicking_the_boundary_traces_the_nearest_training_point(qtbot, make_win
     while panel.stage_name[0] != "update":
         qtbot.mouseClick(panel.next_button, Qt.MouseButton.LeftButton)
     block = scene.blocks[1]
-    segment = block._segments[5]
-    middle = QPointF((segment[0] + segment[2]) / 2, (segment[1] + segment[3]) / 2)
-    row, col = block.hit(middle, 4.0)
     view = window.diagram
+    # a line whose middle, rounded to a pixel, is still nearest to that line
+    for segment in block._segments:
+        middle = QPointF((segment[0] + segment[2]) / 2, (segment[1] + segment[3]) / 2)
+        row_col = block.hit(view.mapToScene(view.mapFromScene(middle)), 4.0)
+        if row_col is not None and row_col == block.hit(middle, 4.0):
+            break
+    row, col = row_col
     QTest.mouseMove(view.viewport(), view.mapFromScene(middle))
     assert (panel.layer_spin.value(), panel.row_spin.value(), panel.col_spin.value()) == (
         2,

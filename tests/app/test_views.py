@@ -219,13 +219,13 @@ def test_session_snapshot_matches_the_model():
     assert snapshot.boundary.grid[row, col] == pytest.approx(expected, rel=1e-4, abs=1e-6)
     side = len(range(0, g, NEURON_STRIDE))
     assert [n.shape for n in snapshot.neuron_grids] == [
-        (8, side, side),
-        (8, side, side),
+        (presets.DEFAULT_HIDDEN[0], side, side),
+        (presets.DEFAULT_HIDDEN[1], side, side),
         (1, side, side),
     ]
     np.testing.assert_array_equal(snapshot.neuron_grids[-1][0], snapshot.boundary.grid[::3, ::3])
     np.testing.assert_array_equal(snapshot.weights[0][0], session.model.dense_layers[0].W)
-    assert snapshot.focus_layer == 1 and snapshot.activation == "tanh"
+    assert snapshot.focus_layer == 1 and snapshot.activation == presets.DEFAULT_ACTIVATION
     units = spec.layers[1].units
     assert snapshot.preactivation_hist.counts.sum() == min(len(data.x_train), 256) * units
     assert snapshot.confusion.sum() == len(data.y_test)

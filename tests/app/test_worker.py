@@ -53,7 +53,7 @@ def test_commands_between_steps_play_pause_edit_undo_and_stop():
             snapshot = worker.take_snapshot()
             if snapshot is not None:
                 latest.append(snapshot)
-            return bool(latest) and latest[-1].weights[0][0].shape == (2, 8)
+            return bool(latest) and latest[-1].weights[0][0].shape == (2, presets.DEFAULT_HIDDEN[0])
 
         wait_for(published)  # after the undo: the old shape, at the step of the edit
         assert latest[-1].step == paused_at

@@ -21,6 +21,7 @@ from nnviz.app.projects import Choice, orphaned_recovery_files, state_folder
 from nnviz.engine.spec import LayerSpec
 from nnviz.engine.state import weight_shapes
 from nnviz.io.project import load_project, save_project
+from nnviz.live.presets import DEFAULT_HIDDEN
 from tests.app.diagram.conftest import click, to_view
 
 TIMEOUT_MS = 10_000
@@ -54,11 +55,12 @@ def test_adding_a_neuron_with_the_plus_button_keeps_weights_and_undoes_exactly(q
     view = window.diagram
     plus = next(b for b in view.diagram.buttons if b.spec_index == 0 and b.action == "add_unit")
     click(view, to_view(view, plus.scenePos()))
-    assert window.document.spec.layers[0].units == 9
+    units = DEFAULT_HIDDEN[0]
+    assert window.document.spec.layers[0].units == units + 1
     after_edit = weights(window)
-    assert after_edit[0].shape == (2, 9)
-    assert np.array_equal(after_edit[0][:, :8], learned[0])
-    assert np.array_equal(after_edit[2][:8], learned[2])
+    assert after_edit[0].shape == (2, units + 1)
+    assert np.array_equal(after_edit[0][:, :units], learned[0])
+    assert np.array_equal(after_edit[2][:units], learned[2])
     assert np.array_equal(after_edit[4], learned[4])
     window.undo_action.trigger()
     assert_same(state(window), before)
@@ -273,15 +275,16 @@ def test_reset_to_start_after_an_edit_works_and_loses_no_layer(qtbot, make_windo
     window = make_window()
     start = weights(window)
     train_steps(window, 30)
-    window.document.edit(window.document.spec.with_layer(0, units=10), "Ten")
+    wider = DEFAULT_HIDDEN[0] + 2
+    window.document.edit(window.document.spec.with_layer(0, units=wider), "Wider")
     window.reset_initial_action.trigger()
     qtbot.waitUntil(
         lambda: window.controller.latest is not None and window.controller.latest.step == 0,
         timeout=TIMEOUT_MS,
     )
     after = weights(window)
-    assert after[0].shape == (2, 10) and not window.banner.isVisible()
-    np.testing.assert_array_equal(after[0][:, :8], start[0])  # the kept neurons' start
+    assert after[0].shape == (2, wider) and not window.banner.isVisible()
+    np.testing.assert_array_equal(after[0][:, : wider - 2], start[0])  # the kept neurons' start
 
 
 def test_the_window_warns_as_soon_as_the_loss_starts_to_explode(qtbot, make_window):

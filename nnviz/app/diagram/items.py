@@ -13,6 +13,7 @@ from PySide6.QtGui import (
     QBrush,
     QColor,
     QFont,
+    QFontInfo,
     QFontMetricsF,
     QImage,
     QPainter,
@@ -520,10 +521,20 @@ class TextItem(QGraphicsSimpleTextItem):
             self.setBrush(widget.palette().text())
         super().paint(painter, option, widget)
 
-    def centre_at(self, x: float, y: float) -> TextItem:
+    def centre_at(self, x: float, y: float, anchor: tuple[float, float] = (0.5, 0.5)) -> TextItem:
+        """Put the point ``anchor`` (fractions of the text's width and height; the centre
+        by default) at ``(x, y)``. The text grows around that point when it is scaled up
+        to stay readable (see ``NetworkScene.set_view_scale``), so a title anchored at its
+        bottom and a subtitle at its top never grow into each other."""
         rect = self.boundingRect()
-        self.setPos(x - rect.width() / 2, y - rect.height() / 2)
+        origin = QPointF(rect.width() * anchor[0], rect.height() * anchor[1])
+        self.setTransformOriginPoint(origin)
+        self.setPos(x - origin.x(), y - origin.y())
         return self
+
+    def em_pixels(self) -> float:
+        """The font's size in pixels at scale 1 (what "text N pixels high" measures)."""
+        return float(QFontInfo(self.font()).pixelSize())
 
 
 class HoverCard(QGraphicsItem):

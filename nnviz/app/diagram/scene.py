@@ -35,16 +35,21 @@ from nnviz.live import layout
 from nnviz.live.layout import NEURON_RADIUS, Column, format_count, format_value
 
 HINT = (
-    "Drag a layer sideways to reorder it, out of the diagram to remove it · drag the grip\n"
-    "under a layer to resize · click a line or a bias square to type a value · right-click\n"
-    "a layer for its settings"
+    "Drag a layer sideways to reorder it,\n"
+    "out of the diagram to remove it · drag the grip\n"
+    "under a layer to resize · click a line or a bias\n"
+    "square to type a value · right-click a layer\n"
+    "for its settings"
 )
 FRAME_TIP = (
     "Drag sideways to move this layer, out of the diagram to remove it (or press Delete); "
     "right-click for its settings"
 )
+BUTTON_OFFSET = 46.0  # the +/- buttons' distance from their column's centre, at least
 HEADER_GAP = 56.0  # from the top of the tallest column to the layer titles
 PALETTE_GAP = 112.0
+#: Diagram text is scaled up so that it is never drawn smaller than this (pixels, em).
+MIN_TEXT_PX = 11.0
 TRACE_POINT_SIZE = 9.0  # a traced sample's numbers beside the neurons
 
 
@@ -71,6 +76,9 @@ class NetworkScene(QGraphicsScene):
         self.grids: list[np.ndarray | None] = []
         self.plane_bounds: tuple[float, ...] | None = None
         self.columns: list[Column] = []
+        self.view_scale = 1.0  # the view's zoom (set by the view)
+        self.text_scale = 1.0
+        self.editing_aids_visible = True
         self.rebuild(spec)
 
     # -- building ------------------------------------------------------------------------
@@ -119,6 +127,50 @@ class NetworkScene(QGraphicsScene):
         self.card.hide()
         self._keep_matching_weights()
         self.setSceneRect(self.itemsBoundingRect().adjusted(-40, -30, 40, 30))
+        self._rescale_text()  # after the scene's rectangle: it is not to grow with the text
+        self.set_editing_aids_visible(self.editing_aids_visible)
+
+    # -- readable text -------------------------------------------------------------------
+    def set_view_scale(self, scale: float) -> None:
+        """The view's zoom changed: text drawn smaller than :data:`MIN_TEXT_PX` grows."""
+        if scale > 0 and scale != self.view_scale:
+            self.view_scale = scale
+            self._rescale_text()
+
+    def set_text_scale(self, factor: float) -> None:
+        """Every label ``factor`` times its size (presentation mode: 1.5)."""
+        if factor > 0 and factor != self.text_scale:
+            self.text_scale = factor
+            self._rescale_text()
+
+    def set_editing_aids_visible(self, visible: bool) -> None:
+        """Show or hide the palette row and the hint (hidden in presentation mode)."""
+        self.editing_aids_visible = visible
+        for item, _ in self.overlay:
+            item.setVisible(visible)
+        self.hint.setVisible(visible)
+
+    def _rescale_text(self) -> None:
+        for item in self.items():
+            if isinstance(item, TextItem):
+                self.make_readable(item)
+        # the +/- buttons stay clear of their layer's "16 units" label, however large
+        for button in self.buttons:
+            label = self.unit_labels.get(button.spec_index)
+            if label is None:
+                continue
+            column = self.columns[self.column_of_spec(button.spec_index)]
+            reach = max(BUTTON_OFFSET, label.sceneBoundingRect().width() / 2 + 20)
+            side = 1 if button.action == "add_unit" else -1
+            button.setX(column.x + side * reach)
+
+    def make_readable(self, item: TextItem) -> None:
+        """Scale ``item`` so that on screen it is at least :data:`MIN_TEXT_PX` pixels high
+        (and ``text_scale`` times its size). The palette row keeps its pixel size."""
+        if item.flags() & QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations:
+            return
+        shown = item.em_pixels() * self.view_scale
+        item.setScale(self.text_scale * max(1.0, MIN_TEXT_PX / max(shown, 1e-6)))
 
     def _add(self, item):
         self.addItem(item)
@@ -142,11 +194,7 @@ class NetworkScene(QGraphicsScene):
                 self.neurons[(k, unit)] = neuron
                 if names:
                     label = TextItem(names[unit])
-                    rect = label.boundingRect()
-                    label.setPos(
-                        column.x - NEURON_RADIUS - 6 - rect.width(),
-                        neuron.y() - rect.height() / 2,
-                    )
+                    label.centre_at(column.x - NEURON_RADIUS - 6, neuron.y(), anchor=(1.0, 0.5))
                     self._add(label)
 
     def _add_labels(self, column: Column, top: float, counts: list[int]) -> None:
@@ -163,8 +211,11 @@ class NetworkScene(QGraphicsScene):
             layer = self.spec.layers[column.spec_index]
             title = "Output" if column.role == "output" else f"Hidden {column.dense_index + 1}"
             subtitle = layer.activation
-        self._add(TextItem(title, bold=True).centre_at(x, top - HEADER_GAP))
-        self._add(TextItem(subtitle).centre_at(x, top - HEADER_GAP + 18))
+        title_item = TextItem(title, bold=True)
+        half = title_item.boundingRect().height() / 2
+        self._add(title_item.centre_at(x, top - HEADER_GAP + half, anchor=(0.5, 1.0)))
+        subtitle_item = TextItem(subtitle)
+        self._add(subtitle_item.centre_at(x, top - HEADER_GAP + half + 3, anchor=(0.5, 0.0)))
         if column.role == "dropout" or column.role == "input":
             return
         bottom = column.bottom
@@ -174,15 +225,15 @@ class NetworkScene(QGraphicsScene):
         self._add(
             TextItem(
                 f"{format_count(params)} param{'s' if params != 1 else ''}", point_size=8
-            ).centre_at(x, bottom + 54)
+            ).centre_at(x, bottom + 48, anchor=(0.5, 0.0))
         )
         if column.movable:
             handle = self._add(HandleItem(column.spec_index))
             handle.setPos(x, bottom + 14)
             self.handles.append(handle)
             for symbol, action, dx, tip in (
-                ("−", "remove_unit", -46, "Remove a neuron"),
-                ("+", "add_unit", 46, "Add a neuron"),
+                ("−", "remove_unit", -BUTTON_OFFSET, "Remove a neuron"),
+                ("+", "add_unit", BUTTON_OFFSET, "Add a neuron"),
             ):
                 button = self._add(ButtonItem(symbol, action, column.spec_index, tip))
                 button.setPos(x + dx, bottom + 34)
@@ -218,7 +269,8 @@ class NetworkScene(QGraphicsScene):
         centre = (self.columns[0].x + self.columns[-1].x) / 2
         hint = TextItem(HINT, point_size=8)
         hint.setOpacity(0.6)
-        self.hint = self._add(hint.centre_at(centre, bottom))
+        top = bottom - hint.boundingRect().height() / 2
+        self.hint = self._add(hint.centre_at(centre, top, anchor=(0.5, 0.0)))
 
     # -- a traced sample ------------------------------------------------------------------
     def show_trace_values(self, spec_index: int, texts: list[str]) -> None:
@@ -236,7 +288,8 @@ class NetworkScene(QGraphicsScene):
             label = TextItem(texts[unit], point_size=TRACE_POINT_SIZE)
             centre = neuron.scenePos() + neuron.boundingRect().center()
             bounds = label.boundingRect()
-            label.setPos(centre.x() + NEURON_RADIUS + 4, centre.y() - bounds.height() / 2)
+            label.centre_at(centre.x() + NEURON_RADIUS + 4, centre.y(), anchor=(0.0, 0.5))
+            self.make_readable(label)
             # a light card under the numbers, so the connections behind do not hide them
             card = QGraphicsRectItem(bounds.adjusted(-2, -1, 2, 1), label)
             card.setBrush(QColor(255, 255, 255, 225))

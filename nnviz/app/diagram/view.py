@@ -18,8 +18,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QKeyCombination, QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
+    QAction,
     QActionGroup,
     QContextMenuEvent,
     QKeyEvent,
@@ -91,6 +92,7 @@ class NetworkDiagramView(QGraphicsView):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._mode: modes.Mode | None = None
+        self.key_actions = self._create_key_actions()
         self._press: tuple[QPoint, object] | None = None
         self.selected_spec_index: int | None = None  # -1: the input column, None: nothing
         self.last_message = ""
@@ -153,9 +155,21 @@ class NetworkDiagramView(QGraphicsView):
         self._pin_overlay()
 
     def _pin_overlay(self) -> None:
-        """Keep the palette row at the top-left corner of the viewport."""
+        """Keep the palette row at the top-left corner of the viewport (and the text
+        readable at the current zoom)."""
+        self.diagram.set_view_scale(self.transform().m11())
         for item, offset in self.diagram.overlay:
             item.setPos(self.mapToScene(offset.toPoint()))
+
+    def palette_bottom(self) -> int:
+        """The lowest pixel row of the palette row pinned to the viewport's top (its items
+        keep their pixel size: offset plus height)."""
+        return round(
+            max(
+                (at.y() + item.boundingRect().height() for item, at in self.diagram.overlay),
+                default=0.0,
+            )
+        )
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:
         super().scrollContentsBy(dx, dy)
@@ -172,7 +186,8 @@ class NetworkDiagramView(QGraphicsView):
         refusals) also go out through :attr:`message` for the status bar."""
         self._banner.setText(text)
         self._banner.adjustSize()
-        self._banner.move((self.width() - self._banner.width()) // 2, 8)
+        # below the palette row, never over it
+        self._banner.move((self.width() - self._banner.width()) // 2, self.palette_bottom() + 6)
         self._banner.show()
         self._banner.raise_()
         self._banner_timer.start()
@@ -489,21 +504,77 @@ class NetworkDiagramView(QGraphicsView):
             self.setFocus()
 
     # -- keyboard ------------------------------------------------------------------------
-    _OWN_KEYS = (
-        Qt.Key.Key_Left,
-        Qt.Key.Key_Right,
-        Qt.Key.Key_Delete,
-        Qt.Key.Key_Backspace,
-        Qt.Key.Key_Insert,
-        Qt.Key.Key_Plus,
-        Qt.Key.Key_Minus,
-        Qt.Key.Key_Equal,
-        Qt.Key.Key_Escape,
-    )
+    def _create_key_actions(self) -> list[QAction]:
+        """The diagram's keys, as actions: the one list that both handles the keys (see
+        :meth:`keyPressEvent`) and is shown in Help → Keyboard shortcuts. They act while
+        the diagram has the focus (they are not added to a widget, so no window shortcut
+        competes with them)."""
+        actions = []
+        for text, keys, slot in (
+            ("Insert a dense layer after the selected one", ["Ins"], self._insert_dense),
+            ("Insert a dropout layer after the selected one", ["Shift+Ins"], self._insert_dropout),
+            ("Remove the selected layer", ["Del", "Backspace"], self._remove_selected),
+            ("Add a neuron to the selected layer", ["+", "="], self._add_neuron),
+            ("Remove a neuron from the selected layer", ["-"], self._remove_neuron),
+            ("Select the layer on the left", ["Left"], self._select_left),
+            ("Select the layer on the right", ["Right"], self._select_right),
+            ("Zoom in on the diagram", ["Ctrl++", "Ctrl+="], self._zoom_in),
+            ("Zoom out of the diagram", ["Ctrl+-"], self._zoom_out),
+            ("Fit network to view", ["Ctrl+0"], self.fit_to_view),
+            ("Cancel a drag or a typed value", ["Esc"], self._escape),
+        ):
+            action = QAction(text, self)
+            action.setShortcuts([QKeySequence(key) for key in keys])
+            action.setStatusTip(f"{text} (in the network diagram)")
+            action.triggered.connect(slot)
+            actions.append(action)
+        return actions
+
+    def _insert_dense(self) -> None:
+        self._insert_after_selected("dense")
+
+    def _insert_dropout(self) -> None:
+        self._insert_after_selected("dropout")
+
+    def _add_neuron(self) -> None:
+        self._resize_selected(1)
+
+    def _remove_neuron(self) -> None:
+        self._resize_selected(-1)
+
+    def _select_left(self) -> None:
+        self._step_selection(-1)
+
+    def _select_right(self) -> None:
+        self._step_selection(1)
+
+    def _zoom_in(self) -> None:
+        self.zoom(ZOOM_STEP)
+
+    def _zoom_out(self) -> None:
+        self.zoom(1 / ZOOM_STEP)
+
+    def _escape(self) -> None:
+        self._cancel_interaction()
+        self._close_editor()
+
+    def key_action(self, event: QKeyEvent) -> QAction | None:
+        """The key action ``event`` presses (Shift ignored when nothing else matches:
+        "+" is Shift+= on many keyboards; the keypad counts as the main keys)."""
+        modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        candidates = [modifiers]
+        if modifiers & Qt.KeyboardModifier.ShiftModifier:
+            candidates.append(modifiers & ~Qt.KeyboardModifier.ShiftModifier)
+        for mods in candidates:
+            pressed = QKeySequence(QKeyCombination(mods, Qt.Key(event.key())))
+            for action in self.key_actions:
+                if any(key == pressed for key in action.shortcuts()):
+                    return action
+        return None
 
     def event(self, event: QEvent) -> bool:
         # Keys the view uses while focused win over window shortcuts on the same key.
-        if event.type() == QEvent.Type.ShortcutOverride and event.key() in self._OWN_KEYS:
+        if event.type() == QEvent.Type.ShortcutOverride and self.key_action(event) is not None:
             event.accept()
             return True
         return super().event(event)
@@ -516,24 +587,8 @@ class NetworkDiagramView(QGraphicsView):
             ctrl and event.modifiers() & Qt.KeyboardModifier.ShiftModifier and key == Qt.Key.Key_Z
         ):
             self.document.undo_stack.redo()
-        elif ctrl and key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
-            self.zoom(ZOOM_STEP)
-        elif ctrl and key == Qt.Key.Key_Minus:
-            self.zoom(1 / ZOOM_STEP)
-        elif ctrl and key == Qt.Key.Key_0:
-            self.fit_to_view()
-        elif key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
-            self._step_selection(-1 if key == Qt.Key.Key_Left else 1)
-        elif key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
-            self._remove_selected()
-        elif key == Qt.Key.Key_Insert:
-            shift = event.modifiers() & Qt.KeyboardModifier.ShiftModifier
-            self._insert_after_selected("dropout" if shift else "dense")
-        elif key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal, Qt.Key.Key_Minus):
-            self._resize_selected(-1 if key == Qt.Key.Key_Minus else 1)
-        elif key == Qt.Key.Key_Escape:
-            self._cancel_interaction()
-            self._close_editor()
+        elif (action := self.key_action(event)) is not None:
+            action.trigger()
         else:
             super().keyPressEvent(event)
             return

@@ -61,7 +61,6 @@ class ActivationView(QWidget):
         top.addWidget(self.layer_combo)
         top.addWidget(QLabel(legend_html([("g(z)", TRAIN_COLOR), ("g'(z)", DERIVATIVE_COLOR)])))
         top.addStretch(1)
-        top.addWidget(self.saturation_label)
 
         self.graphics = pg.GraphicsLayoutWidget()
         self.curve_plot = self.graphics.addPlot(row=0, col=0)
@@ -85,6 +84,8 @@ class ActivationView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(top)
+        # on a row of its own: beside the layer's name it made the dock too wide for 1280 px
+        layout.addWidget(self.saturation_label)
         layout.addWidget(self.graphics, 1)
         self._activations: list[str] = []
         self._drawn: tuple[str, float] | None = None

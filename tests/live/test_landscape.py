@@ -239,7 +239,7 @@ def test_the_trajectory_is_bounded_keeps_its_start_and_follows_undo():
     assert small.capacity == 40
 
 
-def test_session_trajectory_follows_training_undo_and_edits():
+def test_session_trajectory_follows_training_and_undo():
     session = _session(steps=0)
     saved = session.capture()
     for _ in range(10):

@@ -67,6 +67,8 @@ class InitializationPanel(QWidget):
         scale_row.addWidget(self.small_button)
         scale_row.addWidget(self.large_button)
         form = QFormLayout()
+        # in a narrow dock a label goes above its field rather than push out a scroll bar
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.addRow("Hidden activation", self.activation_combo)
         form.addRow("", self.activation_button)
         form.addRow("Initializer", self.initializer_combo)

@@ -6,9 +6,10 @@ import threading
 import time
 
 import numpy as np
+import pytest
 from PySide6.QtCore import Qt
 
-from nnviz.app.worker import TrainingWorker
+from nnviz.app.worker import RATE_CATCH_UP_S, TrainingWorker
 from nnviz.data import prepare
 from nnviz.live import edits, presets
 from nnviz.live.jobs import BackgroundJob
@@ -146,3 +147,17 @@ def test_an_exclusive_job_pauses_training_until_it_ends_and_a_shared_one_does_no
         worker.stop()
         loop.join(5)
     assert not loop.is_alive()
+
+
+def test_steps_fall_due_on_a_fixed_beat_and_make_up_at_most_a_little_lost_time():
+    """The worker's timetable at a set speed, on a made-up clock (benchmarks/speed_control.py
+    measures the real rate)."""
+    config = presets.data_config()
+    data = prepare(config)
+    worker = TrainingWorker(TrainingSession(presets.network_spec(config), data))
+    worker._set_speed(10.0)
+    assert worker._next_step_time(5.0, now=5.02) == pytest.approx(5.1)  # on the beat
+    assert worker._next_step_time(5.0, now=5.09) == pytest.approx(5.1)  # late: no drift
+    assert worker._next_step_time(5.0, now=9.0) == pytest.approx(9.0 - RATE_CATCH_UP_S)
+    worker._set_speed(None)
+    assert worker._next_step_time(5.0, now=9.0) == 0.0  # full speed: no timetable

@@ -99,7 +99,7 @@ class SweepHeatmap(pg.GraphicsLayoutWidget):
         self.labels: list[list[pg.TextItem]] = []
         self.grid = np.full((0, 0), np.nan)
         self.result: SweepResult | None = None
-        self.metric = METRICS[0]
+        self.shown_metric = METRICS[0]
         self._lut = pg.colormap.get("viridis").getLookupTable(0.0, 1.0, 256, alpha=True)
         self._help = (
             "Brighter is better; grey: diverged; outlined: the best cell. Click a cell to "
@@ -112,7 +112,7 @@ class SweepHeatmap(pg.GraphicsLayoutWidget):
 
     def show_result(self, result: SweepResult | None, metric: str) -> None:
         """Draw ``result``'s ``metric`` (None: empty)."""
-        self.result, self.metric = result, metric
+        self.result, self.shown_metric = result, metric
         if result is None:
             self.grid = np.full((0, 0), np.nan)
             self.image.clear()
@@ -151,7 +151,7 @@ class SweepHeatmap(pg.GraphicsLayoutWidget):
     def _colours(self, grid: np.ndarray, usable: np.ndarray) -> np.ndarray:
         """Accuracies linearly; losses on a log scale, reversed (one blown-up cell would
         otherwise make every other cell the same colour)."""
-        if self.metric.endswith("accuracy"):
+        if self.shown_metric.endswith("accuracy"):
             shown = grid
         else:
             with np.errstate(invalid="ignore"):
@@ -179,9 +179,9 @@ class SweepHeatmap(pg.GraphicsLayoutWidget):
         else:
             left.setTicks([[]])
             self.plot.setLabel("left", "")
-        title = f"{METRIC_LABELS[self.metric]} after {result.sweep.epochs} epochs"
+        title = f"{METRIC_LABELS[self.shown_metric]} after {result.sweep.epochs} epochs"
         if result.cells and not np.isfinite(self.grid).any():
-            title = f"no {METRIC_LABELS[self.metric]}: the data have no validation split"
+            title = f"no {METRIC_LABELS[self.shown_metric]}: the data have no validation split"
         self.plot.setTitle(title, color=text_color())
 
     def _make_labels(self, rows: int, cols: int) -> None:

@@ -182,15 +182,6 @@ class Sequential(TrainingStepMixin, InferenceMixin, ConfigMixin, TransitionMixin
             weights += [layer.W.copy(), layer.b.copy()]
         return weights
 
-    @property
-    def flat_weights(self) -> np.ndarray:
-        """``[W1, b1, W2, b2, ...]`` flattened and concatenated, as a read-only view (no
-        copy: it changes as the model trains)."""
-        self._require_built()
-        view = self._params.view()
-        view.flags.writeable = False
-        return view
-
     def set_weights(self, weights: Sequence[np.ndarray]) -> None:
         """Load ``[W1, b1, W2, b2, ...]`` (shapes must match; values are cast to the
         model's dtype). Nothing changes if any array is wrong."""

@@ -38,6 +38,7 @@ from nnviz.live.jobs import BackgroundJob, JobReport
 from nnviz.live.series import DecimatedSeries
 from nnviz.live.session import TrainingSession, check_fits, trainer_for
 from nnviz.live.snapshot import HISTORY_KEYS, Boundary, readonly
+from nnviz.live.trajectory import Trajectory
 
 MIN_VARIANTS = 2
 MAX_VARIANTS = 6
@@ -199,42 +200,6 @@ def check_variants(variants: Sequence[RaceVariant]) -> None:
         raise ValueError("two variants have the same label: give each its own")
 
 
-class Trajectory:
-    """A bounded parameter trajectory: rows of flat parameters (float32, in the order of
-    ``get_weights()``) at every ``stride``-th tick; when full, every other row goes and the
-    stride doubles. Handed-out views never change (a thinning builds a new array)."""
-
-    def __init__(self, n_params: int) -> None:
-        fit = TRAJECTORY_BYTES // max(4 * n_params, 1)
-        self.rows = int(min(TRAJECTORY_ROWS, max(MIN_TRAJECTORY_ROWS, fit)))
-        self.stride = 1
-        self._data = np.empty((self.rows, n_params), dtype=np.float32)
-        self._size = 0
-
-    def wants(self, tick: int) -> bool:
-        return tick % self.stride == 0
-
-    def append(self, tick: int, params: np.ndarray) -> None:
-        """Keep ``params`` (flat) as the row of ``tick`` if the stride takes it."""
-        if not self.wants(tick):
-            return
-        if self._size == self.rows:
-            kept = self._data[: self._size : 2]
-            self._data = np.empty_like(self._data)
-            self._data[: len(kept)] = kept
-            self._size = len(kept)
-            self.stride *= 2
-            if not self.wants(tick):
-                return
-        self._data[self._size] = params
-        self._size += 1
-
-    def view(self) -> np.ndarray:
-        rows = self._data[: self._size]
-        rows.flags.writeable = False
-        return rows
-
-
 @dataclass(frozen=True)
 class VariantReport:
     """One variant now: its ``status`` (running, finished, diverged, with ``reason``),
@@ -296,7 +261,9 @@ class _Runner:
         self.test = None if data.x_test is None else model.prepare(data.x_test, data.y_test)
         self.status, self.reason = RUNNING, None
         self.series = {key: DecimatedSeries(budget=SERIES_BUDGET) for key in HISTORY_KEYS}
-        self.trajectory = Trajectory(model.n_params)
+        self.trajectory = Trajectory(
+            TRAJECTORY_BYTES, max_rows=TRAJECTORY_ROWS, min_rows=MIN_TRAJECTORY_ROWS
+        )
         self.boundary: Boundary | None = None
         self._test_accuracy: tuple[int, float] | None = None  # (at step, accuracy)
         self.stacked = False
@@ -343,7 +310,7 @@ class _Runner:
         tick += trainer.batch_in_epoch * TRAJECTORY_PER_EPOCH // batches
         if tick != self._tick:
             self._tick = tick
-            self.trajectory.append(tick, self.model.flat_weights)
+            self.trajectory.record(tick, self.model)
 
     def test_accuracy(self) -> float | None:
         """Accuracy on the test split now (None without one), made anew after training on."""
@@ -368,7 +335,7 @@ class _Runner:
             history=history,
             boundary=self.boundary,
             test_accuracy=self.test_accuracy(),
-            trajectory=self.trajectory.view(),
+            trajectory=self.trajectory.points()[1],
             initial_weights=self.initial_weights,
             state=self.trainer.get_state() if with_state else None,
         )

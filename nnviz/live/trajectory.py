@@ -136,9 +136,15 @@ class Trajectory:
     module docstring). While a :attr:`plane` is set, :meth:`path` projects the rows
     recorded since its last call: a training step never pays for a projection."""
 
-    def __init__(self, budget_bytes: int = TRAJECTORY_BYTES, max_rows: int = MAX_ROWS) -> None:
+    def __init__(
+        self,
+        budget_bytes: int = TRAJECTORY_BYTES,
+        max_rows: int = MAX_ROWS,
+        min_rows: int = MIN_ROWS,
+    ) -> None:
         self.budget_bytes = budget_bytes
         self.max_rows = max_rows
+        self.min_rows = min_rows
         self.plane: Plane | None = None
         self._rows = np.zeros((0, 0), dtype=np.float32)  # allocated at the first record
         self._steps = np.zeros(0, dtype=np.int64)
@@ -164,7 +170,7 @@ class Trajectory:
         return len(self._rows)
 
     def _allocate(self, n_params: int) -> None:
-        rows = max(MIN_ROWS, min(self.max_rows, self.budget_bytes // (4 * n_params)))
+        rows = max(self.min_rows, min(self.max_rows, self.budget_bytes // (4 * n_params)))
         rows -= rows % 2
         self._rows = np.zeros((rows, n_params), dtype=np.float32)
         self._steps = np.zeros(rows, dtype=np.int64)

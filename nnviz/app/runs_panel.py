@@ -141,7 +141,7 @@ class RunsPanel(QWidget):
 
     def __init__(self, window: MainWindow, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.window = window
+        self.main_window = window
         self.controller: TrainingController = window.controller
         self.runs: tuple[Run, ...] = ()
         #: ticked run id -> its colour
@@ -206,7 +206,7 @@ class RunsPanel(QWidget):
     def install(self) -> QDockWidget:
         """Dock the panel in the window (``runsDock``, a tab beside the layer statistics),
         draw it with the frame clock, and overlay ticked runs on the window's curves."""
-        window = self.window
+        window = self.main_window
         dock = QDockWidget("Runs", window)
         dock.setObjectName("runsDock")
         dock.setWidget(self)
@@ -376,18 +376,18 @@ class RunsPanel(QWidget):
         if run is None:
             self.message.emit("Select a run to restore.")
             return False
-        document = self.window.document
+        document = self.main_window.document
         data = None
         if document.data is None or run.data_config != document.data.config:
             try:
                 data = prepare(run.data_config)
             except (DatasetError, OSError) as exc:
-                self.window.banner.show_message(f"Could not restore '{run.name}': {exc}")
+                self.main_window.banner.show_message(f"Could not restore '{run.name}': {exc}")
                 return False
         try:
             document.restore_run(run, data)
         except ValueError as exc:
-            self.window.banner.show_message(f"Could not restore '{run.name}': {exc}")
+            self.main_window.banner.show_message(f"Could not restore '{run.name}': {exc}")
             return False
         return True
 
@@ -418,7 +418,7 @@ class RunsPanel(QWidget):
         back: Callable[[RunLog], object],
         done: bool = False,
     ) -> None:
-        self.window.document.undo_stack.push(_RunsEdit(self, text, forward, back, done))
+        self.main_window.document.undo_stack.push(_RunsEdit(self, text, forward, back, done))
 
     def _update_buttons(self) -> None:
         run = self.selected_run()

@@ -99,9 +99,8 @@ class SweepHeatmap(pg.GraphicsLayoutWidget):
         self.labels: list[list[pg.TextItem]] = []
         self.grid = np.full((0, 0), np.nan)
         self.result: SweepResult | None = None
-        self.shown_metric = METRICS[
-            0
-        ]  # not "metric": that would hide QPaintDevice.metric (a crash)
+        # not "metric": an attribute of that name hides QPaintDevice.metric from Qt (a crash)
+        self.shown_metric = METRICS[0]
         self._lut = pg.colormap.get("viridis").getLookupTable(0.0, 1.0, 256, alpha=True)
         self._help = (
             "Brighter is better; grey: diverged; outlined: the best cell. Click a cell to "

@@ -4,6 +4,8 @@
 
 Runs offscreen unless DISPLAY is set (then on that display, where ``import -window root``
 can grab the whole screen too). The window fills a 1280x800 screen, as on a projector.
+After the sweep the best cell is clicked: the live network continues from it, so the loss
+curves show that cell's training.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ os.environ.setdefault("NNVIZ_SETTINGS_ORG", "nnviz-screenshots")
 
 
 def main() -> int:
-    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtCore import QEventLoop, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
     from nnviz.app.main_window import MainWindow
@@ -35,8 +37,8 @@ def main() -> int:
     app = QApplication.instance() or QApplication([])
     app.setApplicationName("nnviz")
     window = MainWindow(args.dataset, restore_layout=False)
-    window.resize(1280, 800)
     window.show()
+    window.lay_out(1280, 800)
     panel = window.sweep_panel
     panel.set_setting(0, "lr", "0.001, 0.01, 0.1, 1")
     panel.set_setting(1, "batch", "1, 16, full")
@@ -51,6 +53,14 @@ def main() -> int:
         QTimer.singleShot(100, loop.quit)
         loop.exec()
     print(f"sweep of 12 cells x {args.epochs} epochs: {time.perf_counter() - started:.1f} s")
+    assert panel.result is not None
+    best = panel.result.best(args.metric)
+    if best is not None:
+        panel.restore_cell(*best.index)  # as a click on the best cell does
+    # the heatmap gets the right-hand column: the docks tabbed below it are closed
+    for dock in (window.neuron_dock, *window.tabifiedDockWidgets(window.neuron_dock)):
+        dock.hide()
+    window.resizeDocks([window.sweep_dock], [window.height()], Qt.Orientation.Vertical)
     QTimer.singleShot(int(max(args.keep_open, 0.4) * 1000), loop.quit)
     loop.exec()
     window.grab().save(str(args.out))

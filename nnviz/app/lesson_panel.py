@@ -162,6 +162,7 @@ class LessonActions(QObject):
         window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
         window.tabifyDockWidget(window.dataset_dock, self.dock)
         self.dock.hide()
+        window.dataset_dock.raise_()  # hiding the new tab left the last one on top
         self.panel.back_button.clicked.connect(self.back)
         self.panel.next_button.clicked.connect(self.next)
         self.panel.again_button.clicked.connect(self.apply_again)

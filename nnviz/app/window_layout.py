@@ -10,8 +10,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QMainWindow, QSizePolicy, QTabBar, QWidget
 
 #: Below this window width the activation plot shares a tab with the layer statistics
-#: (three plots side by side need about 1500 pixels beside the left panels).
-WIDE_WINDOW = 1600
+#: (three plots side by side need about 1500 pixels beside the left panels: at 1600 the
+#: layer statistics ran off the window's right edge).
+WIDE_WINDOW = 1800
 
 
 def steady_readout(label: QLabel, host: QWidget) -> None:

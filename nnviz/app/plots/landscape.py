@@ -44,7 +44,7 @@ DIRECTIONS = (
 CONTOURS = 9  # contour lines, evenly spaced in log10(loss)
 STALE_DISTANCE = 0.5  # off the plane by half the picture's reach: offer to recompute
 PATH_COLOR = "#ffffff"
-CURRENT_COLOR = "#d55e00"
+CURRENT_COLOR = "#000000"  # the palette's colours are the raced variants'
 
 
 def _loss_label(value: float) -> str:
@@ -155,6 +155,7 @@ class LandscapeView(QWidget):
             item.setZValue(10)
             self.plot.addItem(item)
         self.extra_lines: list[pg.PlotDataItem] = []
+        self.extra_shadows: list[pg.PlotDataItem] = []
         self.status = QLabel("")
         self.legend = QLabel("")
         self.legend.hide()
@@ -376,9 +377,9 @@ class LandscapeView(QWidget):
         self._draw_extra()
 
     def _draw_extra(self) -> None:
-        for line in self.extra_lines:
+        for line in (*self.extra_lines, *self.extra_shadows):
             self.plot.removeItem(line)
-        self.extra_lines = []
+        self.extra_lines, self.extra_shadows = [], []
         entries = []
         skipped = []
         plane = self.report.plane if self.report is not None else None
@@ -388,14 +389,19 @@ class LandscapeView(QWidget):
             if array.ndim != 2 or array.shape[1] != plane.n_params or not len(array):
                 skipped.append(label)
                 continue
-            color = class_color(index + 2)
+            color = class_color(index)  # as the race dock draws this variant
             coords = plane.project(array)
             line = pg.PlotDataItem(
                 coords[:, 0], coords[:, 1], pen=pg.mkPen(color, width=2), name=label
             )
             line.setZValue(9)
-            self.plot.addItem(line)
+            # a dark edge, as under the run's path: a green path on the green heatmap
+            shadow = pg.PlotDataItem(coords[:, 0], coords[:, 1], pen=self.path_shadow.opts["pen"])
+            shadow.setZValue(8)
+            for item in (shadow, line):
+                self.plot.addItem(item)
             self.extra_lines.append(line)
+            self.extra_shadows.append(shadow)
             entries.append((label, color.name()))
         text = legend_html(entries)
         if entries:

@@ -15,14 +15,19 @@ from __future__ import annotations
 import statistics
 import sys
 import time
+from dataclasses import replace
 
 import numpy as np
 
 from nnviz.app.worker import JOB_SLICE_S
 from nnviz.data import DataConfig, prepare
+from nnviz.engine.spec import LayerSpec
 from nnviz.live import presets
 from nnviz.live.landscape import LandscapeJob, LossSurface, make_plane
 from nnviz.live.session import TrainingSession
+
+#: the network the issue's speed target names: 2-8-8-1 tanh
+TANH_8_8 = ((8, "tanh"), (8, "tanh"), (1, "sigmoid"))
 
 
 def spiral_session(steps: int = 300) -> TrainingSession:
@@ -31,8 +36,10 @@ def spiral_session(steps: int = 300) -> TrainingSession:
         kind="points", name="spiral", n_samples=400, noise=0.1, validation=0.0, test=0.0
     )
     data = prepare(config)
-    spec = presets.network_spec(config).for_task(data.input_dim, data.n_classes)
-    session = TrainingSession(spec, data)
+    # not the app's default (2-16-16-1 ReLU now): the network
+    tanh_8_8 = tuple(LayerSpec(units=u, activation=g) for u, g in TANH_8_8)
+    spec = replace(presets.network_spec(config), layers=tanh_8_8)
+    session = TrainingSession(spec.for_task(data.input_dim, data.n_classes), data)
     for _ in range(steps):
         session.step()
     return session

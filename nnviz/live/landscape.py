@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -37,6 +40,7 @@ RESOLUTIONS = (41, 61, 81)
 COARSE_RESOLUTIONS = (11, 21, 41)  # the passes before the chosen resolution
 CHUNK_VALUES = 1 << 17  # activations per batch of grid points: 512 kB of float32, a few ms
 PCA_MIN_POINTS = 3
+WORKERS = max(1, min(4, os.cpu_count() or 1))  # threads sharing a grid's chunks
 TRAJECTORY_MARGIN = 1.25  # a PCA or w-b picture shows the path and a quarter more
 
 
@@ -236,23 +240,32 @@ class LossSurface:
                     values = values + layer.regularizer.stacked_penalty(layer.kernels(a, b))
         return np.asarray(values, dtype=np.float32)
 
+    def spread_losses(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """:meth:`losses` at many points, in chunks shared out among :data:`WORKERS`
+        threads: NumPy lets go of the interpreter lock in its loops, so the chunks run on
+        all cores (the chunks are those a single thread would take, so the values are too)."""
+        starts = range(0, len(a), self.chunk)
+        parts = _pool().map(
+            lambda i: self.losses(a[i : i + self.chunk], b[i : i + self.chunk]), starts
+        )
+        return np.concatenate(list(parts))
+
     def grid(self, resolution: int) -> np.ndarray:
         """The whole ``(resolution, resolution)`` grid at once (row i is ``b = b_i``,
         column j is ``a = a_j``, both from :meth:`Plane.axes`)."""
-        a, b = self.mesh(resolution)
-        values = np.concatenate(
-            [
-                self.losses(a[i : i + self.chunk], b[i : i + self.chunk])
-                for i in range(0, len(a), self.chunk)
-            ]
-        )
-        return values.reshape(resolution, resolution)
+        return self.spread_losses(*self.mesh(resolution)).reshape(resolution, resolution)
 
     def mesh(self, resolution: int) -> tuple[np.ndarray, np.ndarray]:
         """The ``a`` and ``b`` of every grid point, row by row (as :meth:`grid` lays them)."""
         a_axis, b_axis = self.plane.axes(resolution)
         a, b = np.meshgrid(a_axis, b_axis)
         return a.ravel(), b.ravel()
+
+
+@cache
+def _pool() -> ThreadPoolExecutor:
+    """The threads every landscape shares (made at the first grid, kept for the process)."""
+    return ThreadPoolExecutor(WORKERS, thread_name_prefix="nnviz-landscape")
 
 
 @dataclass(frozen=True)
@@ -333,8 +346,9 @@ class LandscapeJob(BackgroundJob):
             if self._mesh is None:
                 self._mesh = surface.mesh(resolution)
             a, b = self._mesh
-            done, end = self._done_points, min(self._done_points + surface.chunk, len(a))
-            self._values.append(surface.losses(a[done:end], b[done:end]))
+            done = self._done_points
+            end = min(done + surface.chunk * WORKERS, len(a))
+            self._values.append(surface.spread_losses(a[done:end], b[done:end]))
             self._done_points = end
             if end == len(a):
                 self._finish_pass(resolution)

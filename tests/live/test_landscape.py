@@ -259,3 +259,17 @@ def test_a_plane_refuses_parallel_directions_and_foreign_trajectories():
     with pytest.raises(ValueError, match="another network"):
         plane.project(np.zeros((4, 5)))
     assert plane.distance(np.array([0.0, 0.0, 2.0])) == pytest.approx(2.0)
+
+
+def test_a_grid_shared_among_threads_equals_the_same_chunks_in_turn():
+    session = _session()
+    _, rows = session.trajectory.points()
+    plane, _ = make_plane("random", session.model.get_weights(), rows)
+    surface = LossSurface(session.model, session.trainer.x, session.trainer.y, plane)
+    grid = surface.grid(21)
+    a, b = surface.mesh(21)
+    step = surface.chunk
+    in_turn = [surface.losses(a[i : i + step], b[i : i + step]) for i in range(0, len(a), step)]
+    np.testing.assert_array_equal(grid.ravel(), np.concatenate(in_turn))
+    one_by_one = [surface.losses(a[i : i + 1], b[i : i + 1]) for i in range(len(a))]
+    np.testing.assert_allclose(grid.ravel(), np.concatenate(one_by_one), rtol=1e-6)

@@ -303,9 +303,11 @@ class MainWindow(QMainWindow):
         self.redo_action = self.document.undo_stack.createRedoAction(self, "Redo")
         self.redo_action.setShortcut(QKeySequence("Ctrl+Shift+Z"))
 
-    def _dock(
+    def add_dock(
         self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea, scroll: bool = False
     ) -> QDockWidget:
+        """A dock titled ``title`` (object name ``name``) holding ``widget`` in ``area``
+        (inside a scroll area when ``scroll``); every panel's dock is made here."""
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
         if scroll:
@@ -325,28 +327,30 @@ class MainWindow(QMainWindow):
         # hyperparameters on a 1280x800 projector); the plots span the rest below.
         self.setCorner(Qt.Corner.BottomLeftCorner, left)
         self.setCorner(Qt.Corner.BottomRightCorner, bottom)
-        self.training_dock = self._dock("Training", "trainingDock", self.training_panel, left)
-        self.dataset_dock = self._dock("Dataset", "datasetDock", self.dataset_panel, left, True)
-        self.hyper_dock = self._dock(
+        self.training_dock = self.add_dock("Training", "trainingDock", self.training_panel, left)
+        self.dataset_dock = self.add_dock("Dataset", "datasetDock", self.dataset_panel, left, True)
+        self.hyper_dock = self.add_dock(
             "Hyperparameters", "hyperparametersDock", self.hyperparameters, left, True
         )
         self.layer_panel = LayerPanel(self.diagram)
-        self.layer_dock = self._dock("Layer", "layerDock", self.layer_panel, left, True)
+        self.layer_dock = self.add_dock("Layer", "layerDock", self.layer_panel, left, True)
         self.tabifyDockWidget(self.dataset_dock, self.hyper_dock)
         self.tabifyDockWidget(self.hyper_dock, self.layer_dock)
         self.dataset_dock.raise_()
-        self.boundary_dock = self._dock(
+        self.boundary_dock = self.add_dock(
             "Decision boundary", "boundaryDock", self.boundary_view, right
         )
-        self.gallery_dock = self._dock("Test images", "galleryDock", self.gallery, right)
-        self.neuron_dock = self._dock("Neurons", "neuronsDock", self.neuron_view, right)
-        self.confusion_dock = self._dock("Confusion matrix", "confusionDock", self.confusion, right)
+        self.gallery_dock = self.add_dock("Test images", "galleryDock", self.gallery, right)
+        self.neuron_dock = self.add_dock("Neurons", "neuronsDock", self.neuron_view, right)
+        self.confusion_dock = self.add_dock(
+            "Confusion matrix", "confusionDock", self.confusion, right
+        )
         self.tabifyDockWidget(self.neuron_dock, self.confusion_dock)
-        self.curves_dock = self._dock("Loss and accuracy", "curvesDock", self.curves, bottom)
-        self.activation_dock = self._dock(
+        self.curves_dock = self.add_dock("Loss and accuracy", "curvesDock", self.curves, bottom)
+        self.activation_dock = self.add_dock(
             "Activation", "activationDock", self.activation_view, bottom
         )
-        self.layers_dock = self._dock("Layers", "layersDock", self.layer_stats_view, bottom)
+        self.layers_dock = self.add_dock("Layers", "layersDock", self.layer_stats_view, bottom)
         self.splitDockWidget(self.curves_dock, self.activation_dock, Qt.Orientation.Horizontal)
         self.splitDockWidget(self.activation_dock, self.layers_dock, Qt.Orientation.Horizontal)
         self.docks = (
@@ -392,27 +396,27 @@ class MainWindow(QMainWindow):
         self.trace_panel.valuesShown.connect(self._show_trace_values)
         self.diagram.weightHovered.connect(self.trace_panel.choose_weight)
         self.perceptron_lab = PerceptronLab(self.boundary_view, self.document)
-        self.diagnosis_dock = self._dock(
+        self.diagnosis_dock = self.add_dock(
             "Diagnosis",
             "diagnosisDock",
             self.diagnosis_panel,
             Qt.DockWidgetArea.RightDockWidgetArea,
             True,
         )
-        self.gradient_dock = self._dock(
+        self.gradient_dock = self.add_dock(
             "Gradient flow",
             "gradientFlowDock",
             self.gradient_flow,
             Qt.DockWidgetArea.BottomDockWidgetArea,
         )
-        self.trace_dock = self._dock(
+        self.trace_dock = self.add_dock(
             "Trace a sample", "traceDock", self.trace_panel, Qt.DockWidgetArea.RightDockWidgetArea
         )
         self.tabifyDockWidget(self.layers_dock, self.gradient_dock)
         self.tabifyDockWidget(self.confusion_dock, self.diagnosis_dock)
         self.tabifyDockWidget(self.diagnosis_dock, self.trace_dock)
         self.first_layer = FirstLayerWeightsView()
-        self.first_layer_dock = self._dock(
+        self.first_layer_dock = self.add_dock(
             "Layer 1 weights",
             "firstLayerDock",
             self.first_layer,
@@ -420,7 +424,7 @@ class MainWindow(QMainWindow):
         )
         self.tabifyDockWidget(self.trace_dock, self.first_layer_dock)
         self.init_panel = InitializationPanel(self.document)
-        self.init_dock = self._dock(
+        self.init_dock = self.add_dock(
             "Initialization",
             "initializationDock",
             self.init_panel,
@@ -466,7 +470,7 @@ class MainWindow(QMainWindow):
         """The loss landscape, tabbed behind the panels on the right (computed only once
         it is shown)."""
         self.landscape_view = LandscapeView(self.controller)
-        self.landscape_dock = self._dock(
+        self.landscape_dock = self.add_dock(
             "Loss landscape",
             "landscapeDock",
             self.landscape_view,

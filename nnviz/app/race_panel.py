@@ -596,7 +596,7 @@ def install_race_panel(window: QMainWindow) -> QDockWidget:
     window.controller.jobReported.connect(panel.on_job_reported)
     window.controller.restarted.connect(panel.on_restarted)
     window.race_panel = panel
-    dock = window._dock("Race", "raceDock", panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+    dock = window.add_dock("Race", "raceDock", panel, Qt.DockWidgetArea.BottomDockWidgetArea)
     window.tabifyDockWidget(window.curves_dock, dock)
     dock.hide()  # closed, it adds no tab: the curves' dock behaves as without it
 

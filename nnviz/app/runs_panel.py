@@ -207,10 +207,7 @@ class RunsPanel(QWidget):
         """Dock the panel in the window (``runsDock``, a tab beside the layer statistics),
         draw it with the frame clock, and overlay ticked runs on the window's curves."""
         window = self.main_window
-        dock = QDockWidget("Runs", window)
-        dock.setObjectName("runsDock")
-        dock.setWidget(self)
-        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        dock = window.add_dock("Runs", "runsDock", self, Qt.DockWidgetArea.BottomDockWidgetArea)
         window.tabifyDockWidget(window.layers_dock, dock)
         window.layers_dock.raise_()
         window.frame_clock.register(

@@ -514,10 +514,7 @@ def add_sweep_dock(window: QMainWindow) -> QDockWidget:
     """The Sweeps dock (``sweepDock``), tabbed with the decision boundary and raised when
     a sweep starts; ``window.sweep_panel`` is its panel."""
     panel = SweepPanel(window.controller, window.document)
-    dock = QDockWidget("Sweeps", window)
-    dock.setObjectName("sweepDock")
-    dock.setWidget(panel)
-    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    dock = window.add_dock("Sweeps", "sweepDock", panel, Qt.DockWidgetArea.RightDockWidgetArea)
     window.tabifyDockWidget(window.boundary_dock, dock)
     window.boundary_dock.raise_()
 

@@ -51,6 +51,16 @@ class TrainingState:
     values: Mapping[str, Any]
 
     @property
+    def step(self) -> int:
+        """Training steps taken (the trainer's counter)."""
+        return int(self.values["trainer/step"])
+
+    @property
+    def epoch(self) -> int:
+        """Epochs finished (the trainer's counter)."""
+        return int(self.values["trainer/epoch"])
+
+    @property
     def nbytes(self) -> int:
         """Bytes held by the arrays (what an undo entry keeping this state costs)."""
         return sum(int(a.nbytes) for a in self.arrays.values())

@@ -102,11 +102,11 @@ class Run:
 
     @property
     def epochs(self) -> int:
-        return int(self.state.values["trainer/epoch"])
+        return self.state.epoch
 
     @property
     def steps(self) -> int:
-        return int(self.state.values["trainer/step"])
+        return self.state.step
 
     @property
     def final(self) -> dict[str, float]:

@@ -84,11 +84,11 @@ class SessionState:
 
     @property
     def step(self) -> int:
-        return int(self.training.values["trainer/step"])
+        return self.training.step
 
     @property
     def epoch(self) -> int:
-        return int(self.training.values["trainer/epoch"])
+        return self.training.epoch
 
     @property
     def nbytes(self) -> int:

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from nnviz.app.plots.images import ImageGalleryView
 from nnviz.app.plots.normalization import NormalizationView
-from nnviz.app.plots.style import class_color, plain_numbers
+from nnviz.app.plots.style import class_color, style_axes
 from nnviz.data import AUTO, FEATURES, NORMALIZATIONS, POINT_SETS, DataConfig, PreparedData
 from nnviz.data.transforms import class_balance
 
@@ -147,7 +147,7 @@ class DatasetPanel(QWidget):
         self.scatter_plot = pg.PlotWidget()
         self.scatter_plot.setAspectLocked(True)
         self.scatter_plot.setMinimumHeight(180)
-        plain_numbers(self.scatter_plot)
+        style_axes(self.scatter_plot)
         self.scatter = pg.ScatterPlotItem(size=5, pen=None)
         self.scatter_plot.addItem(self.scatter)
         self.gallery = ImageGalleryView(columns=4)

@@ -47,7 +47,7 @@ from nnviz.app.plots.style import (
     fixed_left_axis,
     legend_html,
     lut_rgba,
-    plain_numbers,
+    style_axes,
 )
 from nnviz.engine.initializers import INITIALIZERS
 from nnviz.engine.optimizers import OPTIMIZERS
@@ -214,8 +214,8 @@ class RacePanel(QWidget):
         self.graphics = pg.GraphicsLayoutWidget()
         self.loss_plot = self.graphics.addPlot(title="Loss")
         self.accuracy_plot = self.graphics.addPlot(title="Accuracy")
-        plain_numbers(self.loss_plot)
-        plain_numbers(self.accuracy_plot)
+        style_axes(self.loss_plot)
+        style_axes(self.accuracy_plot)
         for plot in (self.loss_plot, self.accuracy_plot):
             plot.setLabel("bottom", "epoch (validation dashed)")
             fixed_left_axis(plot, 40)
@@ -494,7 +494,7 @@ class RacePanel(QWidget):
             brushes = [pg.mkBrush(class_color(int(c), 200)) for c in train.y]
             for index, variant in enumerate(variants):
                 plot = self.multiples.addPlot(row=index // columns, col=index % columns)
-                plain_numbers(plot)
+                style_axes(plot)
                 plot.setTitle(variant.label, size="9pt")
                 plot.hideAxis("left")
                 plot.hideAxis("bottom")
@@ -516,7 +516,7 @@ class RacePanel(QWidget):
                 grid.setRowStretchFactor(index, 1)
         else:
             plot = self.multiples.addPlot(title="Test accuracy")
-            plain_numbers(plot)
+            style_axes(plot)
             plot.setYRange(0.0, 1.0, padding=0.02)
             axis = plot.getAxis("bottom")
             axis.setTicks([[(i, v.label) for i, v in enumerate(variants)]])

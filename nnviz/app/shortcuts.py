@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from html import escape
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -88,12 +89,27 @@ class SpacePlays(QObject):
     """Space plays and pauses while a number box of ``window`` has the focus, unless its
     text is being edited (typed in, not yet committed): then Space goes to the box. A
     spin box otherwise claims Space for itself (as a character it then refuses), so a
-    learner who just changed the learning rate could not pause with Space."""
+    learner who just changed the learning rate could not pause with Space.
+
+    Only the focused number box is watched: a filter on the whole application would run
+    Python for every event of every widget, taking the interpreter lock from training."""
 
     def __init__(self, window: QMainWindow) -> None:
         super().__init__(window)
         self.window = window
-        QApplication.instance().installEventFilter(self)
+        self._watched: QWidget | None = None
+        QApplication.instance().focusChanged.connect(self._on_focus_changed)
+
+    def _on_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        if self._watched is not None and shiboken6.isValid(self._watched):
+            self._watched.removeEventFilter(self)
+        self._watched = None
+        in_a_box = isinstance(new, QAbstractSpinBox) or (
+            isinstance(new, QLineEdit) and isinstance(new.parent(), QAbstractSpinBox)
+        )
+        if in_a_box and self.window.isAncestorOf(new):
+            new.installEventFilter(self)
+            self._watched = new
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (
@@ -102,14 +118,8 @@ class SpacePlays(QObject):
             and event.key() == Qt.Key.Key_Space
             and event.modifiers() == Qt.KeyboardModifier.NoModifier
         ):
-            box = watched
-            if isinstance(box, QLineEdit) and isinstance(box.parent(), QAbstractSpinBox):
-                box = box.parent()
-            if (
-                isinstance(box, QAbstractSpinBox)
-                and self.window.isAncestorOf(box)
-                and not being_edited(box)
-            ):
+            box = watched.parent() if isinstance(watched, QLineEdit) else watched
+            if not being_edited(box):
                 event.ignore()  # not overridden: the window's Space shortcut fires
                 return True
         return False

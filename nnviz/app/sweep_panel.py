@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 from nnviz.app.banner import ErrorBanner
 from nnviz.app.controller import TrainingController
 from nnviz.app.document import NetworkDocument
-from nnviz.app.plots.style import PictureItem, lut_rgba, plain_numbers, text_color
+from nnviz.app.plots.style import PictureItem, lut_rgba, style_axes, text_color
 from nnviz.engine.spec import SpecError
 from nnviz.io.export import ExportError
 from nnviz.live.edits import EditRefused
@@ -82,7 +82,7 @@ class SweepHeatmap(pg.GraphicsLayoutWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.plot = self.addPlot()
-        plain_numbers(self.plot)
+        style_axes(self.plot)
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()

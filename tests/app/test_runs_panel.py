@@ -155,7 +155,7 @@ def test_the_x_axis_in_examples_seen_lines_runs_up(qtbot, window):
     assert x.tolist() == [n // batch, 2 * n // batch]  # steps
 
 
-def test_no_axis_of_any_plot_uses_si_prefix_scaling(window):
+def test_no_axis_of_any_plot_uses_si_prefix_scaling_or_reaches_into_its_plot(window):
     axes = [
         item
         for view in window.findChildren(pg.GraphicsView)
@@ -164,6 +164,8 @@ def test_no_axis_of_any_plot_uses_si_prefix_scaling(window):
     ]
     assert len(axes) > 20
     assert not [axis for axis in axes if axis.autoSIPrefix]
+    assert not [axis for axis in axes if axis.autoSIPrefixScale != 1.0]
+    assert not [axis for axis in axes if axis.style["tickLength"] < 0]
     axis = window.curves.loss_plot.getAxis("left")
     axis.setRange(0.0001, 0.0005)  # a loss near zero: pyqtgraph would scale it by 1e6
     assert axis.autoSIPrefixScale == 1.0

@@ -8,6 +8,7 @@ one repaint, not thousands of item updates.
 from __future__ import annotations
 
 import numpy as np
+import pyqtgraph as pg
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QBrush,
@@ -17,11 +18,19 @@ from PySide6.QtGui import (
     QFontMetricsF,
     QImage,
     QPainter,
+    QPainterPath,
     QPen,
+    QPixmap,
+    QTransform,
 )
 from PySide6.QtWidgets import (
+    QApplication,
+    QGraphicsEllipseItem,
     QGraphicsItem,
     QGraphicsObject,
+    QGraphicsPathItem,
+    QGraphicsPixmapItem,
+    QGraphicsRectItem,
     QGraphicsSimpleTextItem,
     QStyleOptionGraphicsItem,
     QWidget,
@@ -136,11 +145,29 @@ def opaque_pen(pen: QPen, background: QColor | None) -> QPen:
     return out
 
 
+def _background_of(item: QGraphicsItem) -> QColor:
+    """The colour the diagram is drawn on (its scene's palette, as the views use it)."""
+    scene = item.scene()
+    palette = scene.palette() if scene is not None else QApplication.palette()
+    return palette.base().color()
+
+
+def _text_colour_of(item: QGraphicsItem) -> QColor:
+    scene = item.scene()
+    palette = scene.palette() if scene is not None else QApplication.palette()
+    return palette.text().color()
+
+
 class ConnectionBlock(QGraphicsItem):
-    """All connections into one dense layer: lines between anchor points of two columns."""
+    """All connections into one dense layer: lines between anchor points of two columns.
+
+    The lines are drawn by a few native path items, one per pen (bucketed by sign and
+    size): Qt paints those without the interpreter lock, so the training thread goes on
+    while the diagram repaints. This item itself draws nothing."""
 
     def __init__(self, dense_index: int, source: Column, target: Column, editable: bool):
         super().__init__()
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)
         self.dense_index = dense_index
         self.editable = editable
         x0 = source.x + (source.width / 2 if source.collapsed else NEURON_RADIUS)
@@ -156,11 +183,8 @@ class ConnectionBlock(QGraphicsItem):
         self._rect = QRectF(
             x0 - 3, min(ys0.min(), ys1.min()) - 3, x1 - x0 + 6, abs(np.ptp(np.r_[ys0, ys1])) + 6
         )
-        self._pens: list[QPen] = []
-        self._keys: list[int] = []  # the LINE_PENS bucket of each group (-1: neutral)
-        self._opaque: list[QPen] = []
-        self._background: QColor | None = None
-        self._groups: list[list[QLineF]] = []
+        self._buckets: np.ndarray | None = None  # each line's LINE_PENS bucket (-1: neutral)
+        self._strokes: dict[int, QGraphicsPathItem] = {}  # bucket -> its lines
         self.value: np.ndarray | None = None
         self.magnitude: np.ndarray | None = None
         self.setZValue(-1)
@@ -174,35 +198,49 @@ class ConnectionBlock(QGraphicsItem):
         """Recolour from weights shaped like ``shape_in_out`` (None: neutral thin lines)."""
         self.value, self.magnitude = value, magnitude
         if value is None or magnitude is None:
-            self._pens = [QPen(NEUTRAL, 0.8)]
-            self._keys = [-1]
-            self._groups = [self._lines]
+            bucket = np.full(len(self._lines), -1)
         else:
             flat_v = finite_or_extreme(value.ravel())
             flat_m = finite_or_extreme(magnitude.ravel())
             scale = float(np.max(flat_m)) or 1.0
             level = np.minimum((flat_m / scale * WIDTH_LEVELS).astype(int), WIDTH_LEVELS - 1)
             bucket = level * 2 + (flat_v < 0)
-            # Lines grouped by bucket, weak ones first, so strong ones lie on top.
-            order = np.argsort(bucket, kind="stable")
-            keys, starts = np.unique(bucket[order], return_index=True)
-            lines = self._lines
-            self._keys = keys.tolist()
-            self._pens = [LINE_PENS[key] for key in self._keys]
-            self._groups = [[lines[i] for i in part] for part in np.split(order, starts[1:])]
-        self._opaque = [
-            pen if key < 0 else opaque_line_pen(key, self._background)
-            for key, pen in zip(self._keys, self._pens, strict=True)
-        ]
-        self.update()
+        if self._buckets is not None and np.array_equal(bucket, self._buckets):
+            return  # every line keeps its pen
+        changed = (
+            set(np.unique(bucket).tolist())
+            if self._buckets is None
+            else set(
+                np.unique(
+                    np.r_[bucket[bucket != self._buckets], self._buckets[bucket != self._buckets]]
+                ).tolist()
+            )
+        )
+        self._buckets = bucket
+        for key in changed:
+            self._stroke(key).setPath(self._path_of(np.flatnonzero(bucket == key)))
+
+    def _path_of(self, indices: np.ndarray) -> QPainterPath:
+        """One path of the lines ``indices``, made from the arrays in one call."""
+        chosen = self._segments[indices]
+        x, y = chosen[:, 0::2].ravel(), chosen[:, 1::2].ravel()
+        return pg.arrayToQPath(x, y, connect="pairs", finiteCheck=False)
+
+    def _stroke(self, key: int) -> QGraphicsPathItem:
+        """The path item drawing bucket ``key``'s lines (weak ones below strong ones)."""
+        stroke = self._strokes.get(key)
+        if stroke is None:
+            stroke = self._strokes[key] = QGraphicsPathItem(self)
+            pen = QPen(NEUTRAL, 0.8) if key < 0 else opaque_line_pen(key, _background_of(self))
+            stroke.setPen(pen)
+            stroke.setZValue(key)
+            stroke.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        return stroke
 
     def pen_widths(self) -> np.ndarray:
         """The drawn width of every line, in ``shape_in_out`` order (for tests)."""
-        widths = np.zeros(len(self._lines))
-        index = {id(line): i for i, line in enumerate(self._lines)}
-        for pen, group in zip(self._pens, self._groups, strict=True):
-            for line in group:
-                widths[index[id(line)]] = pen.widthF()
+        assert self._buckets is not None
+        widths = np.array([self._strokes[key].pen().widthF() for key in self._buckets.tolist()])
         return widths.reshape(self.shape_in_out)
 
     def hit(self, point: QPointF, tolerance: float) -> tuple[int, int] | None:
@@ -222,29 +260,21 @@ class ConnectionBlock(QGraphicsItem):
         return self._lines[i * self.shape_in_out[1] + j].pointAt(t)
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
-        # Translucent colours are mixed with the background once per pen: opaque wide
-        # antialiased lines draw about twice as fast as alpha-blended ones.
-        background = widget.palette().base().color() if isinstance(widget, QWidget) else None
-        if background != self._background:
-            self._background = background
-            self._opaque = [
-                pen if key < 0 else opaque_line_pen(key, background)
-                for key, pen in zip(self._keys, self._pens, strict=True)
-            ]
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        for pen, group in zip(self._opaque, self._groups, strict=True):
-            painter.setPen(pen)
-            painter.drawLines(group)
+        """Nothing: the path items draw the lines (this item has no contents)."""
 
 
 class NeuronItem(QGraphicsItem):
     """One neuron: a circle, its output heatmap when known, and its bias as a small square
-    at the lower left (dense layers only)."""
+    at the lower left (dense layers only).
+
+    Drawn by native child items (circle, picture, label, bias square), which Qt paints
+    without the interpreter lock; :meth:`refresh` shows new values."""
 
     BIAS_SIZE = 9.0
 
     def __init__(self, column: Column, unit: int, label: str = "") -> None:
         super().__init__()
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)
         self.column = column
         self.unit = unit
         self.label = label
@@ -252,6 +282,35 @@ class NeuronItem(QGraphicsItem):
         self.bias_scale = 1.0
         self.image: QImage | None = None
         self.setPos(column.x, column.neuron_y(unit))
+        r = NEURON_RADIUS
+        self._picture = QGraphicsPixmapItem(self)
+        self._picture.setOffset(-r + 1, -r + 1)
+        self._circle = QGraphicsEllipseItem(-r, -r, 2 * r, 2 * r, self)
+        self._label: QGraphicsSimpleTextItem | None = None
+        self._bias_square: QGraphicsRectItem | None = None
+        for part in (self._picture, self._circle):
+            part.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+
+    def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: object) -> object:
+        if change == QGraphicsItem.GraphicsItemChange.ItemSceneHasChanged and value is not None:
+            self._build()
+        return super().itemChange(change, value)
+
+    def _build(self) -> None:
+        """The parts that take the scene's colours (made once it is in a scene)."""
+        text = _text_colour_of(self)
+        self._circle.setPen(QPen(text, 1.2))
+        if self.label and self._label is None:
+            self._label = QGraphicsSimpleTextItem(self.label, self)
+            self._label.setFont(QFont(self._label.font().family(), 8))
+            self._label.setBrush(text)
+            box = self._label.boundingRect()
+            self._label.setPos(-box.width() / 2, -box.height() / 2)
+        if self.column.dense_index is not None and self._bias_square is None:
+            self._bias_square = QGraphicsRectItem(self.bias_rect(), self)
+            self._bias_square.setPen(QPen(text, 0.8))
+            self._bias_square.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.refresh()
 
     @property
     def dense_index(self) -> int | None:
@@ -265,28 +324,27 @@ class NeuronItem(QGraphicsItem):
         s = self.BIAS_SIZE
         return QRectF(-NEURON_RADIUS - s * 0.6, NEURON_RADIUS - s * 0.9, s, s)
 
-    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    def refresh(self) -> None:
+        """Show :attr:`image`, :attr:`bias` and :attr:`bias_scale` as they are now."""
         r = NEURON_RADIUS
-        circle = QRectF(-r, -r, 2 * r, 2 * r)
-        palette = widget.palette() if isinstance(widget, QWidget) else None
-        base = palette.base().color() if palette else QColor("white")
-        text = palette.text().color() if palette else QColor("black")
-        painter.setPen(QPen(text, 1.2))
-        if self.image is not None:  # the picture fills the circle: one outline on top
-            painter.drawImage(circle.adjusted(1, 1, -1, -1), self.image)
-            painter.setBrush(Qt.BrushStyle.NoBrush)
+        if self.image is None:
+            self._picture.setVisible(False)
+            self._circle.setBrush(QBrush(_background_of(self)))
         else:
-            painter.setBrush(QBrush(base))
-        painter.drawEllipse(circle)
-        if self.label:
-            painter.setFont(QFont(painter.font().family(), 8))
-            painter.drawText(circle, Qt.AlignmentFlag.AlignCenter, self.label)
-        if self.column.dense_index is not None:
+            self._picture.setPixmap(QPixmap.fromImage(self.image))
+            self._picture.setTransform(
+                QTransform.fromScale(
+                    (2 * r - 2) / self.image.width(), (2 * r - 2) / self.image.height()
+                )
+            )
+            self._picture.setVisible(True)
+            self._circle.setBrush(Qt.BrushStyle.NoBrush)
+        if self._bias_square is not None:
             fill = NEUTRAL if self.bias is None else weight_colour(self.bias, self.bias_scale)
-            painter.setPen(QPen(text, 0.8))
-            painter.setBrush(QBrush(fill))
-            painter.drawRect(self.bias_rect())
+            self._bias_square.setBrush(fill)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        """Nothing: the child items draw the neuron (this item has no contents)."""
 
 
 class BundleItem(QGraphicsItem):

@@ -378,7 +378,7 @@ class NetworkScene(QGraphicsScene):
             if self.plane_bounds is not None and len(names) == len(inputs):
                 grid = input_feature_grid(names[neuron.unit], self.plane_bounds)
                 neuron.image = None if grid is None else heatmap_image(grid, round_mask=True)
-            neuron.update()
+            neuron.refresh()
 
     def _refresh(self) -> None:
         for d, block in enumerate(self.blocks):
@@ -409,7 +409,7 @@ class NetworkScene(QGraphicsScene):
             else:
                 neuron.bias, neuron.bias_scale = float(bias[0][unit]), float(bias[1][unit])
             neuron.image = None if layer_images is None else layer_images[unit]
-            neuron.update()
+            neuron.refresh()
 
     def _link(self, dense_index: int) -> tuple[Column, Column]:
         return layout.dense_links(self.columns)[dense_index]

@@ -18,7 +18,7 @@ from nnviz.app.plots.style import (
     SteadyRange,
     fixed_left_axis,
     legend_html,
-    plain_numbers,
+    style_axes,
 )
 from nnviz.app.training_panel import steady_label
 from nnviz.engine.activations import ACTIVATIONS
@@ -65,7 +65,7 @@ class ActivationView(QWidget):
         self.graphics = pg.GraphicsLayoutWidget()
         self.curve_plot = self.graphics.addPlot(row=0, col=0)
         fixed_left_axis(self.curve_plot)
-        plain_numbers(self.curve_plot)
+        style_axes(self.curve_plot)
         self.function_curve = self.curve_plot.plot(pen=pg.mkPen(TRAIN_COLOR, width=2))
         self.derivative_curve = self.curve_plot.plot(
             pen=pg.mkPen(DERIVATIVE_COLOR, width=2, style=pg.QtCore.Qt.PenStyle.DashLine),
@@ -76,7 +76,7 @@ class ActivationView(QWidget):
         self.hist_plot.setXLink(self.curve_plot)
         self.hist_plot.setMaximumHeight(140)
         fixed_left_axis(self.hist_plot)
-        plain_numbers(self.hist_plot)
+        style_axes(self.hist_plot)
         self.count_range = SteadyRange(self.hist_plot.vb, "y")
         self.histogram = self.hist_plot.plot(
             stepMode="center", fillLevel=0, brush=(120, 120, 120, 110), pen=pg.mkPen("#777777")

@@ -22,7 +22,7 @@ from nnviz.app.plots.style import (
     diverging_colormap,
     diverging_lut,
     lut_rgba,
-    plain_numbers,
+    style_axes,
 )
 from nnviz.live.snapshot import Boundary, TrainingSnapshot
 
@@ -75,7 +75,7 @@ class BoundaryView(QWidget):
         self.plot.setAspectLocked(True)
         self.plot.setLabel("bottom", "x1")
         self.plot.setLabel("left", "x2")
-        plain_numbers(self.plot)
+        style_axes(self.plot)
         self._lut = diverging_lut()
         # The image is coloured here (RGBA), so pyqtgraph draws it as it is.
         self.image = PictureItem()
@@ -87,7 +87,7 @@ class BoundaryView(QWidget):
             label="P(class 1)",
             colorMapMenu=False,
         )
-        plain_numbers(self.color_bar)
+        style_axes(self.color_bar)
         self.plot.layout.addItem(self.color_bar, 2, 5)  # after the right-hand axis
         self.plot.layout.setColumnFixedWidth(4, 5)
         self.train_points = pg.ScatterPlotItem(size=7, pen=pg.mkPen("#222222", width=0.8))

@@ -22,7 +22,7 @@ from nnviz.app.plots.style import (
     SteadyRange,
     fixed_left_axis,
     legend_html,
-    plain_numbers,
+    style_axes,
     thinned,
 )
 from nnviz.live.runs import Run, examples_seen
@@ -55,7 +55,7 @@ class TrainingCurvesView(QWidget):
             plot.setLabel("bottom", "epoch")
             plot.setLabel("left", label)
             fixed_left_axis(plot)
-            plain_numbers(plot)
+            style_axes(plot)
         self.accuracy_plot.setYRange(0.0, 1.0, padding=0.02)
         # The epochs grow: the x axis doubles when they reach its end.
         self.epoch_ranges = (

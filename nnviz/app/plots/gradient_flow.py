@@ -17,7 +17,7 @@ import pyqtgraph as pg
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from nnviz.app.plots.style import fixed_left_axis, legend_html, plain_numbers, thinned
+from nnviz.app.plots.style import fixed_left_axis, legend_html, style_axes, thinned
 from nnviz.live.snapshot import TrainingSnapshot
 
 #: Kelly's colours of maximum contrast (without white, black and the palest ones)
@@ -106,7 +106,7 @@ class GradientFlowView(QWidget):
         self.history_plot.setLabel("bottom", "step")
         for plot in (self.bar_plot, self.history_plot):
             fixed_left_axis(plot, 44)
-            plain_numbers(plot)
+            style_axes(plot)
         self.norm_bars = pg.BarGraphItem(x=[], height=[], width=BAR_WIDTH)
         self.ratio_bars = pg.BarGraphItem(x=[], height=[], width=BAR_WIDTH)
         self.bar_plot.addItem(self.norm_bars)

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from nnviz.app.controller import TrainingController
 from nnviz.app.frame_clock import identity_key
-from nnviz.app.plots.style import PictureItem, class_color, legend_html, lut_rgba, plain_numbers
+from nnviz.app.plots.style import PictureItem, class_color, legend_html, lut_rgba, style_axes
 from nnviz.live.jobs import JobReport
 from nnviz.live.landscape import RESOLUTIONS, LandscapeJob, LandscapeReport
 from nnviz.live.snapshot import TrainingSnapshot
@@ -126,7 +126,7 @@ class LandscapeView(QWidget):
 
         self.graphics = pg.GraphicsLayoutWidget()
         self.plot = self.graphics.addPlot()
-        plain_numbers(self.plot)
+        style_axes(self.plot)
         self.plot.setMenuEnabled(False)
         self._colormap = pg.colormap.get("viridis")
         self._lut = self._colormap.getLookupTable(0.0, 1.0, 256, alpha=True)
@@ -141,7 +141,7 @@ class LandscapeView(QWidget):
             colorMapMenu=False,
         )
         self.plot.layout.addItem(self.color_bar, 2, 5)  # after the right-hand axis
-        plain_numbers(self.color_bar)
+        style_axes(self.color_bar)
         self.plot.layout.setColumnFixedWidth(4, 5)
         self.path_shadow = pg.PlotDataItem(pen=pg.mkPen(0, 0, 0, 150, width=4))
         self.path_line = pg.PlotDataItem(pen=pg.mkPen(PATH_COLOR, width=2))

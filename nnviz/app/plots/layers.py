@@ -18,7 +18,7 @@ from nnviz.app.plots.style import (
     class_color,
     fixed_left_axis,
     legend_html,
-    plain_numbers,
+    style_axes,
     thinned,
 )
 from nnviz.live.snapshot import TrainingSnapshot
@@ -39,7 +39,7 @@ class LayerStatsView(QWidget):
         self.gradient_plot.setLogMode(y=True)
         for plot in (self.distribution_plot, self.gradient_plot):
             fixed_left_axis(plot)
-            plain_numbers(plot)
+            style_axes(plot)
         # (the gradient plot's y is log10 of the norms: its view coordinates)
         self.distribution_x = SteadyRange(self.distribution_plot.vb, "x")
         self.distribution_y = SteadyRange(self.distribution_plot.vb, "y")

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnviz.app.plots.style import class_color, plain_numbers
+from nnviz.app.plots.style import class_color, style_axes
 from nnviz.data import PreparedData
 from nnviz.data.normalization_stats import InputStats, plane_points, summarize
 
@@ -70,7 +70,7 @@ class NormalizationView(QWidget):
         plot.setMinimumWidth(60)
         plot.setLabel("bottom", f"x1 {scale}")
         plot.setLabel("left", f"x2 {scale}")
-        plain_numbers(plot)
+        style_axes(plot)
         scatter = pg.ScatterPlotItem(size=3, pen=None)
         plot.addItem(scatter)
         return plot, scatter

@@ -33,6 +33,10 @@ DERIVATIVE_COLOR = "#d55e00"
 MAX_CURVE_POINTS = 1500
 
 
+TICK_LENGTH = 5  # pixels, outside the plot
+EDGE_ROOM_PX = 4  # left by a SteadyRange before data that starts at its low end
+
+
 def thinned(n: int, limit: int = MAX_CURVE_POINTS) -> np.ndarray | slice:
     """Indices of at most about ``limit`` of ``n`` evenly spread points, always including
     the last one: long histories (a million steps) draw as fast as short ones."""
@@ -55,11 +59,18 @@ def fixed_left_axis(plot: pg.PlotItem, width: int = 48) -> None:
     plot.getAxis("left").setWidth(width)
 
 
-def plain_numbers(plot: pg.PlotItem | pg.PlotWidget) -> None:
-    """Tick labels as plain numbers on every axis: never pyqtgraph's automatic SI scaling
-    ("x0.001" beside the axis, ticks 0 to 500), which learners misread."""
+def style_axes(plot: pg.PlotItem | pg.PlotWidget) -> None:
+    """How every axis looks. Tick labels are plain numbers: never pyqtgraph's automatic SI
+    scaling ("x0.001" beside the axis, ticks 0 to 500), which learners misread. Ticks point
+    outwards: an axis reaching into the plot is repainted with whatever is drawn there
+    (curves, pictures), several times a second while training."""
     for name in ("left", "bottom", "right", "top"):
-        plot.getAxis(name).enableAutoSIPrefix(False)
+        axis = plot.getAxis(name)
+        # No range scales: turning the prefix off alone keeps whatever scale the axis's
+        # range of the moment gave (x1000 for a range within 0..1), never updated again.
+        axis.setSIPrefixEnableRanges(())
+        axis.enableAutoSIPrefix(False)
+        axis.setStyle(tickLength=TICK_LENGTH)
 
 
 def diverging_colormap() -> pg.ColorMap:
@@ -155,10 +166,16 @@ class SteadyRange:
             return
         pad = self.margin * (high - low)
         self.range = (low - pad if pad_low else low, high + pad)
+        start, end = self.range
+        if not pad_low:
+            # A sliver of room: data starting right at the axis would make every redraw
+            # of it repaint the axis too (Qt widens each repainted area by 2 pixels).
+            pixels = self.view_box.width() if self.axis == "x" else self.view_box.height()
+            start -= (end - start) * EDGE_ROOM_PX / max(pixels - EDGE_ROOM_PX, EDGE_ROOM_PX)
         if self.axis == "x":
-            self.view_box.setXRange(*self.range, padding=0.0)
+            self.view_box.setXRange(start, end, padding=0.0)
         else:
-            self.view_box.setYRange(*self.range, padding=0.0)
+            self.view_box.setYRange(start, end, padding=0.0)
 
 
 # Where B, G, R and A sit in the bytes of a premultiplied ARGB32 pixel (one uint32).

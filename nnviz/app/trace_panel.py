@@ -257,6 +257,7 @@ class TracePanel(QWidget):
         self.picture.setVisible(False)
         if self._marker is not None:
             self._marker.setData([], [])
+            self._marker.setVisible(False)  # an empty item would still repaint every frame
         self._show()
 
     def attach_boundary(self, view: BoundaryView) -> None:
@@ -266,6 +267,7 @@ class TracePanel(QWidget):
             symbol="star", size=22, brush=pg.mkBrush(MARKER_COLOR), pen=pg.mkPen("#222222")
         )
         self._marker.setZValue(20)
+        self._marker.setVisible(False)
         view.plot.addItem(self._marker)
         view.plot.scene().sigMouseClicked.connect(self._on_plot_clicked)
 
@@ -296,6 +298,7 @@ class TracePanel(QWidget):
         encoded = self.data.encode(np.asarray(raw_xy, dtype=np.float64)[None, :])[0]
         if self._marker is not None:
             self._marker.setData([raw_xy[0]], [raw_xy[1]])
+            self._marker.setVisible(True)
         self._start(encoded, target)
 
     def _on_trace_clicked(self) -> None:

@@ -47,9 +47,6 @@ PREACTIVATION_SAMPLES = 256
 PREACTIVATION_BINS = 40
 SMOOTHING = 0.05  # weight of the newest step in the smoothed loss
 SLOW_PARTS_S = 0.2  # the slower views redraw at 4 Hz: their data need not be newer
-# The boundary and neuron pictures are made at most 15 times a second while playing:
-# fluid to the eye, and half the cost of making them for every snapshot.
-PLANE_PERIOD_S = 1.0 / 15.0
 SERIES_NAMES = ("step_loss", "smoothed_loss", "grad_norms", *HISTORY_KEYS)
 
 
@@ -181,8 +178,6 @@ class TrainingSession:
 
     def __init__(self, spec: NetworkSpec, data: PreparedData) -> None:
         self._slow: _SlowParts | None = None
-        # the last pictures of the plane: (made at, step, what from, pictures)
-        self._shown_plane: tuple[float, int, tuple[int, int, int], Any] | None = None
         self.early_stopping: EarlyStopping | None = None
         self._patience = 0
         #: the parameters along the run (the loss landscape draws it)
@@ -548,7 +543,7 @@ class TrainingSession:
         grad_norm_steps, grad_norms = series["grad_norms"].view()
         boundary = neuron_grids = None
         if self._grid is not None:
-            boundary, neuron_grids = self._snapshot_plane(playing)
+            boundary, neuron_grids = self._plane()
         return TrainingSnapshot(
             step=self.step_count,
             epoch=self.epoch,
@@ -621,24 +616,6 @@ class TrainingSession:
             findings=session_findings(self, stats),
         )
         return self._slow
-
-    def _snapshot_plane(self, playing: bool) -> tuple[Boundary, tuple[np.ndarray, ...]]:
-        """The plane's pictures for a snapshot: made anew at most every
-        :data:`PLANE_PERIOD_S` while playing, and always while paused."""
-        now = time.monotonic()
-        source = (id(self.model), self.model.edits, id(self.data))
-        shown = self._shown_plane
-        if (
-            shown is not None
-            and playing
-            and shown[2] == source
-            and shown[1] <= self.step_count
-            and now - shown[0] < PLANE_PERIOD_S
-        ):
-            return shown[3]
-        pictures = self._plane()
-        self._shown_plane = (now, self.step_count, source, pictures)
-        return pictures
 
     def boundary_of(self, model: Sequential) -> Boundary | None:
         """The decision boundary of ``model`` (another network on this session's data, e.g.

@@ -20,7 +20,7 @@ def test_a_steady_range_moves_only_when_the_data_leaves_it_or_shrinks_to_half(qt
     steady = SteadyRange(view_box, "x", margin=1.0)
     steady.show(0.0, 10.0, pad_low=False)
     assert steady.range == (0.0, 20.0)
-    # the view starts 4 pixels before 0, so a curve starting at 0 leaves the axis alone
+    # the view starts a few pixels before 0, so a curve starting at 0 leaves the axis alone
     low, high = view_box.viewRange()[0]
     assert high == 20.0
     assert (0.0 - low) / (high - low) * view_box.width() == pytest.approx(EDGE_ROOM_PX, abs=0.1)

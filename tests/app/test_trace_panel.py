@@ -114,6 +114,7 @@ def test_clicking_the_boundary_traces_the_nearest_training_point(qtbot, make_win
     window = make_window("xor")
     window.trace_dock.raise_()
     qtbot.waitUntil(lambda: window.controller.latest is not None, timeout=TIMEOUT_MS)
+    assert not window.trace_panel._marker.isVisible()  # nothing traced: no marker to paint
     train = window.data.raw.train
     target = train.x[7]
     plot = window.boundary_view.plot
@@ -128,6 +129,7 @@ def test_clicking_the_boundary_traces_the_nearest_training_point(qtbot, make_win
     assert trace.target[0] == train.y[7]
     x, y = window.trace_panel._marker.getData()
     assert (x[0], y[0]) == (train.x[7, 0], train.x[7, 1])
+    assert window.trace_panel._marker.isVisible()
     assert "Forward, layer 1" in window.trace_panel.text.toPlainText()
     # the diagram highlights the layer each stage is about, and writes the sample's
     # numbers beside its neurons: z and a forward, ∂L/∂z backward

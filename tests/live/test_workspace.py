@@ -278,21 +278,3 @@ def test_the_kept_edits_are_bounded_in_number(monkeypatch):
             key, Edit(spec=replace(spec, optimizer=replace(spec.optimizer, learning_rate=rate)))
         )
     assert workspace.kept_keys() == [7, 8, 9, 10, 11]
-
-
-def test_the_boundary_picture_is_made_at_most_15_times_a_second_while_playing(monkeypatch):
-    session = TrainingSession(small_spec(), points())
-    clock = [100.0]
-    monkeypatch.setattr("nnviz.live.session.time.monotonic", lambda: clock[0])
-    train(session, 3)
-    first = session.snapshot(playing=True)
-    train(session, 1)
-    assert session.snapshot(playing=True).boundary is first.boundary  # within 1/15 s
-    assert session.snapshot(playing=False).boundary is not first.boundary  # paused
-    clock[0] += 0.07
-    later = session.snapshot(playing=True)
-    assert later.boundary is not first.boundary
-    session.set_parameter(0, "W", (0, 0), 3.0)  # a typed weight shows at once
-    typed = session.snapshot(playing=True)
-    assert typed.boundary is not later.boundary
-    assert np.array_equal(typed.boundary.grid, session.boundary_of(session.model).grid)

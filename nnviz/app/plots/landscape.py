@@ -16,11 +16,12 @@ from collections.abc import Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Slot
-from PySide6.QtGui import QHideEvent, QStandardItemModel
+from PySide6.QtGui import QHideEvent, QPainterPath, QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
+    QGraphicsPathItem,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -132,7 +133,11 @@ class LandscapeView(QWidget):
         self._lut = self._colormap.getLookupTable(0.0, 1.0, 256, alpha=True)
         self.image = PictureItem()
         self.plot.addItem(self.image)
-        self.contours: list[pg.IsocurveItem] = []
+        # All contour lines as one native path in the image's pixel coordinates: Qt
+        # paints it without the interpreter lock whenever the path above it moves.
+        self.contours = QGraphicsPathItem(self.image)
+        self.contours.setPen(pg.mkPen(255, 255, 255, 120, width=1))
+        self.contours.setPos(0.5, 0.5)  # the values sit at the pixels' centres
         self.color_bar = pg.ColorBarItem(
             values=(0.0, 1.0),
             colorMap=self._colormap,
@@ -281,17 +286,11 @@ class LandscapeView(QWidget):
     def _draw_contours(
         self, logs: np.ndarray, low: float, high: float, count: int = CONTOURS
     ) -> None:
-        for item in self.contours:
-            scene = item.scene()
-            if scene is not None:
-                scene.removeItem(item)
-        self.contours = []
-        pen = pg.mkPen(255, 255, 255, 120, width=1)
+        path = QPainterPath()
         for level in np.linspace(low, high, count + 2)[1:-1]:
-            item = pg.IsocurveItem(logs, float(level), pen, axisOrder="row-major")
-            item.setParentItem(self.image)  # in the image's pixel coordinates
-            item.setPos(0.5, 0.5)  # the values sit at the pixels' centres
-            self.contours.append(item)
+            # isocurve reads (x, y) = (column, row) of a transposed array
+            path.addPath(pg.functions.isocurve(logs.T, float(level), connected=True, path=True))
+        self.contours.setPath(path)
 
     def _label_color_bar(self, low: float, high: float) -> None:
         """The colour bar runs over log10(loss); its ticks say the loss itself."""

@@ -34,7 +34,7 @@ MAX_CURVE_POINTS = 1500
 
 
 TICK_LENGTH = 5  # pixels, outside the plot
-EDGE_ROOM_PX = 4  # left by a SteadyRange before data that starts at its low end
+EDGE_ROOM_PX = 6  # left by a SteadyRange before data that starts at its low end
 
 
 def thinned(n: int, limit: int = MAX_CURVE_POINTS) -> np.ndarray | slice:

@@ -5,9 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 import pytest
+from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QColor
 
-from nnviz.app.plots.style import EDGE_ROOM_PX, PictureItem, SteadyRange, diverging_lut, lut_rgba
+from nnviz.app.plots.style import (
+    EDGE_ROOM_PX,
+    PictureItem,
+    SteadyRange,
+    SteadyScatter,
+    diverging_lut,
+    lut_rgba,
+)
 
 
 def test_a_steady_range_moves_only_when_the_data_leaves_it_or_shrinks_to_half(qtbot):
@@ -54,3 +62,33 @@ def test_a_picture_item_shows_its_colours_as_premultiplied_argb(qtbot):
     item.setImage(rgb)
     item.render()
     assert item.qimage.pixelColor(1, 0) == QColor(10, 20, 30, 255)
+
+
+def test_a_steady_scatter_keeps_its_bounds_until_its_points_or_the_view_change(qtbot):
+    widget = pg.PlotWidget()
+    qtbot.addWidget(widget)
+    widget.resize(400, 300)
+    widget.show()
+    qtbot.waitExposed(widget)
+    points = SteadyScatter(size=7)
+    widget.addItem(points)
+    points.setData(x=[0.0, 1.0], y=[0.0, 2.0])
+    widget.setRange(QRectF(-1, -1, 3, 4), padding=0)
+    first = points.boundingRect()
+    assert first.contains(QPointF(1.0, 2.0)) and first.contains(QPointF(0.0, 0.0))
+    assert points.boundingRect() is first  # asked again: not worked out again
+    points.setData(x=[0.0, 5.0], y=[0.0, 2.0])
+    moved = points.boundingRect()
+    assert moved is not first and moved.contains(QPointF(5.0, 2.0))
+    widget.setRange(QRectF(-10, -10, 30, 40), padding=0)  # zoomed out: a pixel is more
+    qtbot.waitUntil(lambda: points.boundingRect() is not moved)
+    assert points.boundingRect().width() > moved.width()  # the same spot size, more units
+
+
+def test_a_picture_item_is_as_large_as_its_image(qtbot):
+    item = PictureItem()
+    assert item.boundingRect().isEmpty()
+    item.setImage(np.zeros((3, 5, 4), dtype=np.uint8))
+    assert item.boundingRect() == QRectF(0, 0, 5, 3)
+    item.setImage(np.zeros((4, 2, 4), dtype=np.uint8))
+    assert item.boundingRect() == QRectF(0, 0, 2, 4)

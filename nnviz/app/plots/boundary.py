@@ -18,6 +18,7 @@ from nnviz.app.frame_clock import identity_key
 from nnviz.app.plots.style import (
     DIVERGING_STOPS,
     PictureItem,
+    SteadyScatter,
     class_color,
     diverging_colormap,
     diverging_lut,
@@ -90,8 +91,8 @@ class BoundaryView(QWidget):
         style_axes(self.color_bar)
         self.plot.layout.addItem(self.color_bar, 2, 5)  # after the right-hand axis
         self.plot.layout.setColumnFixedWidth(4, 5)
-        self.train_points = pg.ScatterPlotItem(size=7, pen=pg.mkPen("#222222", width=0.8))
-        self.test_points = pg.ScatterPlotItem(size=8, symbol="t", brush=None)
+        self.train_points = SteadyScatter(size=7, pen=pg.mkPen("#222222", width=0.8))
+        self.test_points = SteadyScatter(size=8, symbol="t", brush=None)
         self.test_points.setVisible(False)
         # The points stay put while the image under them changes with every frame: keep
         # them as a picture (redrawn only when they or the zoom change).

@@ -12,6 +12,7 @@ import sys
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QImage, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -182,6 +183,31 @@ class SteadyRange:
 _ARGB32_CHANNELS = [2, 1, 0, 3] if sys.byteorder == "little" else [3, 0, 1, 2]
 
 
+class SteadyScatter(pg.ScatterPlotItem):
+    """A scatter plot that works its bounds out once per change of its points or of the
+    view. pyqtgraph works them out anew each time Qt asks, several times a frame, about
+    80 µs each: for points that stay put under a picture redrawn every frame, that was
+    most of what drawing them cost."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        self._bounds: QRectF | None = None
+        super().__init__(*args, **kwargs)
+
+    def prepareGeometryChange(self) -> None:
+        # pyqtgraph calls this whenever the points, their size or the view change
+        self._bounds = None
+        super().prepareGeometryChange()
+
+    def viewTransformChanged(self) -> None:
+        self._bounds = None
+        super().viewTransformChanged()
+
+    def boundingRect(self) -> QRectF:
+        if self._bounds is None:
+            self._bounds = super().boundingRect()
+        return self._bounds
+
+
 class PictureItem(pg.ImageItem):
     """An image item for pictures coloured beforehand (:func:`lut_rgba`): ``(h, w, 4)``
     (or ``(h, w, 3)``) uint8 RGBA, row-major, alpha 0 or 255 with black where it is 0.
@@ -193,6 +219,16 @@ class PictureItem(pg.ImageItem):
     def __init__(self) -> None:
         super().__init__(axisOrder="row-major")
         self._argb: np.ndarray | None = None
+        self._bounds = (None, QRectF())  # (the image's height and width, its rectangle)
+
+    def boundingRect(self) -> QRectF:
+        """The image's rectangle, made once per image size (Qt asks several times a frame;
+        pyqtgraph's own answer costs tens of µs)."""
+        shape = None if self.image is None else self.image.shape[:2]
+        if shape != self._bounds[0]:
+            height, width = shape or (0, 0)
+            self._bounds = (shape, QRectF(0.0, 0.0, float(width), float(height)))
+        return self._bounds[1]
 
     def render(self) -> None:
         image = self.image

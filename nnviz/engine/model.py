@@ -137,6 +137,14 @@ class Sequential(TrainingStepMixin, InferenceMixin, ConfigMixin, TransitionMixin
             self._offsets.append(total)
             total += layer.n_params
             n_in = layer.units
+        #: where each layer's W and b start in the flat vectors (W1, b1, W2, b2, ...)
+        self._array_starts = np.array(
+            [
+                start + offset
+                for layer, start in zip(self._dense, self._offsets, strict=True)
+                for offset in (0, layer.input_dim * layer.units)
+            ]
+        )
         self._params = np.zeros(total, dtype=self.dtype)
         self._grads = np.zeros(total, dtype=self.dtype)
         self._backup = np.zeros(total, dtype=self.dtype)
@@ -162,6 +170,12 @@ class Sequential(TrainingStepMixin, InferenceMixin, ConfigMixin, TransitionMixin
     def _initialize(self, layer: Dense) -> None:
         layer.W[...] = layer.initial_kernel(self._init_rng, self.dtype)
         layer.b.fill(0)
+
+    def kernel_gradient_norms(self) -> np.ndarray:
+        """‖dW‖ of every dense layer after the last backward pass, from the flat gradient
+        vector in three NumPy calls (the training worker records them at every step)."""
+        self._require_built()
+        return np.sqrt(np.add.reduceat(np.square(self._grads), self._array_starts)[::2])
 
     def _slice(self, dense_index: int) -> slice:
         start = self._offsets[dense_index]

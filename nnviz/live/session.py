@@ -342,9 +342,7 @@ class TrainingSession:
         series = self.series
         series["step_loss"].append(step, loss)
         series["smoothed_loss"].append(step, smooth)
-        series["grad_norms"].append(
-            step, [math.sqrt(np.dot(d.dW.ravel(), d.dW.ravel())) for d in self.model.dense_layers]
-        )
+        series["grad_norms"].append(step, self.model.kernel_gradient_norms())
         self.trajectory.record(step, self.model)
         if result.epoch_finished:
             logs = self.trainer.last_logs

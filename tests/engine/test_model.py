@@ -384,3 +384,15 @@ def test_no_silent_float64_in_a_float32_model(optimizer, hidden, output, loss, u
     assert all(a.dtype == np.float32 for a in arrays)
     assert model.layers[1].mask.dtype == np.float32
     assert model.predict(x).dtype == np.float32
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_kernel_gradient_norms_are_the_norms_of_each_layers_dw(dtype):
+    x, y = xor_data()
+    model = small_model(dtype=dtype)
+    assert model.dtype == np.dtype(dtype)
+    model.train_on_batch(x.astype(dtype), y)
+    expected = [np.linalg.norm(layer.dW.astype(np.float64)) for layer in model.dense_layers]
+    assert all(layer.db.any() for layer in model.dense_layers)  # biases left out, not zero
+    rtol = 1e-12 if dtype == "float64" else 1e-6
+    np.testing.assert_allclose(model.kernel_gradient_norms(), expected, rtol=rtol)

@@ -1,7 +1,10 @@
 """How the live app trains compared with headless training, and how responsive it stays.
 
-Measured in one run, with the main window open (offscreen), every view shown (the tabbed
-docks are split apart) and a 2-8-8-1 tanh network training on the spiral (Adam, batch 16):
+Measured in one run, with the main window open (offscreen) and the app's first network
+training on the spiral (2-16-16-1 ReLU, Adam, batch 16), with either every view open
+(``--views all``, the default: each dock of a live view on its own, none tabbed away) or
+the views a learner sees in the default layout plus the two main tab pairs split apart
+(``--views default``):
   * steps per second in the app against the same training headless (target >= 80%),
   * lateness of a 10 ms GUI timer during training (target p99 <= 16 ms),
   * frames actually drawn per second (target >= 30),
@@ -14,7 +17,7 @@ docks are split apart) and a 2-8-8-1 tanh network training on the spiral (Adam, 
 Headless training is measured before and after the app run and averaged: on a shared
 machine the speed drifts.
 
-    .venv/bin/python benchmarks/app_speed.py [--seconds 8]
+    .venv/bin/python benchmarks/app_speed.py [--seconds 8] [--views all|default]
 """
 
 from __future__ import annotations
@@ -56,9 +59,13 @@ def headless_steps_per_second(seconds: float) -> float:
     return steps / (time.perf_counter() - start)
 
 
-def app_figures(seconds: float, hold: bool = True) -> dict[str, float]:
+#: docks with no live view while training (shown only for a race, a sweep or a lesson)
+NOT_LIVE = ("raceDock", "sweepDock", "lessonDock", "galleryDock")
+
+
+def app_figures(seconds: float, hold: bool = True, views: str = "all") -> dict[str, float]:
     from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QDockWidget
 
     from nnviz.app.main_window import MainWindow
 
@@ -67,12 +74,17 @@ def app_figures(seconds: float, hold: bool = True) -> dict[str, float]:
     window.training_panel.set_epochs_per_second(None)  # full speed
     window.resize(1600, 1000)
     window.show()
-    # Every view open: the docks tabbed by default are split apart, the gallery shown.
-    window.splitDockWidget(window.neuron_dock, window.confusion_dock, Qt.Orientation.Horizontal)
-    window.splitDockWidget(window.boundary_dock, window.gallery_dock, Qt.Orientation.Vertical)
-    window.gallery_dock.show()
-    window.splitDockWidget(window.dataset_dock, window.hyper_dock, Qt.Orientation.Vertical)
-    window.splitDockWidget(window.hyper_dock, window.layer_dock, Qt.Orientation.Vertical)
+    if views == "all":  # every dock re-added to its area: none tabbed away
+        for dock in window.findChildren(QDockWidget):
+            if dock.objectName() not in NOT_LIVE:
+                window.addDockWidget(window.dockWidgetArea(dock), dock)
+                dock.show()
+    else:  # the docks tabbed by default are split apart, the gallery shown
+        window.splitDockWidget(window.neuron_dock, window.confusion_dock, Qt.Orientation.Horizontal)
+        window.splitDockWidget(window.boundary_dock, window.gallery_dock, Qt.Orientation.Vertical)
+        window.gallery_dock.show()
+        window.splitDockWidget(window.dataset_dock, window.hyper_dock, Qt.Orientation.Vertical)
+        window.splitDockWidget(window.hyper_dock, window.layer_dock, Qt.Orientation.Vertical)
     app.processEvents()
     if not hold:  # the worker trains on while the GUI thread draws
         window.frame_clock.frameStarted.disconnect(window.controller.hold_worker_for_frame)
@@ -175,9 +187,10 @@ def main() -> int:
         action="store_true",
         help="do not pause the worker while a frame draws (to compare)",
     )
+    parser.add_argument("--views", choices=("all", "default"), default="all")
     args = parser.parse_args()
     before = headless_steps_per_second(args.seconds / 4)
-    figures = app_figures(args.seconds, hold=not args.no_hold)
+    figures = app_figures(args.seconds, hold=not args.no_hold, views=args.views)
     headless = (before + headless_steps_per_second(args.seconds / 4)) / 2
     ratio = figures["steps_per_second"] / headless
     print(f"headless training:          {headless:10,.0f} steps/s")

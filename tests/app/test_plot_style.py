@@ -10,10 +10,12 @@ from PySide6.QtGui import QColor
 
 from nnviz.app.plots.style import (
     EDGE_ROOM_PX,
+    FastCurve,
     PictureItem,
     SteadyRange,
     SteadyScatter,
     diverging_lut,
+    fast_curve,
     lut_rgba,
 )
 
@@ -92,3 +94,29 @@ def test_a_picture_item_is_as_large_as_its_image(qtbot):
     assert item.boundingRect() == QRectF(0, 0, 5, 3)
     item.setImage(np.zeros((4, 2, 4), dtype=np.uint8))
     assert item.boundingRect() == QRectF(0, 0, 2, 4)
+
+
+def test_a_fast_curve_draws_its_data_breaks_at_nan_and_follows_a_log_axis(qtbot):
+    widget = pg.PlotWidget()
+    qtbot.addWidget(widget)
+    widget.resize(400, 300)
+    widget.show()
+    qtbot.waitExposed(widget)
+    plot = widget.getPlotItem()
+    curve = fast_curve(plot, pg.mkPen("#0072b2", width=2))
+    curve.setData([0.0, 1.0, 2.0, 3.0], [1.0, 10.0, np.nan, 100.0])
+    np.testing.assert_array_equal(curve.yData, [1.0, 10.0, np.nan, 100.0])
+    assert curve.dataBounds(0) == (0.0, 3.0) and curve.dataBounds(1) == (1.0, 100.0)
+    # NaN breaks the line: two pieces, the lone last point starting the second
+    moves = [i for i in range(curve.path().elementCount()) if curve.path().elementAt(i).isMoveTo()]
+    assert len(moves) == 2
+    widget.setRange(xRange=(0, 3), yRange=(0, 100), padding=0)
+    widget.grab()  # a paint: pyqtgraph moves the view then
+    rect = curve.boundingRect()
+    assert rect.left() < 0.0 and rect.right() > 3.0  # room for the pen's width
+    assert rect.width() - 3.0 == pytest.approx(2 * FastCurve.PAD_PX * 3.0 / plot.vb.width())
+    plot.setLogMode(y=True)  # the plot tells its curves
+    np.testing.assert_allclose(curve.getData()[1], [0.0, 1.0, np.nan, 2.0])
+    assert curve.dataBounds(1) == (0.0, 2.0)
+    curve.setData([], [])
+    assert curve.dataBounds(0) == (None, None) and curve.path().isEmpty()

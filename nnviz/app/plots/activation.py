@@ -16,6 +16,7 @@ from nnviz.app.plots.style import (
     DERIVATIVE_COLOR,
     TRAIN_COLOR,
     SteadyRange,
+    fast_curve,
     fixed_left_axis,
     legend_html,
     style_axes,
@@ -66,9 +67,10 @@ class ActivationView(QWidget):
         self.curve_plot = self.graphics.addPlot(row=0, col=0)
         fixed_left_axis(self.curve_plot)
         style_axes(self.curve_plot)
-        self.function_curve = self.curve_plot.plot(pen=pg.mkPen(TRAIN_COLOR, width=2))
-        self.derivative_curve = self.curve_plot.plot(
-            pen=pg.mkPen(DERIVATIVE_COLOR, width=2, style=pg.QtCore.Qt.PenStyle.DashLine),
+        self.function_curve = fast_curve(self.curve_plot, pg.mkPen(TRAIN_COLOR, width=2))
+        self.derivative_curve = fast_curve(
+            self.curve_plot,
+            pg.mkPen(DERIVATIVE_COLOR, width=2, style=pg.QtCore.Qt.PenStyle.DashLine),
         )
         self.hist_plot = self.graphics.addPlot(row=1, col=0)
         self.hist_plot.setLabel("bottom", "pre-activation z")

@@ -19,7 +19,9 @@ from nnviz.app.plots.style import (
     STEP_COLOR,
     TRAIN_COLOR,
     VALIDATION_COLOR,
+    FastCurve,
     SteadyRange,
+    fast_curve,
     fixed_left_axis,
     legend_html,
     style_axes,
@@ -33,13 +35,6 @@ X_AXES = (("epochs", "epoch"), ("steps", "step"), ("examples", "examples seen"))
 OVERLAY_ALPHA = 150  # kept runs are drawn faded behind the live curves
 OVERLAY_KEYS = (("loss", "val_loss"), ("accuracy", "val_accuracy"))
 READOUT_WIDTH = 170
-
-
-def _curve(plot: pg.PlotItem, color: str, name: str, width: float = 2.0) -> pg.PlotDataItem:
-    item = plot.plot(pen=pg.mkPen(color, width=width), name=name)
-    item.setClipToView(True)
-    item.setDownsampling(auto=True, method="peak")
-    return item
 
 
 class TrainingCurvesView(QWidget):
@@ -64,11 +59,19 @@ class TrainingCurvesView(QWidget):
         )
         self.loss_range = SteadyRange(self.loss_plot.vb, "y")
         self._loss_bounds = (math.nan, math.nan)  # of the epoch curves
-        self.step_loss_curve = _curve(self.loss_plot, STEP_COLOR, "train, per step", 1.0)
-        self.train_loss_curve = _curve(self.loss_plot, TRAIN_COLOR, "train")
-        self.val_loss_curve = _curve(self.loss_plot, VALIDATION_COLOR, "validation")
-        self.train_accuracy_curve = _curve(self.accuracy_plot, TRAIN_COLOR, "train")
-        self.val_accuracy_curve = _curve(self.accuracy_plot, VALIDATION_COLOR, "validation")
+        self.step_loss_curve = fast_curve(
+            self.loss_plot, pg.mkPen(STEP_COLOR, width=1.0), "train, per step"
+        )
+        self.train_loss_curve = fast_curve(self.loss_plot, pg.mkPen(TRAIN_COLOR, width=2), "train")
+        self.val_loss_curve = fast_curve(
+            self.loss_plot, pg.mkPen(VALIDATION_COLOR, width=2), "validation"
+        )
+        self.train_accuracy_curve = fast_curve(
+            self.accuracy_plot, pg.mkPen(TRAIN_COLOR, width=2), "train"
+        )
+        self.val_accuracy_curve = fast_curve(
+            self.accuracy_plot, pg.mkPen(VALIDATION_COLOR, width=2), "validation"
+        )
 
         self.log_check = QCheckBox("Log scale")
         self.log_check.setToolTip(
@@ -222,7 +225,7 @@ class TrainingCurvesView(QWidget):
         for item in self._items():
             item.setData([], [])
 
-    def _items(self) -> tuple[pg.PlotDataItem, ...]:
+    def _items(self) -> tuple[FastCurve, ...]:
         return (
             self.step_loss_curve,
             self.train_loss_curve,

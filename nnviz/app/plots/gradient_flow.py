@@ -17,7 +17,15 @@ import pyqtgraph as pg
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from nnviz.app.plots.style import fixed_left_axis, legend_html, style_axes, thinned
+from nnviz.app.plots.style import (
+    FastCurve,
+    SteadyRange,
+    fast_curve,
+    fixed_left_axis,
+    legend_html,
+    style_axes,
+    thinned,
+)
 from nnviz.live.snapshot import TrainingSnapshot
 
 #: Kelly's colours of maximum contrast (without white, black and the palest ones)
@@ -101,6 +109,9 @@ class GradientFlowView(QWidget):
         self.bar_plot.setLabel("bottom", "layer (depth →)")
         self.bar_plot.setMouseEnabled(x=False, y=False)
         self.bar_plot.hideButtons()
+        # the bars' (log10) range moves only when they leave it or fill less than half
+        self.bar_range = SteadyRange(self.bar_plot.vb, "y")
+        self._ticks_set: dict[int, list[list[tuple[int, str]]]] = {}  # id(plot) -> its ticks
         self.history_plot = self.graphics.addPlot(row=1, col=0, title="‖∂L/∂W‖ over time")
         self.history_plot.setLogMode(y=True)
         self.history_plot.setLabel("bottom", "step")
@@ -124,7 +135,7 @@ class GradientFlowView(QWidget):
             line.setVisible(False)
             plot.addItem(line, ignoreBounds=True)
             self.floor_lines.append(line)
-        self.history_curves: list[pg.PlotDataItem] = []
+        self.history_curves: list[FastCurve] = []
         self.legend = QLabel("")
         self.legend.setWordWrap(True)
         self.note = QLabel(
@@ -165,10 +176,9 @@ class GradientFlowView(QWidget):
             self.history_plot.removeItem(item)
         self.history_curves = []
         for i in range(count):
-            item = self.history_plot.plot(pen=pg.mkPen(layer_color(i), width=2))
-            item.setClipToView(True)
-            item.setDownsampling(auto=True, method="peak")
-            self.history_curves.append(item)
+            self.history_curves.append(
+                fast_curve(self.history_plot, pg.mkPen(layer_color(i), width=2))
+            )
         self.bar_plot.setXRange(0.4, count + 0.6, padding=0)
         self._update_ticks()
 
@@ -223,8 +233,8 @@ class GradientFlowView(QWidget):
         self.floor_lines[0].setPos(bottom)
         self.floor_lines[0].setVisible(bool(zero_x))
         top = max(float(np.max(tops)), bottom + 1.0)
-        self.bar_plot.setYRange(bottom - 0.3, top + 0.3, padding=0)
-        self._decades(self.bar_plot, bottom - 0.3, top + 0.3)
+        self.bar_range.show(bottom - 0.3, top + 0.3)
+        self._decades(self.bar_plot, *self.bar_plot.vb.viewRange()[1])
 
     def _draw_history(self, snapshot: TrainingSnapshot) -> None:
         norms = snapshot.grad_norms
@@ -253,7 +263,9 @@ class GradientFlowView(QWidget):
         if logs.size:
             self._decades(self.history_plot, float(logs.min()), float(logs.max()))
 
-    @staticmethod
-    def _decades(plot: pg.PlotItem, low: float, high: float) -> None:
+    def _decades(self, plot: pg.PlotItem, low: float, high: float) -> None:
         axis = plot.getAxis("left")
-        axis.setTicks([decade_ticks(low, high, plot.vb.height() or axis.height())])
+        ticks = [decade_ticks(low, high, plot.vb.height() or axis.height())]
+        if self._ticks_set.get(id(plot)) != ticks:  # new ticks redraw the whole axis
+            self._ticks_set[id(plot)] = ticks
+            axis.setTicks(ticks)

@@ -14,8 +14,10 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from nnviz.app.frame_clock import history_key, identity_key
 from nnviz.app.plots.style import (
+    FastCurve,
     SteadyRange,
     class_color,
+    fast_curve,
     fixed_left_axis,
     legend_html,
     style_axes,
@@ -46,8 +48,8 @@ class LayerStatsView(QWidget):
         self.gradient_x = SteadyRange(self.gradient_plot.vb, "x", margin=1.0)  # grows
         self.gradient_y = SteadyRange(self.gradient_plot.vb, "y")
         self.legend = QLabel("")
-        self.distribution_curves: list[pg.PlotDataItem] = []
-        self.gradient_curves: list[pg.PlotDataItem] = []
+        self.distribution_curves: list[FastCurve] = []
+        self.gradient_curves: list[FastCurve] = []
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.legend)
@@ -68,10 +70,7 @@ class LayerStatsView(QWidget):
                 plot.removeItem(item)
             curves.clear()
             for i in range(count):
-                item = plot.plot(pen=pg.mkPen(class_color(i + 1), width=2))
-                item.setClipToView(True)
-                item.setDownsampling(auto=True, method="peak")
-                curves.append(item)
+                curves.append(fast_curve(plot, pg.mkPen(class_color(i + 1), width=2)))
 
     def clear(self) -> None:
         for item in (*self.distribution_curves, *self.gradient_curves):

@@ -12,9 +12,10 @@ import sys
 
 import numpy as np
 import pyqtgraph as pg
+from numpy.typing import ArrayLike
 from PySide6.QtCore import QRectF
-from PySide6.QtGui import QColor, QImage, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QColor, QImage, QPainterPath, QPalette, QPen
+from PySide6.QtWidgets import QApplication, QGraphicsPathItem
 
 DIVERGING_STOPS = (
     (0.0, "#b35806"),
@@ -181,6 +182,102 @@ class SteadyRange:
 
 # Where B, G, R and A sit in the bytes of a premultiplied ARGB32 pixel (one uint32).
 _ARGB32_CHANNELS = [2, 1, 0, 3] if sys.byteorder == "little" else [3, 0, 1, 2]
+
+
+class FastCurve(QGraphicsPathItem):
+    """A line plot for the live views, drawn by Qt itself.
+
+    ``setData`` turns the arrays into one path (pyqtgraph's array-to-path conversion) and
+    Qt paints it without running Python, so without the interpreter lock. pyqtgraph's
+    PlotDataItem, made for anything from 10 to 10 million points, costs twice as much
+    per redraw for these curves of at most :data:`MAX_CURVE_POINTS` points.
+
+    ``xData`` and ``yData`` are the data given; ``getData()`` what is drawn, which on a
+    log axis (``setLogMode``, called by the plot) is log10 of ``y``, as in pyqtgraph."""
+
+    PAD_PX = 3.0  # the pen's half width and antialiasing, kept inside the bounds
+
+    def __init__(self, pen: QPen, name: str = "") -> None:
+        super().__init__()
+        self.setPen(pen)
+        self._name = name
+        self.xData: np.ndarray | None = None
+        self.yData: np.ndarray | None = None
+        self._drawn = (np.zeros(0), np.zeros(0))
+        self._log_y = False
+        self._connect = "finite"
+        self._data_rect: QRectF | None = None
+
+    def setData(self, x: ArrayLike, y: ArrayLike, connect: str = "finite") -> None:
+        self.xData = np.asarray(x, dtype=np.float64)
+        self.yData = np.asarray(y, dtype=np.float64)
+        self._connect = connect
+        self._redraw()
+
+    def setLogMode(self, x: bool, y: bool) -> None:
+        """Draw log10 of ``y`` (a log y axis); a log x axis is not used by these views."""
+        if y != self._log_y:
+            self._log_y = y
+            if self.xData is not None:
+                self._redraw()
+
+    def getData(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._drawn
+
+    def name(self) -> str:
+        return self._name
+
+    def implements(self, interface: str | None = None) -> bool | list[str]:
+        """A data item, to the plot (it lists it among its curves, e.g. for export)."""
+        return ["plotData"] if interface is None else interface == "plotData"
+
+    def _redraw(self) -> None:
+        x, y = self.xData, self.yData
+        assert x is not None and y is not None
+        if self._log_y:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                y = np.log10(y)
+        self._drawn = (x, y)
+        finite = np.isfinite(x) & np.isfinite(y)
+        self.prepareGeometryChange()
+        if finite.any():
+            fx, fy = x[finite], y[finite]
+            x0, x1, y0, y1 = fx.min(), fx.max(), fy.min(), fy.max()
+            self._data_rect = QRectF(float(x0), float(y0), float(x1 - x0), float(y1 - y0))
+            self.setPath(pg.arrayToQPath(x, y, connect=self._connect))
+        else:
+            self._data_rect = None
+            self.setPath(QPainterPath())
+
+    def dataBounds(
+        self, ax: int, frac: float = 1.0, orthoRange: object = None
+    ) -> tuple[float | None, float | None]:
+        """The data's extent along axis ``ax`` (0: x, 1: y), for a view box's auto range."""
+        rect = self._data_rect
+        if rect is None:
+            return None, None
+        return (rect.left(), rect.right()) if ax == 0 else (rect.top(), rect.bottom())
+
+    def pixelPadding(self) -> float:
+        return self.PAD_PX
+
+    def boundingRect(self) -> QRectF:
+        """The data's rectangle with room for the pen, a few pixels at the current zoom."""
+        rect = self._data_rect
+        scene = self.scene()
+        if rect is None or scene is None or not scene.views():
+            return QRectF() if rect is None else QRectF(rect)
+        to_device = self.deviceTransform(scene.views()[0].viewportTransform())
+        dx = self.PAD_PX / max(abs(to_device.m11()), 1e-12)
+        dy = self.PAD_PX / max(abs(to_device.m22()), 1e-12)
+        return rect.adjusted(-dx, -dy, dx, dy)
+
+
+def fast_curve(plot: pg.PlotItem, pen: QPen, name: str = "") -> FastCurve:
+    """A :class:`FastCurve` called ``name`` drawn with ``pen`` on ``plot``."""
+    item = FastCurve(pen, name)
+    plot.addItem(item)
+    return item
 
 
 class SteadyScatter(pg.ScatterPlotItem):

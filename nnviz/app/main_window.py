@@ -81,11 +81,14 @@ from nnviz.live.snapshot import TrainingSnapshot
 # in 3 the left panels took the full height for 1280x800 screens).
 SETTINGS_VERSION = 3
 # While training, the decision boundary is redrawn with every snapshot (up to 30 Hz), the
-# counters and the confusion matrix at up to 10 Hz, the plots and the diagram (5-10 ms of
+# counters and the confusion matrix at up to 10 Hz, the plots (2-5 ms of
 # drawing and painting each) at 4 Hz: every redraw holds the interpreter lock the training
 # thread needs. The frame clock decides; see nnviz.app.frame_clock.
 MEDIUM_VIEW_S = 0.1
 SLOW_VIEW_S = 0.25
+# The diagram costs the most (15 ms a redraw with its painting, three times a plot's):
+# its weights and neuron pictures change gradually, 2.5 times a second shows them well.
+DIAGRAM_VIEW_S = 0.4
 STATUS_S = 0.5
 
 
@@ -178,7 +181,7 @@ class MainWindow(QMainWindow):
             ("layers", self.layer_stats_view, SLOW_VIEW_S),
             ("gallery", self.gallery, SLOW_VIEW_S),
             ("neurons", self.neuron_view, SLOW_VIEW_S),
-            ("diagram", self.diagram, SLOW_VIEW_S),
+            ("diagram", self.diagram, DIAGRAM_VIEW_S),
         )
         self.status_rate = steady_label("9,999,999 steps/s")
         self.statusBar().addPermanentWidget(self.status_rate)

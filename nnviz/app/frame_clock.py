@@ -39,6 +39,9 @@ DISPLAY_RATE_HZ = 60.0
 # Python time the views may take per frame (their painting comes on top).
 FRAME_BUDGET_S = 0.006
 COSTS_KEPT = 1000  # redraw durations kept per view for the cost figures
+# How long a view's "is it on screen?" answer holds (asking Qt costs a region's worth of
+# work per view and frame); showing a dock or a tab wakes the clock, which asks anew.
+VISIBILITY_CHECK_S = 0.25
 
 Key = Callable[[TrainingSnapshot], Hashable | None]
 
@@ -90,6 +93,8 @@ class ClockedView:
     # or put off by the budget.
     urgent: bool = True
     drawn_at: float = -math.inf
+    seen_visible: bool = False
+    seen_at: float = -math.inf  # when ``visible()`` last answered
     draws: int = 0
     durations: deque[float] = field(default_factory=lambda: deque(maxlen=COSTS_KEPT))
 
@@ -198,6 +203,8 @@ class FrameClock(QObject):
     def wake(self, *_: object) -> None:
         """Something may have become visible (a dock shown, a tab raised): check on the
         next frame. Connect visibility signals here."""
+        for view in self._views:
+            view.seen_at = -math.inf
         if self._snapshot is not None and not self._timer.isActive():
             self._timer.start()
 
@@ -232,7 +239,9 @@ class FrameClock(QObject):
         for view in self._views:
             if view.checked is snapshot or (playing and not (fresh or view.urgent)):
                 continue  # drawn, or will be with the next snapshot
-            if not view.visible():
+            if now - view.seen_at >= VISIBILITY_CHECK_S:
+                view.seen_visible, view.seen_at = view.visible(), now
+            if not view.seen_visible:
                 view.urgent = True  # catch up as soon as it shows
                 continue
             key = view.key(snapshot)

@@ -76,6 +76,7 @@ def test_a_view_that_becomes_visible_catches_up_on_the_next_frame(clock):
     clock.set_snapshot(playing(1))
     assert view.drawn == [1]
     view.shown = False
+    clock.wake()  # from its dock's visibilityChanged
     for step in range(2, 5):
         clock._now.t += 0.01
         clock.set_snapshot(playing(step))
@@ -86,6 +87,22 @@ def test_a_view_that_becomes_visible_catches_up_on_the_next_frame(clock):
     assert clock.running
     clock.tick()
     assert view.drawn == [1, 4]  # at once, although its interval has not passed
+
+
+def test_visibility_is_asked_at_most_every_quarter_second_unless_the_clock_is_woken(clock):
+    view = FakeView(clock, "view")
+    asked = []
+    view.visible = lambda: asked.append(clock._now.t) or view.shown
+    clock._views[0].visible = view.visible
+    for step in range(1, 6):
+        clock.set_snapshot(playing(step))
+        clock._now.t += 0.1
+    assert asked == pytest.approx([100.0, 100.3])  # Qt's answer holds for VISIBILITY_CHECK_S
+    assert view.drawn == [1, 2, 3, 4, 5]
+    view.shown = False
+    clock.wake()  # a dock hidden or a tab changed: asked again at once
+    clock.set_snapshot(playing(6))
+    assert len(asked) == 3 and view.drawn == [1, 2, 3, 4, 5]
 
 
 def test_due_views_draw_most_overdue_first_within_the_budget(clock):

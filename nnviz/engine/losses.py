@@ -118,7 +118,9 @@ class BinaryCrossentropy(Loss):
         self, y: np.ndarray, z: np.ndarray
     ) -> tuple[list[float], np.ndarray, np.ndarray]:
         softplus = np.logaddexp(0, z)
-        losses = [self._softplus_loss(y, zi, si) for zi, si in zip(z, softplus, strict=True)]
+        # each row's sum is the pairwise sum _softplus_loss takes of that model's values
+        sums = np.add.reduce(softplus.reshape(len(z), -1), axis=1)
+        losses = [float(s - np.vdot(y, zi)) / y.size for s, zi in zip(sums, z, strict=True)]
         return (losses, *self._gradient_and_output(y, z, softplus))
 
     @staticmethod

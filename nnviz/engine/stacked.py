@@ -10,21 +10,27 @@ with one ``np.matmul`` over a leading model axis.
 Bit for bit: NumPy's matmul calls BLAS gemm once per model slice, with the shapes, strides
 and transpose flags of the model's own 2-D product, and the activations, the bias sums and
 the loss act per element or per model slice; so every model's loss and gradients are those
-it computes alone (tests/engine/test_stacked.py checks it). Everything else stays each
-model's own: its optimizer update, the finiteness check and the restore on divergence, and
-its :class:`~nnviz.engine.training.Trainer` (order, counters, validation, divergence watch).
+it computes alone (tests/engine/test_stacked.py checks it). Each model's optimizer update,
+finiteness check and restore on divergence are the engine's own, done for all members in
+the same round; each member keeps its own :class:`~nnviz.engine.training.Trainer` (order,
+counters, validation, divergence watch).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from nnviz.engine import threads
+from nnviz.engine.errors import DivergenceError
 from nnviz.engine.model import Sequential
 from nnviz.engine.spec import NetworkSpec
+
+#: a member's result in a round when its loss is not finite: its own pass says why
+_LOSS_NOT_FINITE = object()
 
 
 def stack_key(spec: NetworkSpec) -> tuple[Any, ...] | None:
@@ -38,27 +44,29 @@ def stack_key(spec: NetworkSpec) -> tuple[Any, ...] | None:
 
 
 class StackedMember(Sequential):
-    """A model whose forward and backward pass its :class:`StackedGroup` computes, together
-    with the other members', when the first of them asks in a step."""
+    """A model whose training step its :class:`StackedGroup` computes, together with the
+    other members' steps, when the first of them asks in a round; alone once it left."""
 
     _group: StackedGroup | None = None
+    _row = 0
 
-    def _forward_backward(self, x: np.ndarray, y: np.ndarray) -> float:
+    def train_step(self, x: np.ndarray, y: np.ndarray) -> float:
         group = self._group
-        loss = None if group is None else group.loss_and_gradients(self, x, y)
-        if loss is None:
-            # alone, or a NaN loss: the engine's own pass raises (and restores) as usual
-            return super()._forward_backward(x, y)
-        return loss
+        if group is None:
+            return super().train_step(x, y)
+        return group.take_step(self, x, y)
 
 
 class StackedGroup:
     """Models built from specs with one :func:`stack_key`, each trained by its own Trainer
     on the same batches in lockstep: every member takes its step before any takes the next.
 
-    The first member to step computes the losses and gradients of all of them; the others
-    take theirs. A member that stops stepping (it diverged) only costs its share of the
-    products."""
+    The first member to step in a round computes the round: the losses and gradients of
+    all members, then each one's update (the engine's step: backup, optimizer, finiteness
+    check); the others take their results. A member leaves the group (and trains alone
+    from then on) when its step fails, when its weights were restored or set since its last
+    step (its Trainer's divergence watch), or through :meth:`leave`; a member that stopped
+    stepping must leave, or the next round refuses to go on without it."""
 
     def __init__(self, models: Sequence[StackedMember]) -> None:
         if not models:
@@ -73,56 +81,130 @@ class StackedGroup:
         first = models[0]
         self._params = np.stack([m._params for m in models])
         self._grads = np.zeros_like(self._params)
+        self._backup = np.stack([m._backup for m in models])
         for row, model in enumerate(models):
             model._params, model._grads = self._params[row], self._grads[row]
+            model._backup = self._backup[row]
             model._point_layers()
-            model._group = self
+            model._group, model._row = self, row
         n = len(models)
-        self._weights = []  # per dense layer: W (models, n_in, units) and b (models, 1, units)
+        self._dense = first.dense_layers
+        self._member_layers = [m.dense_layers for m in models]
+        self._kernels = []  # per dense layer: W (models, n_in, units)
+        self._biases = []  # and b (models, 1, units)
         self._weight_grads = []  # and dW, db (models, units)
-        for index, layer in enumerate(first.dense_layers):
+        for index, layer in enumerate(self._dense):
             part = first._slice(index)
             n_w = layer.input_dim * layer.units
             shape = (n, layer.input_dim, layer.units)
             params, grads = self._params[:, part], self._grads[:, part]
-            self._weights.append(
-                (params[:, :n_w].reshape(shape), params[:, n_w:].reshape(n, 1, layer.units))
-            )
+            self._kernels.append(params[:, :n_w].reshape(shape))
+            self._biases.append(params[:, n_w:].reshape(n, 1, layer.units))
             self._weight_grads.append((grads[:, :n_w].reshape(shape), grads[:, n_w:]))
-        self._losses: dict[int, float] = {}
+        #: rows of the members still in the group, and each one's result of the round
+        #: (its loss, a DivergenceError or _LOSS_NOT_FINITE) until it takes it
+        self._active = list(range(n))
+        self._results: list[Any] = [None] * n
+        self._rounds = 0
+        self._threads: dict[int, list[int]] = {}  # batch length -> threads per layer
 
-    def loss_and_gradients(
-        self, model: StackedMember, x: np.ndarray, y: np.ndarray
-    ) -> float | None:
-        """``model``'s loss on the batch ``x``, ``y`` with its gradients filled in (None when
-        the loss is not finite: the model's own pass then says why)."""
-        row = self.models.index(model)
-        if row not in self._losses:
-            self._compute(x, y)
-        loss = self._losses.pop(row)
-        model.last_output = self._output[row]
-        return loss if np.isfinite(loss) else None
+    def leave(self, model: StackedMember) -> None:
+        """``model`` trains alone from now on (with its own copies of its arrays)."""
+        if model._group is not self:
+            return
+        self._active.remove(model._row)
+        self._results[model._row] = None
+        model._params, model._grads = model._params.copy(), model._grads.copy()
+        model._backup = model._backup.copy()
+        model._point_layers()
+        model._group = None
 
-    def _compute(self, x: np.ndarray, y: np.ndarray) -> None:
+    def take_step(self, model: StackedMember, x: np.ndarray, y: np.ndarray) -> float:
+        """``model``'s training step on the batch ``x``, ``y`` (the engine's
+        ``train_step``): its loss, or its DivergenceError raised (weights restored)."""
+        row = model._row
+        result = self._results[row]
+        if result is None:
+            self._round(x, y)
+            result = self._results[row]
+        self._results[row] = None
+        if isinstance(result, float):
+            return result
+        self.leave(model)
+        if result is _LOSS_NOT_FINITE:
+            return model.train_step(x, y)  # alone, the engine's pass raises and restores
+        raise result
+
+    def _round(self, x: np.ndarray, y: np.ndarray) -> None:
+        """Every member's step on one batch."""
+        models, results = self.models, self._results
+        for row in list(self._active):
+            model = models[row]
+            if results[row] is not None:
+                raise RuntimeError(
+                    f"stacked model {row + 1} has not taken its last step: members step in "
+                    "lockstep (a member that stops must leave the group)"
+                )
+            if self._rounds and not model._stepped:
+                self.leave(model)  # restored since its last step: it goes on alone
+        self._rounds += 1
+        threads.sync()
+        # overflow is reported as a DivergenceError, not as warnings
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            losses, output = self._forward_backward(x, y)
+            active = self._active
+            finite = [math.isfinite(losses[row]) for row in active]
+            if all(finite) and len(active) == len(models):
+                np.copyto(self._backup, self._params)
+            else:
+                for row, ok in zip(active, finite, strict=True):
+                    if ok:
+                        np.copyto(self._backup[row], self._params[row])
+            for row, ok in zip(active, finite, strict=True):
+                results[row] = self._update(models[row], losses[row]) if ok else _LOSS_NOT_FINITE
+                models[row].last_output = output[row]
+
+    @staticmethod
+    def _update(model: StackedMember, loss: float) -> float | DivergenceError:
+        """The engine's update after the backward pass (the backup is taken): ``loss``, or
+        the DivergenceError of non-finite weights (restored)."""
+        params = model._params
+        model.optimizer.apply(params, model._grads)
+        model._stepped = True
+        if math.isfinite(np.dot(params, model._ones)):
+            return loss
+        culprit = model._first_nonfinite(lambda d: (d.W, d.b))
+        np.copyto(params, model._backup)
+        model.optimizer.reset()
+        return model._divergence("the weights", culprit)
+
+    def _thread_counts(self, n_samples: int) -> list[int]:
+        counts = self._threads.get(n_samples)
+        if counts is None:
+            counts = [threads.threads_for(n_samples * layer.W.size) for layer in self._dense]
+            self._threads[n_samples] = counts
+        return counts
+
+    def _forward_backward(self, x: np.ndarray, y: np.ndarray) -> tuple[list[float], np.ndarray]:
         """Every member's forward and backward pass on one batch (the engine's
-        ``Sequential._forward_backward``, with a leading model axis)."""
-        first = self.models[0]
-        dense = first.dense_layers
+        ``Sequential._forward_backward``, with a leading model axis): the losses and the
+        outputs ``(models, n, units)``; the gradients are filled in."""
+        dense = self._dense
         out = dense[-1]
-        loss_fn = first.loss
+        loss_fn = self.models[0].loss
         logits = out.activation.name == loss_fn.logits_activation
+        counts = self._thread_counts(len(x))
         inputs, zs, activations = [], [], []
-        # NumPy's matmul is about twice as fast on a contiguous stack of weights as on the
-        # strided view into the parameter rows (same gemm per model, same bits)
-        kernels = [np.ascontiguousarray(w) for w, _ in self._weights]
+        kernels = self._kernels  # views into the parameter rows: one gemm per model slice
         a = x
-        for index, (layer, w, (_, b)) in enumerate(zip(dense, kernels, self._weights, strict=True)):
-            threads.use_threads(threads.threads_for(len(x) * layer.W.size))
+        last = len(dense) - 1
+        for index, layer in enumerate(dense):
+            threads.use_threads(counts[index])
             inputs.append(a)
-            z = np.matmul(a, w)
-            z += b
+            z = np.matmul(a, kernels[index])
+            z += self._biases[index]
             zs.append(z)
-            if index < len(dense) - 1 or not logits:
+            if index < last or not logits:
                 a = layer.activation._forward(z)
                 activations.append(a)
         if logits:
@@ -132,23 +214,20 @@ class StackedGroup:
             losses = [loss_fn(y, part) for part in output]
             grad = np.stack([loss_fn.gradient(y, part) for part in output])
             grad = out.activation.backward(grad, zs[-1], output)
-        for row, model in enumerate(self.models):
-            for layer in model.dense_layers:
+        member_layers = self._member_layers
+        for row, layers in enumerate(member_layers):
+            for layer in layers:
                 if layer.regularized:
                     losses[row] += layer.regularizer.penalty(layer.W)
-        self._losses = dict(enumerate(losses))
-        self._output = output
-        for row, model in enumerate(self.models):  # the divergence watch reads them
-            for layer, a in zip(model.dense_layers, activations, strict=False):
-                layer.a = a[row]
-        for index in range(len(dense) - 1, -1, -1):
-            layer = dense[index]
-            threads.use_threads(threads.threads_for(len(x) * layer.W.size))
+            for layer, a in zip(layers, activations, strict=False):
+                layer.a = a[row]  # the divergence watch reads them
+        for index in range(last, -1, -1):
+            threads.use_threads(counts[index])
             dw, db = self._weight_grads[index]
-            dw[...] = np.matmul(np.swapaxes(inputs[index], -1, -2), grad)
+            np.matmul(np.swapaxes(inputs[index], -1, -2), grad, out=dw)
             np.add.reduce(grad, axis=1, out=db)
-            for model in self.models:
-                member = model.dense_layers[index]
+            for layers in member_layers:
+                member = layers[index]
                 if member.regularized:
                     member.regularizer.add_gradient(member.W, member.dW)
             if index:
@@ -156,3 +235,4 @@ class StackedGroup:
                 grad = dense[index - 1].activation.backward(
                     grad, zs[index - 1], activations[index - 1]
                 )
+        return losses, output

@@ -89,7 +89,13 @@ class StackedGroup:
             model._group, model._row = self, row
         n = len(models)
         self._dense = first.dense_layers
-        self._member_layers = [m.dense_layers for m in models]
+        #: (row, dense index, layer) of every penalized kernel (members are not edited)
+        self._regularized = [
+            (row, index, layer)
+            for row, model in enumerate(models)
+            for index, layer in enumerate(model.dense_layers)
+            if layer.regularized
+        ]
         self._kernels = []  # per dense layer: W (models, n_in, units)
         self._biases = []  # and b (models, 1, units)
         self._weight_grads = []  # and dW, db (models, units)
@@ -214,22 +220,21 @@ class StackedGroup:
             losses = [loss_fn(y, part) for part in output]
             grad = np.stack([loss_fn.gradient(y, part) for part in output])
             grad = out.activation.backward(grad, zs[-1], output)
-        member_layers = self._member_layers
-        for row, layers in enumerate(member_layers):
-            for layer in layers:
-                if layer.regularized:
-                    losses[row] += layer.regularizer.penalty(layer.W)
-            for layer, a in zip(layers, activations, strict=False):
-                layer.a = a[row]  # the divergence watch reads them
+        regularized = self._regularized
+        for row, _, layer in regularized:  # in layer order per model, as the engine adds
+            losses[row] += layer.regularizer.penalty(layer.W)
+        activations[last:] = [output]
+        for model in self.models:  # as the engine's pass leaves them (the divergence watch)
+            for layer, a in zip(model.dense_layers, activations, strict=True):
+                layer.a = a[model._row]
         for index in range(last, -1, -1):
             threads.use_threads(counts[index])
             dw, db = self._weight_grads[index]
             np.matmul(np.swapaxes(inputs[index], -1, -2), grad, out=dw)
             np.add.reduce(grad, axis=1, out=db)
-            for layers in member_layers:
-                member = layers[index]
-                if member.regularized:
-                    member.regularizer.add_gradient(member.W, member.dW)
+            for _, at, layer in regularized:
+                if at == index:
+                    layer.regularizer.add_gradient(layer.W, layer.dW)
             if index:
                 grad = np.matmul(grad, np.swapaxes(kernels[index], -1, -2))
                 grad = dense[index - 1].activation.backward(

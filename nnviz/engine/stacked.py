@@ -26,6 +26,7 @@ import numpy as np
 
 from nnviz.engine import threads
 from nnviz.engine.errors import DivergenceError
+from nnviz.engine.inference import count_correct
 from nnviz.engine.model import Sequential
 from nnviz.engine.spec import NetworkSpec
 
@@ -55,6 +56,17 @@ class StackedMember(Sequential):
         if group is None:
             return super().train_step(x, y)
         return group.take_step(self, x, y)
+
+    def leave_group(self) -> None:
+        """Train alone from now on (e.g. once stopped: the group goes on without it)."""
+        if self._group is not None:
+            self._group.leave(self)
+
+    def loss_and_correct(self, x: np.ndarray, y: np.ndarray) -> tuple[float, int]:
+        group = self._group
+        if group is None:
+            return super().loss_and_correct(x, y)
+        return group.loss_and_correct(self, x, y)
 
 
 class StackedGroup:
@@ -113,11 +125,12 @@ class StackedGroup:
         self._results: list[Any] = [None] * n
         self._rounds = 0
         self._threads: dict[int, list[int]] = {}  # batch length -> threads per layer
+        #: the last evaluation of every member: (round, x, y, {row: (edits, stepped,
+        #: (loss, correct))})
+        self._evaluation: tuple[int, np.ndarray, np.ndarray, dict[int, Any]] | None = None
 
     def leave(self, model: StackedMember) -> None:
         """``model`` trains alone from now on (with its own copies of its arrays)."""
-        if model._group is not self:
-            return
         self._active.remove(model._row)
         self._results[model._row] = None
         model._params, model._grads = model._params.copy(), model._grads.copy()
@@ -140,6 +153,43 @@ class StackedGroup:
         if result is _LOSS_NOT_FINITE:
             return model.train_step(x, y)  # alone, the engine's pass raises and restores
         raise result
+
+    def loss_and_correct(
+        self, model: StackedMember, x: np.ndarray, y: np.ndarray
+    ) -> tuple[float, int]:
+        """``model``'s ``loss_and_correct(x, y)``, evaluated for every member at once: the
+        Trainers validate at the same epoch end, after the same round."""
+        done = self._evaluation
+        if done is not None and done[0] == self._rounds and _same(x, done[1]) and _same(y, done[2]):
+            kept = done[3].get(model._row)
+            if kept is not None and kept[:2] == (model.edits, model._stepped):
+                return kept[2]  # its weights are those it was evaluated with
+        results = self._evaluate(x, y)
+        self._evaluation = (self._rounds, x, y, results)
+        return results[model._row][2]
+
+    def _evaluate(self, x: np.ndarray, y: np.ndarray) -> dict[int, Any]:
+        """The engine's ``loss_and_correct`` of every member still in the group."""
+        threads.sync()
+        z = a = x
+        for layer, kernel, bias in zip(self._dense, self._kernels, self._biases, strict=True):
+            threads.use_threads(threads.threads_for(len(x) * layer.W.size))
+            z = np.matmul(a, kernel)
+            z += bias
+            a = layer.activation._forward(z)
+        loss_fn = self.models[0].loss
+        if self._dense[-1].activation.name == loss_fn.logits_activation:
+            losses = loss_fn.stacked_from_logits(y, z)[0]
+        else:
+            losses = [loss_fn(y, part) for part in a]
+        results = {}
+        for row in self._active:
+            model = self.models[row]
+            loss = losses[row]
+            loss += sum(layer.regularizer.penalty(layer.W) for layer in model.dense_layers)
+            correct = count_correct(a[row], y)
+            results[row] = (model.edits, model._stepped, (loss, correct))
+        return results
 
     def _round(self, x: np.ndarray, y: np.ndarray) -> None:
         """Every member's step on one batch."""
@@ -241,3 +291,8 @@ class StackedGroup:
                     grad, zs[index - 1], activations[index - 1]
                 )
         return losses, output
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether ``a`` holds the data of ``b`` (each Trainer prepares its own copy)."""
+    return a is b or (a.shape == b.shape and np.array_equal(a, b))

@@ -268,10 +268,16 @@ class _Runner:
         self._test_accuracy: tuple[int, float] | None = None  # (at step, accuracy)
         self.stacked = False
         trainer = self.trainer
-        self.batches_per_epoch = math.ceil(
+        batches = self.batches_per_epoch = math.ceil(
             trainer.n_samples / (spec.batch_size or trainer.n_samples)
         )
-        self._tick = -1
+        #: the batches of an epoch that start a new 1/TRAJECTORY_PER_EPOCH of it
+        self._record_batches = {
+            b
+            for b in range(batches)
+            if b == 0
+            or b * TRAJECTORY_PER_EPOCH // batches != (b - 1) * TRAJECTORY_PER_EPOCH // batches
+        }
         self._record_trajectory()
 
     @property
@@ -286,31 +292,37 @@ class _Runner:
     def step(self, epochs: int) -> bool:
         """One mini-batch; the epoch's records at its end; finished at ``epochs``. True
         when the epoch ended or the variant stopped (finished or diverged)."""
+        trainer = self.trainer
         try:
-            result = self.trainer.train_step()
+            result = trainer.train_step()
         except DivergenceError as exc:
             self.status, self.reason = DIVERGED, f"{exc}"
+            self._leave_group()
             return True
-        self._record_trajectory()
+        if trainer.batch_in_epoch in self._record_batches:
+            self._record_trajectory()
         if not result.epoch_finished:
             return False
-        logs = self.trainer.last_logs
+        logs = trainer.last_logs
         for key in HISTORY_KEYS:
             self.series[key].append(result.epoch, logs.get(key, math.nan))
         if result.epoch >= epochs:
             self.status = FINISHED
+            self._leave_group()
         return True
 
     def _record_trajectory(self) -> None:
         """A row at every 1/TRAJECTORY_PER_EPOCH of an epoch (batch-1 and full-batch
         variants' rows fall at the same points of training)."""
         trainer = self.trainer
-        batches = self.batches_per_epoch
         tick = trainer.epoch * TRAJECTORY_PER_EPOCH
-        tick += trainer.batch_in_epoch * TRAJECTORY_PER_EPOCH // batches
-        if tick != self._tick:
-            self._tick = tick
-            self.trajectory.record(tick, self.model)
+        tick += trainer.batch_in_epoch * TRAJECTORY_PER_EPOCH // self.batches_per_epoch
+        self.trajectory.record(tick, self.model)
+
+    def _leave_group(self) -> None:
+        """A stopped variant's model trains alone from now on (no longer in lockstep)."""
+        if isinstance(self.model, StackedMember):
+            self.model.leave_group()
 
     def test_accuracy(self) -> float | None:
         """Accuracy on the test split now (None without one), made anew after training on."""

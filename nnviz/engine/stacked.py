@@ -108,7 +108,8 @@ class StackedGroup:
             for index, layer in enumerate(model.dense_layers)
             if layer.regularized
         ]
-        self._kernels = []  # per dense layer: W (models, n_in, units)
+        self._kernels = []  # per dense layer: W (models, n_in, units), its transpose
+        self._kernels_t = []
         self._biases = []  # and b (models, 1, units)
         self._weight_grads = []  # and dW, db (models, units)
         for index, layer in enumerate(self._dense):
@@ -117,6 +118,7 @@ class StackedGroup:
             shape = (n, layer.input_dim, layer.units)
             params, grads = self._params[:, part], self._grads[:, part]
             self._kernels.append(params[:, :n_w].reshape(shape))
+            self._kernels_t.append(self._kernels[-1].transpose(0, 2, 1))
             self._biases.append(params[:, n_w:].reshape(n, 1, layer.units))
             self._weight_grads.append((grads[:, :n_w].reshape(shape), grads[:, n_w:]))
         #: rows of the members still in the group, and each one's result of the round
@@ -209,16 +211,17 @@ class StackedGroup:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             losses, output = self._forward_backward(x, y)
             active = self._active
-            finite = [math.isfinite(losses[row]) for row in active]
-            if all(finite) and len(active) == len(models):
+            backed_up = len(active) == len(models) and all(map(math.isfinite, losses))
+            if backed_up:
                 np.copyto(self._backup, self._params)
-            else:
-                for row, ok in zip(active, finite, strict=True):
-                    if ok:
-                        np.copyto(self._backup[row], self._params[row])
-            for row, ok in zip(active, finite, strict=True):
-                results[row] = self._update(models[row], losses[row]) if ok else _LOSS_NOT_FINITE
-                models[row].last_output = output[row]
+            for row in active:
+                model, loss = models[row], losses[row]
+                model.last_output = output[row]
+                if not backed_up and math.isfinite(loss):
+                    np.copyto(model._backup, model._params)
+                results[row] = (
+                    self._update(model, loss) if math.isfinite(loss) else _LOSS_NOT_FINITE
+                )
 
     @staticmethod
     def _update(model: StackedMember, loss: float) -> float | DivergenceError:
@@ -280,13 +283,13 @@ class StackedGroup:
         for index in range(last, -1, -1):
             threads.use_threads(counts[index])
             dw, db = self._weight_grads[index]
-            np.matmul(np.swapaxes(inputs[index], -1, -2), grad, out=dw)
+            np.matmul(inputs[index].swapaxes(-1, -2), grad, out=dw)
             np.add.reduce(grad, axis=1, out=db)
             for _, at, layer in regularized:
                 if at == index:
                     layer.regularizer.add_gradient(layer.W, layer.dW)
             if index:
-                grad = np.matmul(grad, np.swapaxes(kernels[index], -1, -2))
+                grad = np.matmul(grad, self._kernels_t[index])
                 grad = dense[index - 1].activation.backward(
                     grad, zs[index - 1], activations[index - 1]
                 )

@@ -146,6 +146,11 @@ class StackedGroup:
         row = model._row
         result = self._results[row]
         if result is None:
+            if self._rounds and not model._stepped:
+                # restored since its last step (its Trainer's divergence watch): it retries
+                # its batch, no longer the others' next one
+                self.leave(model)
+                return model.train_step(x, y)
             self._round(x, y)
             result = self._results[row]
         self._results[row] = None

@@ -7,7 +7,14 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from nnviz.engine import LayerSpec, NetworkSpec, OptimizerSpec, Sequential, Trainer
+from nnviz.engine import (
+    DivergenceError,
+    LayerSpec,
+    NetworkSpec,
+    OptimizerSpec,
+    Sequential,
+    Trainer,
+)
 from nnviz.engine.stacked import StackedGroup, StackedMember, stack_key
 
 
@@ -16,8 +23,20 @@ def trainers(kind, specs, x, y, weights):
     for spec in specs:
         model = kind.from_config(spec)
         model.set_weights(weights)
-        out.append(Trainer(model, x, y, batch_size=spec.batch_size, seed=spec.seed))
+        validation = (x[:20], y[:20])  # evaluated for every member at once when stacked
+        out.append(
+            Trainer(
+                model, x, y, batch_size=spec.batch_size, seed=spec.seed, validation_data=validation
+            )
+        )
     return out
+
+
+def step_or_error(trainer):
+    try:
+        return trainer.train_step()
+    except DivergenceError as error:
+        return "diverged", error.what, str(error)
 
 
 @pytest.mark.parametrize(
@@ -79,3 +98,66 @@ def test_only_models_of_one_shape_and_batch_stack():
                 StackedMember.from_config(replace(spec, batch_size=1)),
             ]
         )
+
+
+def test_members_that_diverge_leave_and_every_member_stays_its_separate_self():
+    """Each way a step fails (the divergence watch, non-finite weights, a non-finite loss)
+    fails as it does alone; the failing member goes on alone, the others together."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((70, 5)) * 100
+    labels = rng.integers(0, 2, 70)
+    spec = NetworkSpec(
+        input_dim=5,
+        layers=(
+            LayerSpec(units=7, activation="relu"),
+            LayerSpec(units=4, activation="tanh"),
+            LayerSpec(units=1, activation="sigmoid"),
+        ),
+        batch_size=16,
+        optimizer=OptimizerSpec("sgd", 0.01),
+    )
+    weights = Sequential.from_config(spec).get_weights()
+    huge = [np.full_like(weights[0], 1e308), *weights[1:]]  # the first products overflow
+    runs = []
+    for kind in (Sequential, StackedMember):
+        wild, overflowing, calm = trainers(kind, [spec] * 3, x, labels, weights)
+        wild.model.optimizer.learning_rate = 1e308  # first in the group: it computes rounds
+        overflowing.model.set_weights(huge)
+        runs.append([wild, overflowing, calm])
+    alone, together = runs
+    group = StackedGroup([t.model for t in together])
+    failures = set()
+    with np.errstate(all="ignore"):
+        for _ in range(12):
+            for a, b in zip(alone, together, strict=True):
+                expected = step_or_error(a)
+                assert step_or_error(b) == expected
+                if expected[0] == "diverged":
+                    failures.add(expected[1])
+    assert failures == {"the training", "the weights", "the loss"}
+    assert group._active == [2]  # the calm one still steps with the group
+    for a, b in zip(alone, together, strict=True):
+        got, want = b.get_state(), a.get_state()
+        assert got.arrays.keys() == want.arrays.keys()
+        for key, array in want.arrays.items():
+            np.testing.assert_array_equal(got.arrays[key], array, err_msg=key)
+        assert got.values == want.values
+
+
+def test_members_step_in_lockstep():
+    spec = NetworkSpec(batch_size=8)
+    rng = np.random.default_rng(0)
+    x, labels = rng.standard_normal((40, 2)), rng.integers(0, 2, 40)
+    weights = Sequential.from_config(spec).get_weights()
+    first, second = trainers(StackedMember, [spec, spec], x, labels, weights)
+    StackedGroup([first.model, second.model])
+    first.train_step()
+    with pytest.raises(RuntimeError, match="lockstep"):
+        first.train_step()  # the second member has not taken its step
+    second.train_step()
+    second.model.leave_group()  # once it left, the first trains on without it
+    first.train_step()
+    alone = trainers(Sequential, [spec], x, labels, weights)[0]
+    alone.train_step()
+    alone.train_step()
+    np.testing.assert_array_equal(first.model.get_weights()[0], alone.model.get_weights()[0])

@@ -121,6 +121,14 @@ class StackedGroup:
             self._kernels_t.append(self._kernels[-1].transpose(0, 2, 1))
             self._biases.append(params[:, n_w:].reshape(n, 1, layer.units))
             self._weight_grads.append((grads[:, :n_w].reshape(shape), grads[:, n_w:]))
+        #: (row, dense index, layer) of the hidden rectifier layers, whose activations the
+        #: divergence watch reads after a step (to tell a dead layer)
+        self._watched = [
+            (row, index, layer)
+            for row, model in enumerate(models)
+            for index, layer in enumerate(model.dense_layers[:-1])
+            if layer.activation.rectifier
+        ]
         #: rows of the members still in the group, and each one's result of the round
         #: (its loss, a DivergenceError or _LOSS_NOT_FINITE) until it takes it
         self._active = list(range(n))
@@ -281,10 +289,8 @@ class StackedGroup:
         regularized = self._regularized
         for row, _, layer in regularized:  # in layer order per model, as the engine adds
             losses[row] += layer.regularizer.penalty(layer.W)
-        activations[last:] = [output]
-        for model in self.models:  # as the engine's pass leaves them (the divergence watch)
-            for layer, a in zip(model.dense_layers, activations, strict=True):
-                layer.a = a[model._row]
+        for row, index, layer in self._watched:
+            layer.a = activations[index][row]
         for index in range(last, -1, -1):
             threads.use_threads(counts[index])
             dw, db = self._weight_grads[index]

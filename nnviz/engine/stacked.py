@@ -223,30 +223,30 @@ class StackedGroup:
         # overflow is reported as a DivergenceError, not as warnings
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             losses, output = self._forward_backward(x, y)
-            active = self._active
-            backed_up = len(active) == len(models) and all(map(math.isfinite, losses))
-            if backed_up:
+            stepping = [row for row in self._active if math.isfinite(losses[row])]
+            if len(stepping) == len(models):
                 np.copyto(self._backup, self._params)
-            for row in active:
-                model, loss = models[row], losses[row]
-                model.last_output = output[row]
-                if not backed_up and math.isfinite(loss):
-                    np.copyto(model._backup, model._params)
-                results[row] = (
-                    self._update(model, loss) if math.isfinite(loss) else _LOSS_NOT_FINITE
-                )
+            else:
+                for row in stepping:
+                    np.copyto(self._backup[row], self._params[row])
+            for row in stepping:
+                model = models[row]
+                model.optimizer.apply(model._params, model._grads)
+                model._stepped = True
+            # the engine's finiteness check, dot(params, ones), of every row at once (NumPy
+            # takes each 1xn by n product as that BLAS dot)
+            sums = np.matmul(self._params[:, np.newaxis], models[0]._ones)
+        for row in self._active:
+            models[row].last_output = output[row]
+            results[row] = _LOSS_NOT_FINITE
+        for row in stepping:
+            results[row] = losses[row] if math.isfinite(sums[row, 0]) else self._undo(models[row])
 
     @staticmethod
-    def _update(model: StackedMember, loss: float) -> float | DivergenceError:
-        """The engine's update after the backward pass (the backup is taken): ``loss``, or
-        the DivergenceError of non-finite weights (restored)."""
-        params = model._params
-        model.optimizer.apply(params, model._grads)
-        model._stepped = True
-        if math.isfinite(np.dot(params, model._ones)):
-            return loss
+    def _undo(model: StackedMember) -> DivergenceError:
+        """Non-finite weights after the update: the engine's restore, and its error."""
         culprit = model._first_nonfinite(lambda d: (d.W, d.b))
-        np.copyto(params, model._backup)
+        np.copyto(model._params, model._backup)
         model.optimizer.reset()
         return model._divergence("the weights", culprit)
 

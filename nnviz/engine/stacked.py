@@ -83,12 +83,11 @@ class StackedGroup:
     def __init__(self, models: Sequence[StackedMember]) -> None:
         if not models:
             raise ValueError("a stacked group needs at least one model")
-        key = stack_key(models[0].get_config())
-        for model in models:
-            if not isinstance(model, StackedMember):
-                raise ValueError("stack StackedMember models (StackedMember.from_config)")
-            if key is None or stack_key(model.get_config()) != key:
-                raise ValueError("only models of the same shape and batch size can be stacked")
+        if not all(isinstance(model, StackedMember) for model in models):
+            raise ValueError("stack StackedMember models (StackedMember.from_config)")
+        keys = {stack_key(model.get_config()) for model in models}
+        if len(keys) > 1 or None in keys:
+            raise ValueError("only models of the same shape and batch size can be stacked")
         self.models = list(models)
         first = models[0]
         self._params = np.stack([m._params for m in models])

@@ -55,6 +55,11 @@ class StackedMember(Sequential):
         group = self._group
         if group is None:
             return super().train_step(x, y)
+        results = group._results
+        loss = results[self._row]
+        if type(loss) is float:  # computed in this round: taken at once
+            results[self._row] = None
+            return loss
         return group.take_step(self, x, y)
 
     def leave_group(self) -> None:
@@ -208,15 +213,17 @@ class StackedGroup:
     def _round(self, x: np.ndarray, y: np.ndarray) -> None:
         """Every member's step on one batch."""
         models, results = self.models, self._results
-        for row in list(self._active):
-            model = models[row]
+        restored = []
+        for row in self._active:
             if results[row] is not None:
                 raise RuntimeError(
                     f"stacked model {row + 1} has not taken its last step: members step in "
                     "lockstep (a member that stops must leave the group)"
                 )
-            if self._rounds and not model._stepped:
-                self.leave(model)  # restored since its last step: it goes on alone
+            if self._rounds and not models[row]._stepped:
+                restored.append(models[row])
+        for model in restored:
+            self.leave(model)  # restored since its last step: it goes on alone
         self._rounds += 1
         threads.sync()
         # overflow is reported as a DivergenceError, not as warnings

@@ -435,8 +435,8 @@ class Race:
             lane = self._lane = self.lanes[index]
         ended = False
         for runner in lane:
-            if runner.running:
-                ended = runner.step(self.epochs) or ended
+            if runner.status == RUNNING and runner.step(self.epochs):
+                ended = True
         if ended:
             self._lane = None  # the next step goes to the lane with the fewest epochs
         return True

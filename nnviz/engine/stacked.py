@@ -241,12 +241,14 @@ class StackedGroup:
                 model._stepped = True
             # the engine's finiteness check, dot(params, ones), of every row at once (NumPy
             # takes each 1xn by n product as that BLAS dot)
-            sums = np.matmul(self._params[:, np.newaxis], models[0]._ones)
+            sums = np.matmul(self._params[:, np.newaxis], models[0]._ones)[:, 0].tolist()
         for row in self._active:
-            models[row].last_output = output[row]
-            results[row] = _LOSS_NOT_FINITE
-        for row in stepping:
-            results[row] = losses[row] if math.isfinite(sums[row, 0]) else self._undo(models[row])
+            model, loss = models[row], losses[row]
+            model.last_output = output[row]
+            if not math.isfinite(loss):
+                results[row] = _LOSS_NOT_FINITE
+            else:
+                results[row] = loss if math.isfinite(sums[row]) else self._undo(model)
 
     @staticmethod
     def _undo(model: StackedMember) -> DivergenceError:

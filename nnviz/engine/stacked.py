@@ -28,6 +28,7 @@ from nnviz.engine import threads
 from nnviz.engine.errors import DivergenceError
 from nnviz.engine.inference import count_correct
 from nnviz.engine.model import Sequential
+from nnviz.engine.regularizers import L1L2
 from nnviz.engine.spec import NetworkSpec
 
 #: a member's result in a round when its loss is not finite: its own pass says why
@@ -105,13 +106,6 @@ class StackedGroup:
             model._group, model._row = self, row
         n = len(models)
         self._dense = first.dense_layers
-        #: (row, dense index, layer) of every penalized kernel (members are not edited)
-        self._regularized = [
-            (row, index, layer)
-            for row, model in enumerate(models)
-            for index, layer in enumerate(model.dense_layers)
-            if layer.regularized
-        ]
         self._kernels = []  # per dense layer: W (models, n_in, units), its transpose
         self._kernels_t = []
         self._biases = []  # and b (models, 1, units)
@@ -125,6 +119,11 @@ class StackedGroup:
             self._kernels_t.append(self._kernels[-1].transpose(0, 2, 1))
             self._biases.append(params[:, n_w:].reshape(n, 1, layer.units))
             self._weight_grads.append((grads[:, :n_w].reshape(shape), grads[:, n_w:]))
+        #: per dense layer, its members' penalties (members are not edited)
+        self._penalties = [
+            _Penalties([m.dense_layers[index].regularizer for m in models], first.dtype)
+            for index in range(len(self._dense))
+        ]
         #: (row, dense index, layer) of the hidden rectifier layers, whose activations the
         #: divergence watch reads after a step (to tell a dead layer)
         self._watched = [
@@ -294,9 +293,11 @@ class StackedGroup:
             losses = [loss_fn(y, part) for part in output]
             grad = np.stack([loss_fn.gradient(y, part) for part in output])
             grad = out.activation.backward(grad, zs[-1], output)
-        regularized = self._regularized
-        for row, _, layer in regularized:  # in layer order per model, as the engine adds
-            losses[row] += layer.regularizer.penalty(layer.W)
+        if any(p.active for p in self._penalties):  # in layer order, as the engine adds
+            losses = np.array(losses)
+            for penalties, kernel in zip(self._penalties, self._kernels, strict=True):
+                penalties.add_penalty(losses, kernel)
+            losses = losses.tolist()
         for row, index, layer in self._watched:
             layer.a = activations[index][row]
         for index in range(last, -1, -1):
@@ -304,9 +305,7 @@ class StackedGroup:
             dw, db = self._weight_grads[index]
             np.matmul(inputs[index].swapaxes(-1, -2), grad, out=dw)
             np.add.reduce(grad, axis=1, out=db)
-            for _, at, layer in regularized:
-                if at == index:
-                    layer.regularizer.add_gradient(layer.W, layer.dW)
+            self._penalties[index].add_gradient(self._kernels[index], dw)
             if index:
                 grad = np.matmul(grad, self._kernels_t[index])
                 grad = dense[index - 1].activation.backward(
@@ -318,3 +317,57 @@ class StackedGroup:
 def _same(a: np.ndarray, b: np.ndarray) -> bool:
     """Whether ``a`` holds the data of ``b`` (each Trainer prepares its own copy)."""
     return a is b or (a.shape == b.shape and np.array_equal(a, b))
+
+
+class _Penalties:
+    """The L1/L2 penalties of one layer of every member, computed for all at once with the
+    engine's operations (:class:`~nnviz.engine.regularizers.L1L2`) per model: each
+    member's value is its own, bit for bit."""
+
+    def __init__(self, regularizers: Sequence[L1L2], dtype: np.dtype) -> None:
+        if any(type(r) is not L1L2 for r in regularizers):
+            raise ValueError("stacked models take L1/L2 penalties only")
+        n = len(regularizers)
+        l1 = [r.l1 for r in regularizers]
+        l2 = [r.l2 for r in regularizers]
+        self.active = any(l1) or any(l2)
+        self.regularized = _rows([r.active for r in regularizers], n)
+        self.l1_rows = _rows([bool(v) for v in l1], n)
+        self.l2_rows = _rows([bool(v) for v in l2], n)
+        self.l1 = np.array([v for v in l1 if v])
+        self.l2 = np.array([v for v in l2 if v])
+        # the gradient's factors: l1 and 2·l2 in the weights' dtype, as NumPy casts a
+        # Python number for an array of that dtype
+        self.l1_grad = self.l1.astype(dtype).reshape(-1, 1, 1)
+        self.l2_grad = np.array([2.0 * v for v in l2 if v], dtype=dtype).reshape(-1, 1, 1)
+
+    def add_penalty(self, losses: np.ndarray, kernels: np.ndarray) -> None:
+        """``losses`` (float64, one per member) += each member's penalty of its kernel in
+        ``kernels`` ``(members, n_in, units)``, as ``L1L2.penalty`` computes it."""
+        if not self.active:
+            return
+        flat = kernels.reshape(len(kernels), -1)  # each member's kernel as one row
+        penalty = np.zeros(len(kernels))
+        if self.l1_rows is not None:
+            sums = np.add.reduce(np.abs(flat[self.l1_rows]), axis=1)
+            penalty[self.l1_rows] += self.l1 * sums.astype(np.float64)
+        if self.l2_rows is not None:
+            w = flat[self.l2_rows]
+            squares = np.matmul(w[:, np.newaxis], w[:, :, np.newaxis])[:, 0, 0]  # vdot(w, w)
+            penalty[self.l2_rows] += self.l2 * squares.astype(np.float64)
+        losses[self.regularized] += penalty[self.regularized]
+
+    def add_gradient(self, kernels: np.ndarray, grads: np.ndarray) -> None:
+        """Each member's ``L1L2.add_gradient(W, dW)`` on the stacked kernels and their
+        gradients ``(members, n_in, units)``."""
+        if self.l2_rows is not None:
+            grads[self.l2_rows] += self.l2_grad * kernels[self.l2_rows]
+        if self.l1_rows is not None:
+            grads[self.l1_rows] += self.l1_grad * np.sign(kernels[self.l1_rows])
+
+
+def _rows(chosen: list[bool], n: int) -> slice | np.ndarray | None:
+    """An index of the chosen rows: every row (a slice, no copies), some, or None."""
+    if all(chosen):
+        return slice(None)
+    return np.flatnonzero(chosen) if any(chosen) else None

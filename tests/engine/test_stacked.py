@@ -67,6 +67,7 @@ def test_stacked_steps_equal_separate_steps_bit_for_bit(activation, output, loss
         replace(spec, optimizer=OptimizerSpec("sgd", 0.1, {"momentum": 0.9})),
         replace(spec, optimizer=OptimizerSpec("adam", 0.01)),
         spec.with_layer(1, l2=0.0),
+        spec.with_layer(0, l1=0.001, l2=0.002),  # penalties differ from member to member
     ]
     assert len({stack_key(s) for s in specs}) == 1
     weights = Sequential.from_config(spec).get_weights()

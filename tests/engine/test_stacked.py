@@ -15,6 +15,8 @@ from nnviz.engine import (
     Sequential,
     Trainer,
 )
+from nnviz.engine.optimizers import apply_stacked
+from nnviz.engine.optimizers import get as get_optimizer
 from nnviz.engine.stacked import StackedGroup, StackedMember, stack_key
 
 
@@ -162,3 +164,62 @@ def test_members_step_in_lockstep():
     alone.train_step()
     alone.train_step()
     np.testing.assert_array_equal(first.model.get_weights()[0], alone.model.get_weights()[0])
+
+
+STACKABLE = [
+    ("sgd", [{}, {"learning_rate": 0.3}]),
+    ("sgd", [{"momentum": 0.9}, {"momentum": 0.5, "learning_rate": 0.2}]),
+    (
+        "sgd",
+        [
+            {"momentum": 0.9, "nesterov": True, "weight_decay": 0.01},
+            {"momentum": 0.3, "nesterov": True, "weight_decay": 0.1},
+        ],
+    ),
+    ("adagrad", [{}, {"epsilon": 1e-3, "initial_accumulator_value": 0.5}]),
+    ("rmsprop", [{}, {"rho": 0.5, "epsilon": 1e-4}]),
+    (
+        "rmsprop",
+        [{"centered": True, "momentum": 0.5}, {"centered": True, "momentum": 0.9, "rho": 0.7}],
+    ),
+    ("adam", [{}, {"beta_1": 0.5, "beta_2": 0.9, "learning_rate": 0.1}]),
+    ("adam", [{"amsgrad": True, "weight_decay": 0.01}, {"amsgrad": True, "weight_decay": 0.2}]),
+    ("adamw", [{}, {"weight_decay": 0.1, "schedule": "exponential"}]),
+]
+
+
+@pytest.mark.parametrize(("name", "settings"), STACKABLE)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_stacked_update_is_each_optimizers_own_bit_for_bit(name, settings, dtype):
+    rng = np.random.default_rng(7)
+    optimizers = [get_optimizer(name, **options) for options in settings]
+    alone = [get_optimizer(name, **options) for options in settings]
+    assert len({o.stack_key() for o in optimizers}) == 1
+    optimizers[1].iterations = alone[1].iterations = 5  # each its own bias correction
+    params = rng.standard_normal((2, 30)).astype(dtype)
+    separate = params.copy()
+    for o in optimizers:
+        o.build(30, params.dtype)
+    state = {slot: np.stack([o.state[slot] for o in optimizers]) for slot in optimizers[0].slots}
+    tmp = np.empty_like(params)
+    for _ in range(4):
+        grads = rng.standard_normal((2, 30)).astype(dtype)
+        apply_stacked(optimizers, params, grads.copy(), tmp, state)
+        for row, o in enumerate(alone):
+            o.apply(separate[row], grads[row].copy())
+        np.testing.assert_array_equal(params, separate)
+    for row, o in enumerate(alone):
+        for slot, vector in o.state.items():
+            np.testing.assert_array_equal(state[slot][row], vector)
+        assert optimizers[row].iterations == o.iterations
+
+
+def test_optimizers_that_take_other_operations_do_not_stack():
+    keys = [
+        get_optimizer("sgd").stack_key(),
+        get_optimizer("sgd", momentum=0.9).stack_key(),
+        get_optimizer("adam").stack_key(),
+        get_optimizer("adam", amsgrad=True).stack_key(),
+    ]
+    assert len(set(keys)) == 4
+    assert get_optimizer("adam", clipnorm=1.0).stack_key() is None

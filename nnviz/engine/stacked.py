@@ -28,6 +28,7 @@ from nnviz.engine import threads
 from nnviz.engine.errors import DivergenceError
 from nnviz.engine.inference import count_correct
 from nnviz.engine.model import Sequential
+from nnviz.engine.optimizers import apply_stacked
 from nnviz.engine.regularizers import L1L2
 from nnviz.engine.spec import NetworkSpec
 
@@ -137,6 +138,7 @@ class StackedGroup:
         self._active = list(range(n))
         self._results: list[Any] = [None] * n
         self._rounds = 0
+        self._updates = self._stack_updates()
         self._threads: dict[int, list[int]] = {}  # batch length -> threads per layer
         #: the last evaluation of every member: (round, x, y, {row: (edits, stepped,
         #: (loss, correct))})
@@ -149,7 +151,21 @@ class StackedGroup:
         model._params, model._grads = model._params.copy(), model._grads.copy()
         model._backup = model._backup.copy()
         model._point_layers()
+        optimizer = model.optimizer
+        optimizer.state = {slot: vector.copy() for slot, vector in optimizer.state.items()}
         model._group = None
+        self._updates = self._stack_updates()
+
+    def _stack_updates(self) -> list[_StackedUpdate]:
+        """The members still in the group whose optimizers take the same operations
+        (``stack_key``), updated together; the others, alone, in ``_alone``."""
+        kinds: dict[Any, list[int]] = {}
+        for row in self._active:
+            key = self.models[row].optimizer.stack_key()
+            kinds.setdefault(key if key is not None else ("alone", row), []).append(row)
+        together = [rows for rows in kinds.values() if len(rows) > 1]
+        self._alone = sorted(row for rows in kinds.values() if len(rows) == 1 for row in rows)
+        return [_StackedUpdate([self.models[row] for row in rows], rows) for rows in together]
 
     def take_step(self, model: StackedMember, x: np.ndarray, y: np.ndarray) -> float:
         """``model``'s training step on the batch ``x``, ``y`` (the engine's
@@ -234,10 +250,17 @@ class StackedGroup:
             else:
                 for row in stepping:
                     np.copyto(self._backup[row], self._params[row])
+            if stepping == self._active and all(u.current() for u in self._updates):
+                for update in self._updates:
+                    update.apply(self._params, self._grads)
+                alone = self._alone
+            else:  # each its own update (the stacked states stay theirs)
+                self._updates = self._stack_updates()
+                alone = stepping
+            for row in alone:
+                models[row].optimizer.apply(models[row]._params, models[row]._grads)
             for row in stepping:
-                model = models[row]
-                model.optimizer.apply(model._params, model._grads)
-                model._stepped = True
+                models[row]._stepped = True
             # the engine's finiteness check, dot(params, ones), of every row at once (NumPy
             # takes each 1xn by n product as that BLAS dot)
             sums = np.matmul(self._params[:, np.newaxis], models[0]._ones)[:, 0].tolist()
@@ -371,3 +394,49 @@ def _rows(chosen: list[bool], n: int) -> slice | np.ndarray | None:
     if all(chosen):
         return slice(None)
     return np.flatnonzero(chosen) if any(chosen) else None
+
+
+class _StackedUpdate:
+    """Members whose optimizers take the same operations, updated as one
+    (:func:`~nnviz.engine.optimizers.apply_stacked`): from their first update together,
+    their optimizers' state vectors are rows of stacked arrays (each optimizer's own are
+    views of its row)."""
+
+    def __init__(self, models: Sequence[StackedMember], rows: list[int]) -> None:
+        self.optimizers = [model.optimizer for model in models]
+        self._size, self._dtype = models[0]._params.size, models[0].dtype
+        self.state: dict[str, np.ndarray] | None = None
+        contiguous = rows == list(range(rows[0], rows[-1] + 1))
+        self.rows = slice(rows[0], rows[-1] + 1) if contiguous else np.array(rows)
+
+    def current(self) -> bool:
+        """Whether every optimizer still works on its stacked state (not one it rebuilt,
+        e.g. on a restored training state)."""
+        if self.state is None:
+            return True
+        return all(o.state is s for o, s in zip(self.optimizers, self._installed, strict=True))
+
+    def apply(self, params: np.ndarray, grads: np.ndarray) -> None:
+        """The update of these members' rows of the group's ``params`` and ``grads``."""
+        if self.state is None:
+            self._stack()
+        rows = self.rows
+        if isinstance(rows, slice):
+            apply_stacked(self.optimizers, params[rows], grads[rows], self._tmp, self.state)
+            return
+        p, g = params[rows], grads[rows]  # copies: written back
+        apply_stacked(self.optimizers, p, g, self._tmp, self.state)
+        params[rows], grads[rows] = p, g
+
+    def _stack(self) -> None:
+        size, dtype = self._size, self._dtype
+        for optimizer in self.optimizers:  # built as their own first update builds them
+            tmp = optimizer._tmp
+            if tmp is None or tmp.size != size or tmp.dtype != dtype:
+                optimizer.build(size, dtype)
+        slots = self.optimizers[0].state
+        self.state = {slot: np.stack([o.state[slot] for o in self.optimizers]) for slot in slots}
+        for i, optimizer in enumerate(self.optimizers):
+            optimizer.state = {slot: vectors[i] for slot, vectors in self.state.items()}
+        self._installed = [optimizer.state for optimizer in self.optimizers]
+        self._tmp = np.empty((len(self.optimizers), size), dtype=dtype)

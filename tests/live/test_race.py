@@ -159,6 +159,21 @@ def test_a_variant_whose_relu_layer_dies_stops_as_it_does_alone(setup):
     assert_same_as_separate(race, data, weights, 12, runners=[adam])
 
 
+def test_variants_of_one_optimizer_update_together_and_equal_separate_trainings(setup):
+    spec, data = setup  # Adam at four rates: one update for all, the wild one leaves it
+    weights = Sequential.from_config(spec).get_weights()
+    rates = (0.01, 1000.0, 0.001, 0.1)
+    variants = [RaceVariant(f"Adam {rate:g}", "adam", rate, {}) for rate in rates]
+    race = Race(spec, data, variants, 3, weights)
+    group = race.runners[0].model._group
+    assert len(group._updates) == 1 and group._alone == []
+    run(race)
+    calm = [r for r in race.runners if r.status == FINISHED]
+    assert [r.variant.label for r in calm] == ["Adam 0.01", "Adam 0.001", "Adam 0.1"]
+    assert race.runners[1].status == DIVERGED
+    assert_same_as_separate(race, data, weights, 3, runners=calm)
+
+
 @pytest.mark.parametrize("name", list(PRESETS))
 def test_presets_build_the_variants_they_name(setup, name):
     spec, data = setup

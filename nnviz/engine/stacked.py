@@ -10,10 +10,14 @@ with one ``np.matmul`` over a leading model axis.
 Bit for bit: NumPy's matmul calls BLAS gemm once per model slice, with the shapes, strides
 and transpose flags of the model's own 2-D product, and the activations, the bias sums and
 the loss act per element or per model slice; so every model's loss and gradients are those
-it computes alone (tests/engine/test_stacked.py checks it). Each model's optimizer update,
-finiteness check and restore on divergence are the engine's own, done for all members in
-the same round; each member keeps its own :class:`~nnviz.engine.training.Trainer` (order,
-counters, validation, divergence watch).
+it computes alone (tests/engine/test_stacked.py checks it). The rest of a step is done
+for all members in the same round, each one's numbers its own: the L1/L2 penalties, the
+optimizer updates (members whose optimizers take the same operations update as one
+stacked array, :func:`~nnviz.engine.optimizers.apply_stacked`), the finiteness check and
+the restore on divergence; at an epoch's end the validation of every member is one
+stacked pass too. Each member keeps its own :class:`~nnviz.engine.training.Trainer`
+(order, counters, divergence watch): its state is, bit for bit, that of a separate
+training.
 """
 
 from __future__ import annotations
@@ -81,11 +85,12 @@ class StackedGroup:
     on the same batches in lockstep: every member takes its step before any takes the next.
 
     The first member to step in a round computes the round: the losses and gradients of
-    all members, then each one's update (the engine's step: backup, optimizer, finiteness
+    all members, then their updates (the engine's step: backup, optimizer, finiteness
     check); the others take their results. A member leaves the group (and trains alone
     from then on) when its step fails, when its weights were restored or set since its last
     step (its Trainer's divergence watch), or through :meth:`leave`; a member that stopped
-    stepping must leave, or the next round refuses to go on without it."""
+    stepping must leave, or the next round refuses to go on without it. Members are not
+    edited while in the group."""
 
     def __init__(self, models: Sequence[StackedMember]) -> None:
         if not models:

@@ -105,6 +105,7 @@ class StackedGroup:
         self._params = np.stack([m._params for m in models])
         self._grads = np.zeros_like(self._params)
         self._backup = np.stack([m._backup for m in models])
+        self._ones = np.ones(self._params.shape[1], dtype=self._params.dtype)
         for row, model in enumerate(models):
             model._params, model._grads = self._params[row], self._grads[row]
             model._backup = self._backup[row]
@@ -266,21 +267,24 @@ class StackedGroup:
                 models[row].optimizer.apply(models[row]._params, models[row]._grads)
             for row in stepping:
                 models[row]._stepped = True
-            # the engine's finiteness check, dot(params, ones), of every row at once (NumPy
-            # takes each 1xn by n product as that BLAS dot)
-            sums = np.matmul(self._params[:, np.newaxis], models[0]._ones)[:, 0].tolist()
+            # each row's sum, one BLAS dot a row: finite when every weight is (short of
+            # overflow, which the search in _checked rules out)
+            sums = np.matmul(self._params[:, np.newaxis], self._ones)[:, 0].tolist()
         for row in self._active:
             model, loss = models[row], losses[row]
             model.last_output = output[row]
             if not math.isfinite(loss):
                 results[row] = _LOSS_NOT_FINITE
             else:
-                results[row] = loss if math.isfinite(sums[row]) else self._undo(model)
+                results[row] = loss if math.isfinite(sums[row]) else self._checked(model, loss)
 
     @staticmethod
-    def _undo(model: StackedMember) -> DivergenceError:
-        """Non-finite weights after the update: the engine's restore, and its error."""
+    def _checked(model: StackedMember, loss: float) -> float | DivergenceError:
+        """``loss``, or when a weight is not finite after the update, the engine's restore
+        and its error."""
         culprit = model._first_nonfinite(lambda d: (d.W, d.b))
+        if not culprit:
+            return loss
         np.copyto(model._params, model._backup)
         model.optimizer.reset()
         return model._divergence("the weights", culprit)

@@ -117,16 +117,18 @@ def test_members_that_diverge_leave_and_every_member_stays_its_separate_self():
             LayerSpec(units=1, activation="sigmoid"),
         ),
         batch_size=16,
+        dtype="float32",
         optimizer=OptimizerSpec("sgd", 0.01),
     )
     weights = Sequential.from_config(spec).get_weights()
-    huge = [np.full_like(weights[0], 1e308), *weights[1:]]  # the first products overflow
+    huge = [np.full_like(weights[0], 3e38), *weights[1:]]  # the first products overflow
     runs = []
     for kind in (Sequential, StackedMember):
-        wild, overflowing, calm = trainers(kind, [spec] * 3, x, labels, weights)
-        wild.model.optimizer.learning_rate = 1e308  # first in the group: it computes rounds
+        wild, infinite, overflowing, calm = trainers(kind, [spec] * 4, x, labels, weights)
+        wild.model.optimizer.learning_rate = 1000.0  # first in the group: it computes rounds
+        infinite.model.optimizer.learning_rate = 1e300  # inf in float32: so are the weights
         overflowing.model.set_weights(huge)
-        runs.append([wild, overflowing, calm])
+        runs.append([wild, infinite, overflowing, calm])
     alone, together = runs
     group = StackedGroup([t.model for t in together])
     failures = set()
@@ -138,7 +140,7 @@ def test_members_that_diverge_leave_and_every_member_stays_its_separate_self():
                 if expected[0] == "diverged":
                     failures.add(expected[1])
     assert failures == {"the training", "the weights", "the loss"}
-    assert group._active == [2]  # the calm one still steps with the group
+    assert group._active == [3]  # the calm one still steps with the group
     for a, b in zip(alone, together, strict=True):
         got, want = b.get_state(), a.get_state()
         assert got.arrays.keys() == want.arrays.keys()

@@ -107,13 +107,18 @@ class Optimizer:
             if norm > self.clipnorm:
                 grads *= self.clipnorm / norm
         self.iterations += 1
-        self._step(params, grads, tmp, self.state, self._factors(lr, self.iterations))
+        self._update(params, grads, lr, self.iterations, tmp)
+
+    def _update(self, p: np.ndarray, g: np.ndarray, lr: float, t: int, tmp: np.ndarray) -> None:
+        """The update ``t`` at the rate ``lr`` (a subclass may add to it; it then updates
+        alone: see :meth:`stack_key`)."""
+        self._step(p, g, tmp, self.state, self._factors(lr, t))
 
     def stack_key(self) -> tuple[Any, ...] | None:
         """Optimizers with equal keys can update several models at once
         (:func:`apply_stacked`); None when this one cannot (clipnorm scales each model's
-        gradient by its own norm)."""
-        if self.clipnorm is not None:
+        gradient by its own norm; a subclass's own ``_update`` runs alone)."""
+        if self.clipnorm is not None or type(self)._update is not Optimizer._update:
             return None
         return (type(self), *self._branches())
 

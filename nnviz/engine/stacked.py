@@ -144,7 +144,7 @@ class StackedGroup:
         self._active = list(range(n))
         self._results: list[Any] = [None] * n
         self._rounds = 0
-        self._updates = self._stack_updates()
+        self._updates, self._alone = self._stack_updates()
         self._threads: dict[int, list[int]] = {}  # batch length -> threads per layer
         #: the last evaluation of every member: (round, x, y, {row: (edits, stepped,
         #: (loss, correct))})
@@ -160,18 +160,19 @@ class StackedGroup:
         optimizer = model.optimizer
         optimizer.state = {slot: vector.copy() for slot, vector in optimizer.state.items()}
         model._group = None
-        self._updates = self._stack_updates()
+        self._updates, self._alone = self._stack_updates()
 
-    def _stack_updates(self) -> list[_StackedUpdate]:
+    def _stack_updates(self) -> tuple[list[_StackedUpdate], list[int]]:
         """The members still in the group whose optimizers take the same operations
-        (``stack_key``), updated together; the others, alone, in ``_alone``."""
+        (``stack_key``), updated together, and the rows of the others (updated alone)."""
         kinds: dict[Any, list[int]] = {}
         for row in self._active:
             key = self.models[row].optimizer.stack_key()
             kinds.setdefault(key if key is not None else ("alone", row), []).append(row)
         together = [rows for rows in kinds.values() if len(rows) > 1]
-        self._alone = sorted(row for rows in kinds.values() if len(rows) == 1 for row in rows)
-        return [_StackedUpdate([self.models[row] for row in rows], rows) for rows in together]
+        alone = sorted(row for rows in kinds.values() if len(rows) == 1 for row in rows)
+        updates = [_StackedUpdate([self.models[row] for row in rows], rows) for rows in together]
+        return updates, alone
 
     def take_step(self, model: StackedMember, x: np.ndarray, y: np.ndarray) -> float:
         """``model``'s training step on the batch ``x``, ``y`` (the engine's
@@ -261,7 +262,7 @@ class StackedGroup:
                     update.apply(self._params, self._grads)
                 alone = self._alone
             else:  # each its own update (the stacked states stay theirs)
-                self._updates = self._stack_updates()
+                self._updates, self._alone = self._stack_updates()
                 alone = stepping
             for row in alone:
                 models[row].optimizer.apply(models[row]._params, models[row]._grads)

@@ -7,7 +7,9 @@ unstacked race (four Trainers in lockstep) <= 4x one variant; the stacked race (
 batched forward/backward pass) <= 2x. Rounds alternate so drift on a shared machine hits
 all three alike; the medians and their ratios are printed.
 
-Options: ``--epochs N`` (default 20), ``--rounds N`` (default 5).
+Options: ``--epochs N`` (default 20), ``--rounds N`` (default 5), ``--preset NAME`` (default
+optimizers; e.g. learning_rates, whose variants share one optimizer and so one stacked
+update too; one variant is then the preset's last).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from nnviz.data import prepare
 from nnviz.engine import Sequential, Trainer
 from nnviz.engine.spec import LayerSpec
 from nnviz.live import presets
-from nnviz.live.race import Race, preset_variants
+from nnviz.live.race import PRESETS, Race, preset_variants
 
 #: the network the issue's speed target names: 2-8-8-1 tanh
 TANH_8_8 = ((8, "tanh"), (8, "tanh"), (1, "sigmoid"))
@@ -32,6 +34,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--preset", default="optimizers", choices=list(PRESETS))
     args = parser.parse_args()
     config = presets.data_config()
     data = prepare(config)
@@ -40,15 +43,15 @@ def main() -> None:
     spec = replace(presets.network_spec(config), layers=tanh_8_8)
     spec = spec.for_task(data.input_dim, data.n_classes)
     weights = Sequential.from_config(spec).get_weights()
-    variants = preset_variants("optimizers", spec)
-    adam = variants[-1].spec_for(spec, len(data.x_train))
+    variants = preset_variants(args.preset, spec)
+    last = variants[-1].spec_for(spec, len(data.x_train))
 
     def one() -> None:
-        model = Sequential.from_config(adam)
+        model = Sequential.from_config(last)
         model.set_weights(weights)
         validation = (data.x_val, data.y_val)
         trainer = Trainer(
-            model, data.x_train, data.y_train, adam.batch_size, True, adam.seed, validation
+            model, data.x_train, data.y_train, last.batch_size, True, last.seed, validation
         )
         trainer.fit(args.epochs)
 
@@ -60,7 +63,8 @@ def main() -> None:
 
         return run
 
-    timed = {"one variant": one, "4 unstacked": race(False), "4 stacked": race(True)}
+    n = len(variants)
+    timed = {"one variant": one, f"{n} unstacked": race(False), f"{n} stacked": race(True)}
     times: dict[str, list[float]] = {name: [] for name in timed}
     for _ in range(args.rounds):
         for name, fn in timed.items():
@@ -70,7 +74,10 @@ def main() -> None:
     base = statistics.median(times["one variant"])
     steps = args.epochs * -(-len(data.x_train) // spec.batch_size)
     network = "-".join(str(n) for n in (spec.input_dim, *(la.units for la in spec.dense_layers)))
-    print(f"spiral {network} tanh, batch {spec.batch_size}, {args.epochs} epochs = {steps} steps")
+    print(
+        f"spiral {network} tanh, batch {spec.batch_size}, {args.epochs} epochs = {steps} steps, "
+        f"preset {args.preset}"
+    )
     for name, values in times.items():
         median = statistics.median(values)
         print(

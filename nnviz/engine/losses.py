@@ -117,8 +117,12 @@ class BinaryCrossentropy(Loss):
     def stacked_from_logits(
         self, y: np.ndarray, z: np.ndarray
     ) -> tuple[list[float], np.ndarray, np.ndarray]:
+        models = len(z)
         softplus = np.logaddexp(0, z)
-        losses = [self._softplus_loss(y, zi, si) for zi, si in zip(z, softplus, strict=True)]
+        # per model the pairwise sum and the BLAS dot product _softplus_loss takes
+        sums = np.add.reduce(softplus.reshape(models, -1), axis=1)
+        dots = np.matmul(z.reshape(models, 1, -1), y.reshape(-1))[:, 0]
+        losses = (np.subtract(sums, dots).astype(np.float64) / y.size).tolist()
         return (losses, *self._gradient_and_output(y, z, softplus))
 
     @staticmethod

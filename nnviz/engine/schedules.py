@@ -7,6 +7,7 @@ Unlike Keras, a schedule does not own the initial rate: it scales the optimizer'
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 from typing import Any
@@ -30,9 +31,7 @@ class Schedule:
     @classmethod
     def option_names(cls) -> tuple[str, ...]:
         """The settings a spec's ``schedule.options`` may hold for this schedule."""
-        params = inspect.signature(cls.__init__).parameters.values()
-        named = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
-        return tuple(p.name for p in params if p.name != "self" and p.kind in named)
+        return _option_names(cls)
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
@@ -42,6 +41,14 @@ class Schedule:
         return type(other) is type(self) and other.get_config() == self.get_config()
 
     __hash__ = None  # type: ignore[assignment]
+
+
+@functools.cache
+def _option_names(cls: type[Schedule]) -> tuple[str, ...]:
+    """Read once per class: every spec check asks (inspect takes about 0.1 ms)."""
+    params = inspect.signature(cls.__init__).parameters.values()
+    named = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return tuple(p.name for p in params if p.name != "self" and p.kind in named)
 
 
 @SCHEDULES.register("constant")

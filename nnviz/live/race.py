@@ -9,9 +9,10 @@ variant with the fewest epochs done always takes the next step, so a batch-1 var
 many steps while a full-batch one does one, and their curves line up in epochs.
 
 Variants of the same shape and batch size train as one :class:`StackedGroup` (one batched
-forward and backward pass); each still has its own engine :class:`Trainer`, so a race is,
-bit for bit, separate trainings from the same weights. A variant that diverges stops with
-the reason; the others go on.
+forward and backward pass, and one update for those with the same optimizer); each still
+has its own engine :class:`Trainer`, so a race is, bit for bit, separate trainings from the
+same weights. A variant that diverges stops with the reason (and leaves its group); the
+others go on.
 
 The training worker runs a race as a :class:`RaceJob` in slices and hands the GUI
 immutable :class:`RaceReport` values. The race's last report (finished, stopped or failed)
@@ -268,10 +269,16 @@ class _Runner:
         self._test_accuracy: tuple[int, float] | None = None  # (at step, accuracy)
         self.stacked = False
         trainer = self.trainer
-        self.batches_per_epoch = math.ceil(
+        batches = self.batches_per_epoch = math.ceil(
             trainer.n_samples / (spec.batch_size or trainer.n_samples)
         )
-        self._tick = -1
+        #: the batches of an epoch that start a new 1/TRAJECTORY_PER_EPOCH of it
+        self._record_batches = {
+            b
+            for b in range(batches)
+            if b == 0
+            or b * TRAJECTORY_PER_EPOCH // batches != (b - 1) * TRAJECTORY_PER_EPOCH // batches
+        }
         self._record_trajectory()
 
     @property
@@ -286,31 +293,37 @@ class _Runner:
     def step(self, epochs: int) -> bool:
         """One mini-batch; the epoch's records at its end; finished at ``epochs``. True
         when the epoch ended or the variant stopped (finished or diverged)."""
+        trainer = self.trainer
         try:
-            result = self.trainer.train_step()
+            result = trainer.train_step()
         except DivergenceError as exc:
             self.status, self.reason = DIVERGED, f"{exc}"
+            self._leave_group()
             return True
-        self._record_trajectory()
+        if trainer.batch_in_epoch in self._record_batches:
+            self._record_trajectory()
         if not result.epoch_finished:
             return False
-        logs = self.trainer.last_logs
+        logs = trainer.last_logs
         for key in HISTORY_KEYS:
             self.series[key].append(result.epoch, logs.get(key, math.nan))
         if result.epoch >= epochs:
             self.status = FINISHED
+            self._leave_group()
         return True
 
     def _record_trajectory(self) -> None:
         """A row at every 1/TRAJECTORY_PER_EPOCH of an epoch (batch-1 and full-batch
         variants' rows fall at the same points of training)."""
         trainer = self.trainer
-        batches = self.batches_per_epoch
         tick = trainer.epoch * TRAJECTORY_PER_EPOCH
-        tick += trainer.batch_in_epoch * TRAJECTORY_PER_EPOCH // batches
-        if tick != self._tick:
-            self._tick = tick
-            self.trajectory.record(tick, self.model)
+        tick += trainer.batch_in_epoch * TRAJECTORY_PER_EPOCH // self.batches_per_epoch
+        self.trajectory.record(tick, self.model)
+
+    def _leave_group(self) -> None:
+        """A stopped variant's model trains alone from now on (no longer in lockstep)."""
+        if isinstance(self.model, StackedMember):
+            self.model.leave_group()
 
     def test_accuracy(self) -> float | None:
         """Accuracy on the test split now (None without one), made anew after training on."""
@@ -423,8 +436,8 @@ class Race:
             lane = self._lane = self.lanes[index]
         ended = False
         for runner in lane:
-            if runner.running:
-                ended = runner.step(self.epochs) or ended
+            if runner.status == RUNNING and runner.step(self.epochs):
+                ended = True
         if ended:
             self._lane = None  # the next step goes to the lane with the fewest epochs
         return True

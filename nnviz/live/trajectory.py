@@ -184,14 +184,12 @@ class Trajectory:
         ``force``). A network with another parameter count starts a new trajectory."""
         if step % self.stride and not force:
             return
-        parts = _parameter_views(model)
-        n_params = sum(p.size for p in parts)
-        if n_params != self.n_params:
-            self._allocate(n_params)
+        params = model._params  # the views' order: one copy, not one per array (races)
+        if params.size != self.n_params:
+            self._allocate(params.size)
         if self._size == self.capacity:
             self._decimate()
-        row = self._rows[self._size]
-        np.concatenate(parts, out=row, casting="same_kind")
+        np.copyto(self._rows[self._size], params, casting="same_kind")
         self._steps[self._size] = step
         self._size += 1
 

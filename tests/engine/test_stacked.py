@@ -7,7 +7,16 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from nnviz.engine import LayerSpec, NetworkSpec, OptimizerSpec, Sequential, Trainer
+from nnviz.engine import (
+    DivergenceError,
+    LayerSpec,
+    NetworkSpec,
+    OptimizerSpec,
+    Sequential,
+    Trainer,
+)
+from nnviz.engine.optimizers import apply_stacked
+from nnviz.engine.optimizers import get as get_optimizer
 from nnviz.engine.stacked import StackedGroup, StackedMember, stack_key
 
 
@@ -16,8 +25,20 @@ def trainers(kind, specs, x, y, weights):
     for spec in specs:
         model = kind.from_config(spec)
         model.set_weights(weights)
-        out.append(Trainer(model, x, y, batch_size=spec.batch_size, seed=spec.seed))
+        validation = (x[:20], y[:20])  # evaluated for every member at once when stacked
+        out.append(
+            Trainer(
+                model, x, y, batch_size=spec.batch_size, seed=spec.seed, validation_data=validation
+            )
+        )
     return out
+
+
+def step_or_error(trainer):
+    try:
+        return trainer.train_step()
+    except DivergenceError as error:
+        return "diverged", error.what, str(error)
 
 
 @pytest.mark.parametrize(
@@ -48,6 +69,7 @@ def test_stacked_steps_equal_separate_steps_bit_for_bit(activation, output, loss
         replace(spec, optimizer=OptimizerSpec("sgd", 0.1, {"momentum": 0.9})),
         replace(spec, optimizer=OptimizerSpec("adam", 0.01)),
         spec.with_layer(1, l2=0.0),
+        spec.with_layer(0, l1=0.001, l2=0.002),  # penalties differ from member to member
     ]
     assert len({stack_key(s) for s in specs}) == 1
     weights = Sequential.from_config(spec).get_weights()
@@ -79,3 +101,127 @@ def test_only_models_of_one_shape_and_batch_stack():
                 StackedMember.from_config(replace(spec, batch_size=1)),
             ]
         )
+
+
+def test_members_that_diverge_leave_and_every_member_stays_its_separate_self():
+    """Each way a step fails (the divergence watch, non-finite weights, a non-finite loss)
+    fails as it does alone; the failing member goes on alone, the others together."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((70, 5)) * 100
+    labels = rng.integers(0, 2, 70)
+    spec = NetworkSpec(
+        input_dim=5,
+        layers=(
+            LayerSpec(units=7, activation="relu"),
+            LayerSpec(units=4, activation="tanh"),
+            LayerSpec(units=1, activation="sigmoid"),
+        ),
+        batch_size=16,
+        dtype="float32",
+        optimizer=OptimizerSpec("sgd", 0.01),
+    )
+    weights = Sequential.from_config(spec).get_weights()
+    huge = [np.full_like(weights[0], 3e38), *weights[1:]]  # the first products overflow
+    runs = []
+    for kind in (Sequential, StackedMember):
+        wild, infinite, overflowing, calm = trainers(kind, [spec] * 4, x, labels, weights)
+        wild.model.optimizer.learning_rate = 1000.0  # first in the group: it computes rounds
+        infinite.model.optimizer.learning_rate = 1e300  # inf in float32: so are the weights
+        overflowing.model.set_weights(huge)
+        runs.append([wild, infinite, overflowing, calm])
+    alone, together = runs
+    group = StackedGroup([t.model for t in together])
+    failures = set()
+    with np.errstate(all="ignore"):
+        for _ in range(12):
+            for a, b in zip(alone, together, strict=True):
+                expected = step_or_error(a)
+                assert step_or_error(b) == expected
+                if expected[0] == "diverged":
+                    failures.add(expected[1])
+    assert failures == {"the training", "the weights", "the loss"}
+    assert group._active == [3]  # the calm one still steps with the group
+    for a, b in zip(alone, together, strict=True):
+        got, want = b.get_state(), a.get_state()
+        assert got.arrays.keys() == want.arrays.keys()
+        for key, array in want.arrays.items():
+            np.testing.assert_array_equal(got.arrays[key], array, err_msg=key)
+        assert got.values == want.values
+
+
+def test_members_step_in_lockstep():
+    spec = NetworkSpec(batch_size=8)
+    rng = np.random.default_rng(0)
+    x, labels = rng.standard_normal((40, 2)), rng.integers(0, 2, 40)
+    weights = Sequential.from_config(spec).get_weights()
+    first, second = trainers(StackedMember, [spec, spec], x, labels, weights)
+    StackedGroup([first.model, second.model])
+    first.train_step()
+    with pytest.raises(RuntimeError, match="lockstep"):
+        first.train_step()  # the second member has not taken its step
+    second.train_step()
+    second.model.leave_group()  # once it left, the first trains on without it
+    first.train_step()
+    alone = trainers(Sequential, [spec], x, labels, weights)[0]
+    alone.train_step()
+    alone.train_step()
+    np.testing.assert_array_equal(first.model.get_weights()[0], alone.model.get_weights()[0])
+
+
+STACKABLE = [
+    ("sgd", [{}, {"learning_rate": 0.3}]),
+    ("sgd", [{"momentum": 0.9}, {"momentum": 0.5, "learning_rate": 0.2}]),
+    (
+        "sgd",
+        [
+            {"momentum": 0.9, "nesterov": True, "weight_decay": 0.01},
+            {"momentum": 0.3, "nesterov": True, "weight_decay": 0.1},
+        ],
+    ),
+    ("adagrad", [{}, {"epsilon": 1e-3, "initial_accumulator_value": 0.5}]),
+    ("rmsprop", [{}, {"rho": 0.5, "epsilon": 1e-4}]),
+    (
+        "rmsprop",
+        [{"centered": True, "momentum": 0.5}, {"centered": True, "momentum": 0.9, "rho": 0.7}],
+    ),
+    ("adam", [{}, {"beta_1": 0.5, "beta_2": 0.9, "learning_rate": 0.1}]),
+    ("adam", [{"amsgrad": True, "weight_decay": 0.01}, {"amsgrad": True, "weight_decay": 0.2}]),
+    ("adamw", [{}, {"weight_decay": 0.1, "schedule": "exponential"}]),
+]
+
+
+@pytest.mark.parametrize(("name", "settings"), STACKABLE)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_stacked_update_is_each_optimizers_own_bit_for_bit(name, settings, dtype):
+    rng = np.random.default_rng(7)
+    optimizers = [get_optimizer(name, **options) for options in settings]
+    alone = [get_optimizer(name, **options) for options in settings]
+    assert len({o.stack_key() for o in optimizers}) == 1
+    optimizers[1].iterations = alone[1].iterations = 5  # each its own bias correction
+    params = rng.standard_normal((2, 30)).astype(dtype)
+    separate = params.copy()
+    for o in optimizers:
+        o.build(30, params.dtype)
+    state = {slot: np.stack([o.state[slot] for o in optimizers]) for slot in optimizers[0].slots}
+    tmp = np.empty_like(params)
+    for _ in range(4):
+        grads = rng.standard_normal((2, 30)).astype(dtype)
+        apply_stacked(optimizers, params, grads.copy(), tmp, state)
+        for row, o in enumerate(alone):
+            o.apply(separate[row], grads[row].copy())
+        np.testing.assert_array_equal(params, separate)
+    for row, o in enumerate(alone):
+        for slot, vector in o.state.items():
+            np.testing.assert_array_equal(state[slot][row], vector)
+        assert optimizers[row].iterations == o.iterations
+
+
+def test_optimizers_that_take_other_operations_do_not_stack():
+    keys = [
+        get_optimizer("sgd").stack_key(),
+        get_optimizer("sgd", momentum=0.9).stack_key(),
+        get_optimizer("adam").stack_key(),
+        get_optimizer("adam", amsgrad=True).stack_key(),
+    ]
+    assert len(set(keys)) == 4
+    assert get_optimizer("adam", clipnorm=1.0).stack_key() is None

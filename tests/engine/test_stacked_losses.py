@@ -42,3 +42,20 @@ def test_stacked_penalties_equal_the_penalty_of_each_kernel():
     for regularizer in (L1L2(0.01, 0.0), L1L2(0.0, 0.02), L1L2(0.01, 0.02), L1L2()):
         expected = [regularizer.penalty(w) for w in kernels]
         np.testing.assert_allclose(regularizer.stacked_penalty(kernels), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["binary_crossentropy", "categorical_crossentropy"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_stacked_training_losses_equal_each_models_bit_for_bit(name, dtype):
+    """What a stacked group trains on: loss, dL/dz and output of each model as alone."""
+    loss = losses.get(name)
+    k = 1 if name == "binary_crossentropy" else 3
+    for n in (1, 7, 16, 100, 360):
+        y = _targets(name, (n, k)).astype(dtype)
+        z = RNG.normal(scale=4.0, size=(4, n, k)).astype(dtype)
+        got_losses, got_grad, got_output = loss.stacked_from_logits(y, z)
+        for i, zi in enumerate(z):
+            want_loss, want_grad, want_output = loss.from_logits(y, zi)
+            assert got_losses[i] == want_loss and type(got_losses[i]) is float
+            np.testing.assert_array_equal(got_grad[i], want_grad)
+            np.testing.assert_array_equal(got_output[i], want_output)

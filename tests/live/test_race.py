@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from nnviz.data import prepare
-from nnviz.engine import Sequential, Trainer
+from nnviz.engine import DivergenceError, Sequential, Trainer
 from nnviz.engine.spec import SpecError
 from nnviz.live import presets
 from nnviz.live.race import (
@@ -54,8 +54,8 @@ def run(race: Race) -> None:
         pass
 
 
-def assert_same_as_separate(race, data, weights, epochs):
-    for runner in race.runners:
+def assert_same_as_separate(race, data, weights, epochs, runners=None):
+    for runner in race.runners if runners is None else runners:
         alone = separate_training(runner.spec, data, weights, epochs)
         state, expected = runner.trainer.get_state(), alone.get_state()
         for key, array in expected.arrays.items():
@@ -139,6 +139,39 @@ def test_a_diverging_variant_stops_with_its_reason_and_the_others_finish(setup):
     assert np.all(np.isfinite(wild.state.arrays["params"]))
     alone = separate_training(race.runners[0].spec, data, weights, 3)  # the others unharmed
     np.testing.assert_array_equal(calm.state.arrays["params"], alone.get_state().arrays["params"])
+
+
+def test_a_variant_whose_relu_layer_dies_stops_as_it_does_alone(setup):
+    spec, data = setup  # the divergence watch reads a stacked member's hidden activations
+    weights = Sequential.from_config(spec).get_weights()
+    variants = [RaceVariant("dies", "sgd", 10.0, {}), RaceVariant("Adam", "adam", 0.01, {})]
+    race = Race(spec, data, variants, 12, weights)
+    run(race)
+    dies, adam = race.runners
+    assert dies.stacked and dies.status == DIVERGED and "died" in dies.reason
+    model = Sequential.from_config(dies.spec)
+    model.set_weights(weights)
+    alone = Trainer(model, data.x_train, data.y_train, batch_size=spec.batch_size, seed=spec.seed)
+    with pytest.raises(DivergenceError) as error:
+        alone.fit(12)
+    assert str(error.value) == dies.reason
+    np.testing.assert_array_equal(dies.trainer.get_state().arrays["params"], model._params)
+    assert_same_as_separate(race, data, weights, 12, runners=[adam])
+
+
+def test_variants_of_one_optimizer_update_together_and_equal_separate_trainings(setup):
+    spec, data = setup  # Adam at four rates: one update for all, the wild one leaves it
+    weights = Sequential.from_config(spec).get_weights()
+    rates = (0.01, 1000.0, 0.001, 0.1)
+    variants = [RaceVariant(f"Adam {rate:g}", "adam", rate, {}) for rate in rates]
+    race = Race(spec, data, variants, 3, weights)
+    group = race.runners[0].model._group
+    assert len(group._updates) == 1 and group._alone == []
+    run(race)
+    calm = [r for r in race.runners if r.status == FINISHED]
+    assert [r.variant.label for r in calm] == ["Adam 0.01", "Adam 0.001", "Adam 0.1"]
+    assert race.runners[1].status == DIVERGED
+    assert_same_as_separate(race, data, weights, 3, runners=calm)
 
 
 @pytest.mark.parametrize("name", list(PRESETS))

@@ -8,6 +8,7 @@ one repaint, not thousands of item updates.
 from __future__ import annotations
 
 import numpy as np
+import pyqtgraph as pg
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QBrush,
@@ -17,6 +18,7 @@ from PySide6.QtGui import (
     QFontMetricsF,
     QImage,
     QPainter,
+    QPainterPath,
     QPen,
     QPixmap,
     QTransform,
@@ -25,8 +27,8 @@ from PySide6.QtWidgets import (
     QApplication,
     QGraphicsEllipseItem,
     QGraphicsItem,
-    QGraphicsLineItem,
     QGraphicsObject,
+    QGraphicsPathItem,
     QGraphicsPixmapItem,
     QGraphicsRectItem,
     QGraphicsSimpleTextItem,
@@ -159,10 +161,9 @@ def _text_colour_of(item: QGraphicsItem) -> QColor:
 class ConnectionBlock(QGraphicsItem):
     """All connections into one dense layer: lines between anchor points of two columns.
 
-    Each line is a native line item whose pen is one of a few (bucketed by sign and
-    size): a live update sets the pens of the lines that changed bucket, and Qt paints
-    them without the interpreter lock, so the training thread goes on meanwhile. This
-    item itself draws nothing."""
+    The lines are drawn by a few native path items, one per pen (bucketed by sign and
+    size): Qt paints those without the interpreter lock, so the training thread goes on
+    while the diagram repaints. This item itself draws nothing."""
 
     def __init__(self, dense_index: int, source: Column, target: Column, editable: bool):
         super().__init__()
@@ -178,14 +179,12 @@ class ConnectionBlock(QGraphicsItem):
             [np.full(grid0.size, x0), grid0.ravel(), np.full(grid0.size, x1), grid1.ravel()],
             axis=1,
         )
-        self._lines = [QGraphicsLineItem(QLineF(*map(float, seg)), self) for seg in self._segments]
-        for line in self._lines:
-            line.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self._lines = [QLineF(*map(float, seg)) for seg in self._segments]
         self._rect = QRectF(
             x0 - 3, min(ys0.min(), ys1.min()) - 3, x1 - x0 + 6, abs(np.ptp(np.r_[ys0, ys1])) + 6
         )
         self._buckets: np.ndarray | None = None  # each line's LINE_PENS bucket (-1: neutral)
-        self._pens: dict[int, QPen] = {}  # bucket -> its pen, over this diagram's background
+        self._strokes: dict[int, QGraphicsPathItem] = {}  # bucket -> its lines
         self.value: np.ndarray | None = None
         self.magnitude: np.ndarray | None = None
         self.setZValue(-1)
@@ -206,29 +205,42 @@ class ConnectionBlock(QGraphicsItem):
             scale = float(np.max(flat_m)) or 1.0
             level = np.minimum((flat_m / scale * WIDTH_LEVELS).astype(int), WIDTH_LEVELS - 1)
             bucket = level * 2 + (flat_v < 0)
+        if self._buckets is not None and np.array_equal(bucket, self._buckets):
+            return  # every line keeps its pen
         changed = (
-            np.arange(len(bucket))
+            set(np.unique(bucket).tolist())
             if self._buckets is None
-            else np.flatnonzero(bucket != self._buckets)
+            else set(
+                np.unique(
+                    np.r_[bucket[bucket != self._buckets], self._buckets[bucket != self._buckets]]
+                ).tolist()
+            )
         )
         self._buckets = bucket
-        lines = self._lines
-        for i, key in zip(changed.tolist(), bucket[changed].tolist(), strict=True):
-            line = lines[i]
-            line.setPen(self._pen(key))
-            line.setZValue(key)  # strong lines on top of weak ones
+        for key in changed:
+            self._stroke(key).setPath(self._path_of(np.flatnonzero(bucket == key)))
 
-    def _pen(self, key: int) -> QPen:
-        pen = self._pens.get(key)
-        if pen is None:
-            background = _background_of(self)
-            pen = QPen(NEUTRAL, 0.8) if key < 0 else opaque_line_pen(key, background)
-            self._pens[key] = pen
-        return pen
+    def _path_of(self, indices: np.ndarray) -> QPainterPath:
+        """One path of the lines ``indices``, made from the arrays in one call."""
+        chosen = self._segments[indices]
+        x, y = chosen[:, 0::2].ravel(), chosen[:, 1::2].ravel()
+        return pg.arrayToQPath(x, y, connect="pairs", finiteCheck=False)
+
+    def _stroke(self, key: int) -> QGraphicsPathItem:
+        """The path item drawing bucket ``key``'s lines (weak ones below strong ones)."""
+        stroke = self._strokes.get(key)
+        if stroke is None:
+            stroke = self._strokes[key] = QGraphicsPathItem(self)
+            pen = QPen(NEUTRAL, 0.8) if key < 0 else opaque_line_pen(key, _background_of(self))
+            stroke.setPen(pen)
+            stroke.setZValue(key)
+            stroke.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        return stroke
 
     def pen_widths(self) -> np.ndarray:
         """The drawn width of every line, in ``shape_in_out`` order (for tests)."""
-        widths = np.array([line.pen().widthF() for line in self._lines])
+        assert self._buckets is not None
+        widths = np.array([self._strokes[key].pen().widthF() for key in self._buckets.tolist()])
         return widths.reshape(self.shape_in_out)
 
     def hit(self, point: QPointF, tolerance: float) -> tuple[int, int] | None:
@@ -245,7 +257,7 @@ class ConnectionBlock(QGraphicsItem):
 
     def line_midpoint(self, i: int, j: int, t: float = 0.5) -> QPointF:
         """A point on the line from anchor ``i`` to unit ``j`` (tests aim clicks with it)."""
-        return self._lines[i * self.shape_in_out[1] + j].line().pointAt(t)
+        return self._lines[i * self.shape_in_out[1] + j].pointAt(t)
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         """Nothing: the path items draw the lines (this item has no contents)."""

@@ -61,9 +61,10 @@ class TrainingController(QObject):
         document.editsMerged.connect(self._on_edits_merged)
         document.editsForgotten.connect(self._on_edits_forgotten)
         sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_INTERVAL_S))
-        dispatcher = QAbstractEventDispatcher.instance()
-        if dispatcher is not None:
-            dispatcher.aboutToBlock.connect(self._on_gui_idle)
+        # Told when the GUI thread is about to sleep, only while a frame holds the worker:
+        # the event loop is about to block hundreds of times a second.
+        self._dispatcher = QAbstractEventDispatcher.instance()
+        self._waiting_for_idle = False
 
     # -- lifecycle ----------------------------------------------------------------------
     @property
@@ -194,6 +195,9 @@ class TrainingController(QObject):
         self.worker.set_gui_busy(True)
         self._views_drawn = False
         QTimer.singleShot(0, self._on_views_drawn)
+        if self._dispatcher is not None and not self._waiting_for_idle:
+            self._dispatcher.aboutToBlock.connect(self._on_gui_idle)
+            self._waiting_for_idle = True
 
     @Slot()
     def _on_views_drawn(self) -> None:
@@ -201,8 +205,13 @@ class TrainingController(QObject):
 
     @Slot()
     def _on_gui_idle(self) -> None:
-        if self._views_drawn and self.worker is not None:
+        if not self._views_drawn:
+            return
+        if self.worker is not None:
             self.worker.set_gui_busy(False)
+        if self._waiting_for_idle:
+            self._dispatcher.aboutToBlock.disconnect(self._on_gui_idle)
+            self._waiting_for_idle = False
 
     @Slot(int, object)
     def _on_edit_applied(self, key: int, edit: Edit) -> None:

@@ -97,3 +97,17 @@ def test_paused_views_show_the_latest_snapshot_and_are_not_redrawn_for_nothing(q
     np.testing.assert_array_equal(
         window.boundary_view.image.image.shape[:2], latest.boundary.grid.shape
     )
+
+
+def test_a_frame_holds_the_worker_until_the_gui_thread_sleeps(qtbot, make_window):
+    window = make_window()
+    controller, worker = window.controller, window.controller.worker
+    assert not controller._waiting_for_idle  # no frame: nothing listens to the event loop
+    window.frame_clock.frameStarted.emit()  # as the clock does before the first redraw
+    assert not worker._gui_idle.is_set() and controller._waiting_for_idle
+    qtbot.waitUntil(worker._gui_idle.is_set, timeout=TIMEOUT_MS)  # drawn, then asleep
+    assert not controller._waiting_for_idle
+    train_a_while(qtbot, window)  # frames come and go while training
+    pause(qtbot, window)
+    qtbot.waitUntil(worker._gui_idle.is_set, timeout=TIMEOUT_MS)
+    assert not controller._waiting_for_idle

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QBrush, QColor, QPen
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from nnviz.app.plots.style import (
@@ -153,7 +153,21 @@ class GradientFlowView(QWidget):
         layout.addWidget(self.graphics, 1)
         layout.addWidget(self.note)
         self._count = 0
+        self._looks: dict[tuple[int, int], tuple[list[QBrush], list[QPen]]] = {}
         self.bar_plot.getAxis("bottom").geometryChanged.connect(self._update_ticks)
+
+    def _bar_looks(self, count: int, alpha: int) -> tuple[list[QBrush], list[QPen]]:
+        """The brushes and pens of ``count`` bars of each layer's colour (made once)."""
+        looks = self._looks.get((count, alpha))
+        if looks is None:
+            colors = [layer_color(i) for i in range(count)]
+            for color in colors:
+                color.setAlpha(alpha)
+            looks = self._looks[(count, alpha)] = (
+                [pg.mkBrush(c) for c in colors],
+                [pg.mkPen(layer_color(i)) for i in range(count)],
+            )
+        return looks
 
     @staticmethod
     def _zero_marks(plot: pg.PlotItem) -> pg.ScatterPlotItem:
@@ -217,15 +231,9 @@ class GradientFlowView(QWidget):
             (self.ratio_bars, ratios, 0.5 * BAR_WIDTH, PALE_ALPHA),
         ):
             top = np.log10(np.maximum(values, floor))
-            colors = [layer_color(i) for i in range(len(values))]
-            for color in colors:
-                color.setAlpha(alpha)
+            brushes, pens = self._bar_looks(len(values), alpha)
             bars.setOpts(
-                x=depth + shift,
-                y0=bottom,
-                height=top - bottom,
-                brushes=[pg.mkBrush(c) for c in colors],
-                pens=[pg.mkPen(layer_color(i)) for i in range(len(values))],
+                x=depth + shift, y0=bottom, height=top - bottom, brushes=brushes, pens=pens
             )
             tops.append(top)
             zero_x.extend(depth[values <= 0] + shift)

@@ -615,6 +615,13 @@ class MainWindow(QMainWindow):
         for dock in (self.boundary_dock, self.neuron_dock):
             dock.setVisible(not images)
         self.gallery_dock.setVisible(images)
+        sweeps = self.sweep_panel
+        if not sweeps.running and sweeps.result is None:
+            # tabbed with the boundary, an empty Sweeps tab would take its place above
+            # the test images (View → Sweeps shows it)
+            self.sweep_dock.setVisible(not images)
+            if not images:
+                self.boundary_dock.raise_()
         if images and data.raw.test is not None:
             self.gallery.set_images(data.raw.test.x, data.raw.test.y, list(data.class_names))
             self.resizeDocks(

@@ -301,6 +301,7 @@ def test_cat_images_train_and_the_gallery_shows_predictions(qtbot, make_window, 
     window = make_window("cat", data_dir=cat_data_dir)
     assert window.data.input_dim == 64 * 64 * 3
     assert window.gallery_dock.isVisible() and not window.boundary_dock.isVisible()
+    assert window.sweep_dock.isHidden()  # an empty Sweeps tab would take the boundary's place
     assert len(window.gallery.tiles) == 50
     click(qtbot, window, "step_epoch")
     qtbot.waitUntil(

@@ -8,6 +8,7 @@ import csv
 import numpy as np
 from PySide6.QtCore import Qt
 
+from nnviz.app.frame_clock import is_shown
 from nnviz.data import DataConfig
 from nnviz.live.sweep import METRICS
 
@@ -33,6 +34,7 @@ def test_a_learning_rate_by_batch_size_sweep_then_a_cell_becomes_the_live_networ
     window = make_window("xor")
     panel = window.sweep_panel
     assert window.findChild(type(window.sweep_dock), "sweepDock") is window.sweep_dock
+    assert not window.sweep_dock.isHidden() and not is_shown(window.sweep_panel)  # a tab
     qtbot.waitUntil(lambda: window.controller.latest is not None, timeout=TIMEOUT_MS)
     panel.set_setting(0, "lr", "")
     _type(qtbot, panel.value_edits[0], "0.01, 0.1, 1")

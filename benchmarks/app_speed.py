@@ -5,7 +5,8 @@ training on the spiral (2-16-16-1 ReLU, Adam, batch 16), with either every view 
 (``--views all``, the default: each dock of a live view on its own, none tabbed away) or
 the views a learner sees in the default layout plus the two main tab pairs split apart
 (``--views default``):
-  * steps per second in the app against the same training headless (target >= 80%),
+  * steps per second in the app against the same training headless (target >= 80%), and
+    what the worker alone reaches with no GUI (its records per step and the snapshots),
   * lateness of a 10 ms GUI timer during training (target p99 <= 16 ms),
   * frames actually drawn per second (target >= 30),
   * the GUI thread's CPU time as a share of the run (target <= 15%),
@@ -61,6 +62,29 @@ def headless_steps_per_second(seconds: float) -> float:
 
 #: docks with no live view while training (shown only for a race, a sweep or a lesson)
 NOT_LIVE = ("raceDock", "sweepDock", "lessonDock", "galleryDock")
+
+
+def worker_alone_steps_per_second(seconds: float) -> float:
+    """The worker's own ceiling: the session's steps (with what it records per step) and a
+    snapshot at the publish rate, no GUI at all."""
+    from nnviz.app.worker import PUBLISH_RATE_HZ
+    from nnviz.data import prepare
+    from nnviz.live import presets
+    from nnviz.live.session import TrainingSession
+
+    config = presets.data_config()
+    session = TrainingSession(presets.network_spec(config), prepare(config))
+    start = time.perf_counter()
+    next_snapshot = start
+    steps = 0
+    while (now := time.perf_counter()) - start < seconds:
+        if now >= next_snapshot:
+            session.snapshot(playing=True, steps_per_second=1000.0)
+            next_snapshot += 1.0 / PUBLISH_RATE_HZ
+        for _ in range(10):
+            session.step()
+        steps += 10
+    return steps / (time.perf_counter() - start)
 
 
 def app_figures(seconds: float, hold: bool = True, views: str = "all") -> dict[str, float]:
@@ -191,9 +215,14 @@ def main() -> int:
     args = parser.parse_args()
     before = headless_steps_per_second(args.seconds / 4)
     figures = app_figures(args.seconds, hold=not args.no_hold, views=args.views)
+    worker = worker_alone_steps_per_second(args.seconds / 4)
     headless = (before + headless_steps_per_second(args.seconds / 4)) / 2
     ratio = figures["steps_per_second"] / headless
     print(f"headless training:          {headless:10,.0f} steps/s")
+    print(
+        f"the worker alone, no GUI:   {worker:10,.0f} steps/s ({100 * worker / headless:.0f}% of "
+        "headless: the session's records and 30 snapshots a second)"
+    )
     print(
         f"in the app:                 {figures['steps_per_second']:10,.0f} steps/s "
         f"({100 * ratio:.0f}% of headless; target >= 80%)"

@@ -77,6 +77,9 @@ class ActivationView(QWidget):
         self.hist_plot.setLabel("left", "count")
         self.hist_plot.setXLink(self.curve_plot)
         self.hist_plot.setMaximumHeight(140)
+        # No title and no x axis of its own above the histogram's (the layer list names
+        # the function): on a 1280x800 screen the curves' axis labels had no room left.
+        self.curve_plot.hideAxis("bottom")
         fixed_left_axis(self.hist_plot)
         style_axes(self.hist_plot)
         self.count_range = SteadyRange(self.hist_plot.vb, "y")
@@ -128,7 +131,6 @@ class ActivationView(QWidget):
         self.derivative_curve.setData(z, slope)
         # z spans whole units and changes rarely: so does the (shared) x axis.
         self.curve_plot.setXRange(-span, span, padding=0.02)
-        self.curve_plot.setTitle(f"{name} and its derivative")
         self._drawn = (name, span)
 
     def snapshot_key(self, snapshot: TrainingSnapshot) -> int | None:

@@ -48,11 +48,14 @@ class TrainingStepMixin:
             np.copyto(self._backup, params)
             self.optimizer.apply(params, self._grads)
             self._stepped = True
-            if not math.isfinite(np.dot(params, self._ones)):
+            # the sum of squares is finite iff every weight is, short of overflow (which
+            # the exact search below rules out); one BLAS pass over the vector
+            if not math.isfinite(np.dot(params, params)):
                 culprit = self._first_nonfinite(lambda d: (d.W, d.b))
-                np.copyto(params, self._backup)
-                self.optimizer.reset()
-                raise self._divergence("the weights", culprit)
+                if culprit:
+                    np.copyto(params, self._backup)
+                    self.optimizer.reset()
+                    raise self._divergence("the weights", culprit)
         return loss
 
     def _forward_backward(self, x: np.ndarray, y: np.ndarray) -> float:

@@ -33,6 +33,8 @@ N_CAT, D_CAT = 209, 12288
 CAT_UNITS = (20, 7, 5, 1)
 SMALL_N, SMALL_BATCH = 1000, 10
 TORCH_PYTHON_DEFAULT = "/tmp/torchenv/bin/python"
+#: rounds whose floor took at most this times its fastest round count as quiet
+QUIET = 1.1
 
 
 def timeit(fn: Callable[[], object], repeat: int, number: int) -> tuple[float, float]:
@@ -49,9 +51,9 @@ def timeit(fn: Callable[[], object], repeat: int, number: int) -> tuple[float, f
 
 def interleaved(
     fns: dict[str, Callable[[], object]], rounds: int, number: int
-) -> dict[str, tuple[float, float]]:
-    """(median, min) seconds per call of each function, timed in alternating rounds so
-    that drift on a shared machine hits them all alike."""
+) -> dict[str, tuple[float, float, list[float]]]:
+    """(median, min, every round's) seconds per call of each function, timed in
+    alternating rounds so that drift on a shared machine hits them all alike."""
     for fn in fns.values():
         fn()
     times: dict[str, list[float]] = {name: [] for name in fns}
@@ -61,7 +63,17 @@ def interleaved(
             for _ in range(number):
                 fn()
             times[name].append((time.perf_counter() - start) / number)
-    return {name: (statistics.median(t), min(t)) for name, t in times.items()}
+    return {name: (statistics.median(t), min(t), t) for name, t in times.items()}
+
+
+def quiet_ratio(t: dict[str, tuple[float, float, list[float]]], name: str) -> tuple[float, int]:
+    """(median over rounds of ``name``'s time / the floor's time in the same round, number
+    of rounds used): only the rounds whose floor ran within ``QUIET`` of its fastest, so
+    that other processes taking a core for a while (2-thread products suffer most) do not
+    decide the figure."""
+    floor = t["floor"][2]
+    quiet = [i for i, f in enumerate(floor) if f <= QUIET * min(floor)]
+    return statistics.median(t[name][2][i] / floor[i] for i in quiet), len(quiet)
 
 
 def cat_floor(np, x, dtype: str) -> Callable[[], None]:
@@ -247,8 +259,15 @@ def main() -> None:
     # (a) cat network
     n_max = engine_threads.max_threads()
     print(f"\n(a) cat network 12288-20-7-5-1, full batch of {N_CAT} ({source}), SGD")
-    print("    median (min) per iteration; floor/engine/numpy timed interleaved in rounds")
-    print(f"{'dtype':8} {'BLAS':>13} {'floor':>15} {'engine':>15} {'ratio':>6} {'numpy':>15}")
+    print("    median (min) per iteration; floor/engine/numpy timed interleaved in rounds;")
+    print(
+        f"    per round: median of engine/floor and numpy/floor in the rounds whose floor ran"
+        f" within {QUIET:g}x its fastest (how many of 15)"
+    )
+    print(
+        f"{'dtype':8} {'BLAS':>13} {'floor':>15} {'engine':>15} {'ratio':>6} {'numpy':>15}"
+        f"  {'per round':>17}"
+    )
     engine_rows = {}
     policy = engine_threads.PARALLEL_MIN_WORK
     for dtype in ("float32", "float64"):
@@ -276,6 +295,10 @@ def main() -> None:
                 number=10,
             )
             engine_rows[(dtype, mode)] = t
+            (engine_round, quiet), (numpy_round, _) = (
+                quiet_ratio(t, "engine"),
+                quiet_ratio(t, "numpy"),
+            )
             print(
                 f"{dtype:8} {mode:>13}"
                 + "".join(
@@ -283,8 +306,12 @@ def main() -> None:
                     + (f" {t['engine'][0] / t['floor'][0]:5.2f}x" if k == "engine" else "")
                     for k in ("floor", "engine", "numpy")
                 )
+                + f"  {engine_round:5.2f}x {numpy_round:5.2f}x ({quiet:2})"
             )
         engine_threads.PARALLEL_MIN_WORK = policy
+        if dtype == "float32":
+            float32_trainer, float32_floor = trainer, floor
+    step_breakdown(float32_trainer, float32_floor)
     if torch:
         print("PyTorch eager (2 threads), timed interleaved with the same floor in its process:")
         for dtype in ("float32", "float64"):
@@ -362,6 +389,35 @@ def main() -> None:
         f"engine's choice: cat layer 1 ({w_cat:,} multiply-adds) -> "
         f"{engine_threads.threads_for(w_cat)} thread(s); 2-8-8-1 batch 10 -> "
         f"{engine_threads.threads_for(10 * 64)} thread(s)"
+    )
+
+
+def step_breakdown(trainer, floor: Callable[[], None]) -> None:
+    """Where the float32 engine step's time beyond the floor goes (engine's thread policy),
+    from the differences of nested calls timed interleaved: the forward and backward pass,
+    the model's step (backup copy, optimizer update, finiteness check) and the Trainer's
+    bookkeeping (divergence watch, accuracy, epoch end)."""
+    model = trainer.model
+    x, y = trainer.x, trainer.y
+    t = interleaved(
+        {
+            "floor": floor,
+            "pass": lambda: model._forward_backward(x, y),
+            "step": lambda: model.train_step(x, y),
+            "trainer": trainer.train_step,
+        },
+        rounds=15,
+        number=10,
+    )
+    ratios = {name: quiet_ratio(t, name)[0] for name in ("pass", "step", "trainer")}
+    base = t["floor"][0] * 1e3
+    print(
+        f"float32 step beyond the floor (per round, x floor / ms at a {base:.2f} ms floor): "
+        f"forward+backward {ratios['pass'] - 1:+.3f} / {(ratios['pass'] - 1) * base:.2f}, "
+        f"backup+update+check {ratios['step'] - ratios['pass']:+.3f} / "
+        f"{(ratios['step'] - ratios['pass']) * base:.2f}, "
+        f"Trainer {ratios['trainer'] - ratios['step']:+.3f} / "
+        f"{(ratios['trainer'] - ratios['step']) * base:.2f}"
     )
 
 

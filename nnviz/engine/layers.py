@@ -168,8 +168,8 @@ class Dense(Layer):
         return self.a
 
     def forward_z(self, x: np.ndarray) -> np.ndarray:
-        """The training pass up to z (kept with x for backward); the caller sets ``a``."""
-        use_threads(threads_for(len(x) * self.W.size))
+        """The training pass up to z (kept with x for backward); the caller sets ``a`` (and
+        the BLAS thread count, once for the whole pass)."""
         z = np.matmul(x, self.W)
         z += self.b
         self.x, self.z = x, z
@@ -180,7 +180,6 @@ class Dense(Layer):
 
     def backward_from_z(self, dz: np.ndarray, need_dx: bool) -> np.ndarray | None:
         """Fill dW, db from dL/dz (shape ``(n_samples, units)``); return dL/dx if asked."""
-        use_threads(threads_for(len(dz) * self.W.size))
         np.matmul(self.x.T, dz, out=self.dW)
         np.add.reduce(dz, axis=0, out=self.db)
         if self.regularized:

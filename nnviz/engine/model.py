@@ -148,9 +148,6 @@ class Sequential(TrainingStepMixin, InferenceMixin, ConfigMixin, TransitionMixin
         self._params = np.zeros(total, dtype=self.dtype)
         self._grads = np.zeros(total, dtype=self.dtype)
         self._backup = np.zeros(total, dtype=self.dtype)
-        #: for the finiteness check: dot(params, ones) is their sum (finite iff all are,
-        #: short of overflow, as with np.sum) at BLAS speed, 2-3x faster than np.sum
-        self._ones = np.ones(total, dtype=self.dtype)
         self._point_layers()
         self._stepped = False
 

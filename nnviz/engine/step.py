@@ -40,7 +40,6 @@ class TrainingStepMixin:
     def train_step(self, x: np.ndarray, y: np.ndarray) -> float:
         """:meth:`train_on_batch` for data already :meth:`prepare`-d (the Trainer's path).
         Raises :class:`DivergenceError` (weights restored) on a NaN/Inf loss or weight."""
-        threads.sync()
         # overflow is reported as a DivergenceError, not as warnings
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             loss = self._forward_backward(x, y)
@@ -48,15 +47,23 @@ class TrainingStepMixin:
             np.copyto(self._backup, params)
             self.optimizer.apply(params, self._grads)
             self._stepped = True
-            if not math.isfinite(np.dot(params, self._ones)):
+            # the sum of squares is finite iff every weight is, short of overflow (which
+            # the exact search below rules out); one BLAS pass over the vector
+            if not math.isfinite(np.dot(params, params)):
                 culprit = self._first_nonfinite(lambda d: (d.W, d.b))
-                np.copyto(params, self._backup)
-                self.optimizer.reset()
-                raise self._divergence("the weights", culprit)
+                if culprit:
+                    np.copyto(params, self._backup)
+                    self.optimizer.reset()
+                    raise self._divergence("the weights", culprit)
         return loss
 
     def _forward_backward(self, x: np.ndarray, y: np.ndarray) -> float:
         """Forward and backward pass: fills the gradient vector, returns the loss."""
+        # one BLAS thread count for the whole pass, the one its largest product calls for:
+        # a change right after a threaded product costs 15-30 µs (measured), and products
+        # too small for BLAS to split run on one thread whatever the count
+        threads.sync()
+        threads.use_threads(threads.threads_for(len(x) * max(d.W.size for d in self._dense)))
         a = x
         rng = self._dropout_rng
         for layer in self._hidden:

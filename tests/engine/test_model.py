@@ -315,6 +315,18 @@ def test_non_finite_loss_leaves_weights_untouched():
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_huge_finite_weights_are_not_taken_for_a_divergence():
+    # the step's finiteness check sums squares; 3e19² overflows float32 but the weight is
+    # finite, so the update stands
+    model = Sequential([Dense(1)], input_dim=1, dtype="float32", seed=0)
+    model.compile(optimizer=optimizers.SGD(learning_rate=0.1), loss="mse")
+    model.set_weights([np.full((1, 1), 3e19), np.zeros(1)])
+    assert model.train_on_batch([[0.0]], [1.0]) == 1.0
+    w, b = model.get_weights()
+    assert w[0, 0] == np.float32(3e19) and b[0] == np.float32(0.1) * np.float32(2.0)
+
+
 # -- spec ------------------------------------------------------------------------------
 def test_config_round_trip_and_from_config():
     spec = NetworkSpec(

@@ -66,3 +66,27 @@ def test_a_count_changed_behind_the_engines_back_is_noticed():
     """
     )
     assert out.splitlines() == ["[1]", "[1]"]
+
+
+def test_a_training_step_runs_with_the_count_of_its_largest_product_and_never_switches():
+    out = _run(
+        PRELUDE
+        + """
+    counts = []  # every count BLAS is told (threadpoolctl may pass one on twice)
+    threads.max_threads()  # loads the libraries
+    for library in threads._libraries:
+        set_count = library.set_num_threads
+        library.set_num_threads = lambda count, set_count=set_count: (
+            counts.append(count), set_count(count))
+    for model in (wide, small):  # layer 1 large and layer 2 small; all small
+        model.compile(optimizer="sgd", loss="mse")
+        counts.clear()
+        for _ in range(3):
+            model.train_on_batch(np.ones((1, model.input_dim)), [0.0])
+        switches = sum(a != b for a, b in zip([None] + counts, counts))
+        print(threads.current_threads(), blas(), switches)
+    """
+    )
+    n = threads.max_threads()
+    # the wide model starts on all threads and stays there; the small one switches to 1 once
+    assert out.splitlines() == [f"{n} [{n}] 0", f"1 [1] {int(n > 1)}"]

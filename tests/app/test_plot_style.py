@@ -20,12 +20,18 @@ from nnviz.app.plots.style import (
 )
 
 
-def test_a_steady_range_moves_only_when_the_data_leaves_it_or_shrinks_to_half(qtbot):
+def shown_plot(qtbot) -> pg.PlotWidget:
+    """A 400x300 plot on screen (its view box has a size in pixels)."""
     widget = pg.PlotWidget()
     qtbot.addWidget(widget)
     widget.resize(400, 300)
     widget.show()
     qtbot.waitExposed(widget)
+    return widget
+
+
+def test_a_steady_range_moves_only_when_the_data_leaves_it_or_shrinks_to_half(qtbot):
+    widget = shown_plot(qtbot)
     view_box = widget.getPlotItem().vb
     steady = SteadyRange(view_box, "x", margin=1.0)
     steady.show(0.0, 10.0, pad_low=False)
@@ -67,11 +73,7 @@ def test_a_picture_item_shows_its_colours_as_premultiplied_argb(qtbot):
 
 
 def test_a_steady_scatter_keeps_its_bounds_until_its_points_or_the_view_change(qtbot):
-    widget = pg.PlotWidget()
-    qtbot.addWidget(widget)
-    widget.resize(400, 300)
-    widget.show()
-    qtbot.waitExposed(widget)
+    widget = shown_plot(qtbot)
     points = SteadyScatter(size=7)
     widget.addItem(points)
     points.setData(x=[0.0, 1.0], y=[0.0, 2.0])
@@ -97,11 +99,7 @@ def test_a_picture_item_is_as_large_as_its_image(qtbot):
 
 
 def test_a_fast_curve_draws_its_data_breaks_at_nan_and_follows_a_log_axis(qtbot):
-    widget = pg.PlotWidget()
-    qtbot.addWidget(widget)
-    widget.resize(400, 300)
-    widget.show()
-    qtbot.waitExposed(widget)
+    widget = shown_plot(qtbot)
     plot = widget.getPlotItem()
     curve = fast_curve(plot, pg.mkPen("#0072b2", width=2))
     curve.setData([0.0, 1.0, 2.0, 3.0], [1.0, 10.0, np.nan, 100.0])

@@ -7,17 +7,9 @@ from nnviz.engine import activations, losses
 from nnviz.engine.losses import LOSSES
 from nnviz.engine.regularizers import L1L2
 
-from .gradcheck import TOLERANCE, numerical_gradient, relative_difference
+from .gradcheck import TOLERANCE, numerical_gradient, relative_difference, targets_for
 
 RNG = np.random.default_rng(11)
-
-
-def _targets(name: str, shape: tuple[int, int]) -> np.ndarray:
-    if name == "categorical_crossentropy":
-        return np.eye(shape[1])[RNG.integers(0, shape[1], shape[0])]
-    if name == "binary_crossentropy":
-        return RNG.integers(0, 2, shape).astype(float)
-    return RNG.normal(size=shape)
 
 
 @pytest.mark.parametrize("name", LOSSES.names())
@@ -27,7 +19,7 @@ def test_gradient_matches_finite_differences(name):
     p = RNG.uniform(0.05, 0.95, shape)
     if name == "categorical_crossentropy":
         p /= p.sum(axis=1, keepdims=True)
-    y = _targets(name, shape)
+    y = targets_for(name, shape, RNG)
     g_num = numerical_gradient(lambda: loss(y, p), p)
     assert relative_difference(loss.gradient(y, p), g_num) < TOLERANCE
 
@@ -39,7 +31,7 @@ def test_gradient_matches_finite_differences(name):
 def test_from_logits_gradient_matches_finite_differences(name, activation):
     loss, act = losses.get(name), activations.get(activation)
     z = RNG.normal(0, 2, (7, 3))
-    y = _targets(name, z.shape)
+    y = targets_for(name, z.shape, RNG)
 
     def value() -> float:
         return loss.from_logits(y, z)[0]

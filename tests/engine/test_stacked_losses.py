@@ -9,22 +9,16 @@ from nnviz.engine import activations, losses
 from nnviz.engine.losses import LOSSES
 from nnviz.engine.regularizers import L1L2
 
+from .gradcheck import targets_for
+
 RNG = np.random.default_rng(5)
-
-
-def _targets(name: str, shape: tuple[int, int]) -> np.ndarray:
-    if name == "categorical_crossentropy":
-        return np.eye(shape[1])[RNG.integers(0, shape[1], shape[0])]
-    if name == "binary_crossentropy":
-        return RNG.integers(0, 2, shape).astype(float)
-    return RNG.normal(size=shape)
 
 
 @pytest.mark.parametrize("name", LOSSES.names())
 def test_stacked_losses_equal_the_loss_of_each_output(name):
     loss = losses.get(name)
     k = 1 if name == "binary_crossentropy" else 3
-    y = _targets(name, (7, k))
+    y = targets_for(name, (7, k), RNG)
     z = RNG.normal(scale=4.0, size=(5, 7, k))
     z[0, 0, 0] = 40.0  # far in the tail
     if loss.logits_activation is not None:
@@ -51,7 +45,7 @@ def test_stacked_training_losses_equal_each_models_bit_for_bit(name, dtype):
     loss = losses.get(name)
     k = 1 if name == "binary_crossentropy" else 3
     for n in (1, 7, 16, 100, 360):
-        y = _targets(name, (n, k)).astype(dtype)
+        y = targets_for(name, (n, k), RNG).astype(dtype)
         z = RNG.normal(scale=4.0, size=(4, n, k)).astype(dtype)
         got_losses, got_grad, got_output = loss.stacked_from_logits(y, z)
         for i, zi in enumerate(z):

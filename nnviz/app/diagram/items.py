@@ -19,6 +19,7 @@ from PySide6.QtGui import (
     QImage,
     QPainter,
     QPainterPath,
+    QPalette,
     QPen,
     QPixmap,
     QTransform,
@@ -145,17 +146,11 @@ def opaque_pen(pen: QPen, background: QColor | None) -> QPen:
     return out
 
 
-def _background_of(item: QGraphicsItem) -> QColor:
-    """The colour the diagram is drawn on (its scene's palette, as the views use it)."""
+def _palette_of(item: QGraphicsItem) -> QPalette:
+    """The palette the diagram is drawn with (its scene's, as the views use it): the
+    native items take their colours from it when they are made."""
     scene = item.scene()
-    palette = scene.palette() if scene is not None else QApplication.palette()
-    return palette.base().color()
-
-
-def _text_colour_of(item: QGraphicsItem) -> QColor:
-    scene = item.scene()
-    palette = scene.palette() if scene is not None else QApplication.palette()
-    return palette.text().color()
+    return scene.palette() if scene is not None else QApplication.palette()
 
 
 class ConnectionBlock(QGraphicsItem):
@@ -231,7 +226,11 @@ class ConnectionBlock(QGraphicsItem):
         stroke = self._strokes.get(key)
         if stroke is None:
             stroke = self._strokes[key] = QGraphicsPathItem(self)
-            pen = QPen(NEUTRAL, 0.8) if key < 0 else opaque_line_pen(key, _background_of(self))
+            pen = (
+                QPen(NEUTRAL, 0.8)
+                if key < 0
+                else opaque_line_pen(key, _palette_of(self).base().color())
+            )
             stroke.setPen(pen)
             stroke.setZValue(key)
             stroke.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
@@ -298,7 +297,7 @@ class NeuronItem(QGraphicsItem):
 
     def _build(self) -> None:
         """The parts that take the scene's colours (made once it is in a scene)."""
-        text = _text_colour_of(self)
+        text = _palette_of(self).text().color()
         self._circle.setPen(QPen(text, 1.2))
         if self.label and self._label is None:
             self._label = QGraphicsSimpleTextItem(self.label, self)
@@ -329,7 +328,7 @@ class NeuronItem(QGraphicsItem):
         r = NEURON_RADIUS
         if self.image is None:
             self._picture.setVisible(False)
-            self._circle.setBrush(QBrush(_background_of(self)))
+            self._circle.setBrush(QBrush(_palette_of(self).base().color()))
         else:
             self._picture.setPixmap(QPixmap.fromImage(self.image))
             self._picture.setTransform(

@@ -106,6 +106,9 @@ def test_curves_hold_the_history_and_read_out_on_hover(qtbot):
     assert view.readout.text().startswith("epoch 3: loss 0.3000")
     qtbot.mouseClick(view.log_check, Qt.MouseButton.LeftButton)
     assert view.loss_plot.ctrl.logYCheck.isChecked()
+    _, y = view.val_loss_curve.getData()  # drawn on the log axis: log10 of the losses
+    np.testing.assert_allclose(y, np.log10(snapshot.history["val_loss"]))
+    np.testing.assert_array_equal(view.val_loss_curve.yData, snapshot.history["val_loss"])
     view.clear()
     assert view.train_loss_curve.getData()[0] is None or not len(view.train_loss_curve.getData()[0])
 

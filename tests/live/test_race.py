@@ -229,12 +229,17 @@ def test_bad_variants_are_refused_with_what_to_change(setup):
     assert RaceVariant("full", batch_size=FULL_BATCH).spec_for(spec, 240).batch_size is None
 
 
-def test_race_job_reports_boundaries_series_and_run_handover(setup):
-    spec, data = setup
+def finished_optimizers_race(spec, data) -> tuple[TrainingSession, RaceJob]:
+    """A session and its 2-epoch race of the optimizers preset, run to the end."""
     session = TrainingSession(spec, data)
     job = RaceJob(preset_variants("optimizers", spec), epochs=2)
     while not job.advance(session, 0.05):
         pass
+    return session, job
+
+
+def test_race_job_reports_boundaries_series_and_run_handover(setup):
+    session, job = finished_optimizers_race(*setup)
     assert job.result().variants[0].state is None  # states only in the last report
     report = job.report(done=True).result
     assert report.finished and report.epoch == 2 and job.progress() == 1.0
@@ -258,11 +263,8 @@ def test_race_job_reports_boundaries_series_and_run_handover(setup):
 
 
 def test_a_finished_race_becomes_runs_that_continue_exactly(setup):
-    spec, data = setup
-    session = TrainingSession(spec, data)
-    job = RaceJob(preset_variants("optimizers", spec), epochs=2)
-    while not job.advance(session, 0.05):
-        pass
+    data = setup[1]
+    session, job = finished_optimizers_race(*setup)
     report = job.report(done=True).result
     kept = session.keep_raced(report)
     assert [run.name for run in kept] == [f"Race: {v.label}" for v in report.variants]

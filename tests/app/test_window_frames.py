@@ -7,7 +7,7 @@ import numpy as np
 
 from nnviz.app.frame_clock import is_shown
 from nnviz.app.main_window import MainWindow
-from nnviz.app.plots.style import thinned
+from nnviz.app.plots.style import STEP_CURVE_WIDTH, thinned
 
 TIMEOUT_MS = 10_000
 
@@ -116,3 +116,24 @@ def test_a_frame_holds_the_worker_until_the_gui_thread_sleeps(qtbot, make_window
     pause(qtbot, window)
     qtbot.waitUntil(worker._gui_idle.is_set, timeout=TIMEOUT_MS)
     assert not controller._waiting_for_idle
+
+
+def test_curves_with_a_point_per_step_are_drawn_with_thin_pens(qtbot, make_window):
+    """Qt strokes long jagged curves many times slower with wider pens, on the GUI
+    thread: the per-step curves must stay thin however they are restyled."""
+    window = make_window()
+    train_a_while(qtbot, window)
+    pause(qtbot, window)
+    for view in (window.curves, window.gradient_flow, window.layer_stats_view):
+        view.show_snapshot(window.controller.latest)  # whether its dock is tabbed away
+    per_step = [
+        window.curves.step_loss_curve,
+        *window.gradient_flow.history_curves,
+        *window.layer_stats_view.distribution_curves,
+        *window.layer_stats_view.gradient_curves,
+    ]
+    assert all(points(curve) > 1 for curve in per_step)
+    assert len(per_step) == 1 + 3 * 3  # the 2-16-16-1 network's three dense layers
+    assert {curve.pen().widthF() for curve in per_step} == {STEP_CURVE_WIDTH}
+    assert STEP_CURVE_WIDTH <= 1.0
+    assert window.curves.train_loss_curve.pen().widthF() == 2.0  # per epoch: few points

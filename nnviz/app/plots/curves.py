@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLa
 from nnviz.app.frame_clock import history_key
 from nnviz.app.plots.style import (
     STEP_COLOR,
+    STEP_CURVE_WIDTH,
     TRAIN_COLOR,
     VALIDATION_COLOR,
     FastCurve,
@@ -60,7 +61,7 @@ class TrainingCurvesView(QWidget):
         self.loss_range = SteadyRange(self.loss_plot.vb, "y")
         self._loss_bounds = (math.nan, math.nan)  # of the epoch curves
         self.step_loss_curve = fast_curve(
-            self.loss_plot, pg.mkPen(STEP_COLOR, width=1.0), "train, per step"
+            self.loss_plot, pg.mkPen(STEP_COLOR, width=STEP_CURVE_WIDTH), "train, per step"
         )
         self.train_loss_curve = fast_curve(self.loss_plot, pg.mkPen(TRAIN_COLOR, width=2), "train")
         self.val_loss_curve = fast_curve(

@@ -18,6 +18,7 @@ from PySide6.QtGui import QBrush, QColor, QPen
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from nnviz.app.plots.style import (
+    STEP_CURVE_WIDTH,
     FastCurve,
     SteadyRange,
     fast_curve,
@@ -191,7 +192,7 @@ class GradientFlowView(QWidget):
         self.history_curves = []
         for i in range(count):
             self.history_curves.append(
-                fast_curve(self.history_plot, pg.mkPen(layer_color(i), width=2))
+                fast_curve(self.history_plot, pg.mkPen(layer_color(i), width=STEP_CURVE_WIDTH))
             )
         self.bar_plot.setXRange(0.4, count + 0.6, padding=0)
         self._update_ticks()

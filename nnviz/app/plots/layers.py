@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from nnviz.app.frame_clock import history_key, identity_key
 from nnviz.app.plots.style import (
+    STEP_CURVE_WIDTH,
     FastCurve,
     SteadyRange,
     class_color,
@@ -70,7 +71,9 @@ class LayerStatsView(QWidget):
                 plot.removeItem(item)
             curves.clear()
             for i in range(count):
-                curves.append(fast_curve(plot, pg.mkPen(class_color(i + 1), width=2)))
+                curves.append(
+                    fast_curve(plot, pg.mkPen(class_color(i + 1), width=STEP_CURVE_WIDTH))
+                )
 
     def clear(self) -> None:
         for item in (*self.distribution_curves, *self.gradient_curves):

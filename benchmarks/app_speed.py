@@ -2,7 +2,8 @@
 
 Measured in one run, with the main window open (offscreen) and the app's first network
 training on the spiral (2-16-16-1 ReLU, Adam, batch 16), with either every view open
-(``--views all``, the default: each dock of a live view on its own, none tabbed away) or
+(``--views all``, the default: every live dock open, none tabbed away, tiled on a 1920x1080
+window so that each is about a quarter of a column, a size a learner could use) or
 the views a learner sees in the default layout plus the two main tab pairs split apart
 (``--views default``):
   * steps per second in the app against the same training headless (target >= 80%), and
@@ -62,6 +63,35 @@ def headless_steps_per_second(seconds: float) -> float:
 
 #: docks with no live view while training (shown only for a race, a sweep or a lesson)
 NOT_LIVE = ("raceDock", "sweepDock", "lessonDock", "galleryDock")
+#: the columns of view docks right of the diagram with ``--views all``, top to bottom
+VIEW_COLUMNS = (
+    ("boundaryDock", "neuronsDock", "confusionDock", "activationDock"),
+    ("curvesDock", "layersDock", "gradientFlowDock", "landscapeDock"),
+    ("traceDock", "firstLayerDock", "runsDock", "diagnosisDock"),
+)
+
+
+def show_every_view(window) -> None:
+    """Every live dock open at a size a learner could use: the panels stacked on the left,
+    the views in :data:`VIEW_COLUMNS` right of the diagram, none tabbed away."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QDockWidget
+
+    docks = {dock.objectName(): dock for dock in window.findChildren(QDockWidget)}
+    in_columns = {name for column in VIEW_COLUMNS for name in column}
+    for name, dock in docks.items():
+        if name in NOT_LIVE:
+            dock.hide()
+        elif name not in in_columns:
+            window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+            dock.show()
+    for column in VIEW_COLUMNS:
+        top = docks[column[0]]
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, top, Qt.Orientation.Horizontal)
+        top.show()
+        for name in column[1:]:
+            window.splitDockWidget(top, docks[name], Qt.Orientation.Vertical)
+            docks[name].show()
 
 
 def worker_alone_steps_per_second(seconds: float) -> float:
@@ -89,21 +119,20 @@ def worker_alone_steps_per_second(seconds: float) -> float:
 
 def app_figures(seconds: float, hold: bool = True, views: str = "all") -> dict[str, float]:
     from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
-    from PySide6.QtWidgets import QApplication, QDockWidget
+    from PySide6.QtWidgets import QApplication
 
     from nnviz.app.main_window import MainWindow
 
     app = QApplication.instance() or QApplication([])
     window = MainWindow("spiral", restore_layout=False)
     window.training_panel.set_epochs_per_second(None)  # full speed
-    window.resize(1600, 1000)
-    window.show()
-    if views == "all":  # every dock re-added to its area: none tabbed away
-        for dock in window.findChildren(QDockWidget):
-            if dock.objectName() not in NOT_LIVE:
-                window.addDockWidget(window.dockWidgetArea(dock), dock)
-                dock.show()
+    if views == "all":
+        window.resize(1920, 1080)
+        window.show()
+        show_every_view(window)
     else:  # the docks tabbed by default are split apart, the gallery shown
+        window.resize(1600, 1000)
+        window.show()
         window.splitDockWidget(window.neuron_dock, window.confusion_dock, Qt.Orientation.Horizontal)
         window.splitDockWidget(window.boundary_dock, window.gallery_dock, Qt.Orientation.Vertical)
         window.gallery_dock.show()

@@ -4,9 +4,18 @@ snapshot numbers checked against the engine."""
 from __future__ import annotations
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import QPointF, Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QSlider, QSpinBox
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QSlider,
+    QSpinBox,
+)
 
 from nnviz.app.dataset_panel import DatasetPanel
 from nnviz.app.document import NetworkDocument
@@ -59,6 +68,77 @@ def test_boundary_view_draws_grid_points_and_toggles(qtbot):
     assert not view.test_points.isVisible()
     qtbot.mouseClick(view.test_check, Qt.MouseButton.LeftButton)
     assert view.test_points.isVisible()
+
+
+@pytest.mark.parametrize("size", [(360, 200), (200, 360)])
+def test_the_plane_redrawn_in_a_small_view_repaints_no_axis(qtbot, monkeypatch, size):
+    """The plane redraws 30 times a second: its repaints must stay inside the plot, or
+    every frame repaints an axis too (the costliest item pyqtgraph paints)."""
+    painted = []
+    paint = pg.AxisItem.paint
+
+    def counting_paint(axis, *args):
+        painted.append(axis)
+        return paint(axis, *args)
+
+    # patched before the axes exist: PySide looks a Python override up when it wraps them
+    monkeypatch.setattr(pg.AxisItem, "paint", counting_paint)
+    view = BoundaryView()
+    qtbot.addWidget(view)
+    view.resize(*size)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_points(np.array([[0.0, 0.5]]), np.array([0]), np.zeros((0, 2)), np.zeros(0))
+    bounds = (-2.0, 2.0, -1.5, 1.5)
+    grids = [np.full((8, 8), value, dtype=np.float32) for value in np.linspace(0.1, 0.9, 6)]
+    view.show_snapshot(TrainingSnapshot(boundary=Boundary(grids[0], bounds)))
+    qtbot.wait(50)  # the first paints, axes included, and the range settled
+    assert painted  # the axes were painted once
+    painted.clear()
+    images = []
+    for grid in grids[1:]:
+        view.show_snapshot(TrainingSnapshot(boundary=Boundary(grid, bounds)))
+        QApplication.processEvents()  # Qt paints what the redraw marked dirty
+        images.append(view.image.image.copy())
+    assert len({image.tobytes() for image in images}) == len(grids) - 1  # each one drawn
+    assert painted == []
+
+
+def test_the_plane_fits_its_view_on_resize_unless_the_user_zoomed(qtbot):
+    view = BoundaryView()
+    qtbot.addWidget(view)
+    view.resize(360, 240)
+    view.show()
+    qtbot.waitExposed(view)
+    grid = np.zeros((8, 8), dtype=np.float32)
+    view.show_snapshot(TrainingSnapshot(boundary=Boundary(grid, (-2.0, 2.0, -1.0, 3.0))))
+    qtbot.wait(20)
+    fitted = view.plot.vb.viewRange()
+    view.resize(360, 480)  # taller: the binding height grows, so the padding shrinks
+    qtbot.waitUntil(lambda: view.plot.vb.viewRange() != fitted)
+    refitted = view.plot.vb.viewRange()
+    assert refitted[1][0] < -1.0 and refitted[1][1] > 3.0  # still the whole plane
+    viewport = view.graphics.viewport()
+    centre = QPointF(viewport.rect().center())
+    wheel = QWheelEvent(
+        centre,
+        viewport.mapToGlobal(centre),
+        QPoint(0, 0),
+        QPoint(0, 240),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(viewport, wheel)  # the user zooms in
+    zoomed = view.plot.vb.viewRange()
+    assert zoomed[1][1] - zoomed[1][0] < refitted[1][1] - refitted[1][0]
+    view.resize(400, 480)
+    qtbot.wait(20)
+    assert view.plot.vb.viewRange()[1] == pytest.approx(zoomed[1])  # theirs, kept
+    view.show_snapshot(TrainingSnapshot(boundary=Boundary(grid, (-4.0, 4.0, -4.0, 4.0))))
+    shown = view.plot.vb.viewRange()  # a new plane: fitted again
+    assert shown[0][0] < -4.0 and shown[0][1] > 4.0 and shown[1][0] < -4.0 and shown[1][1] > 4.0
 
 
 def _history_snapshot() -> TrainingSnapshot:

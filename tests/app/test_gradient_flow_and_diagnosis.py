@@ -104,6 +104,33 @@ def test_bars_show_each_layer_norm_on_a_log_axis(qtbot, spiral):
     assert not view.floor_lines[0].isVisible()
 
 
+def test_the_history_keeps_its_range_while_training_goes_on_inside_it(qtbot, spiral):
+    """A range change lays the axes' ticks out again (the view's costliest part): the
+    history's range moves only when the curves leave it, and always shows them."""
+    session = session_for(spiral, ["tanh", "tanh"], steps=200)
+    view = GradientFlowView()
+    qtbot.addWidget(view)
+    view.resize(600, 400)
+    view.show()
+    ranges = []
+    for _ in range(6):
+        view.show_snapshot(session.snapshot())
+        ranges.append(view.history_plot.vb.viewRange())
+        for _ in range(20):
+            session.step()
+    x_ranges = [tuple(r[0]) for r in ranges]
+    assert len(set(x_ranges)) == 1  # 200 to 300 steps: inside the first range
+    (x0, x1), (y0, y1) = ranges[-1]
+    steps = session.snapshot().grad_norm_steps
+    assert x0 <= 0 and x1 >= steps[-1] - 20
+    logs = np.log10(view.history_curves[0].yData)
+    assert y0 <= logs.min() and logs.max() <= y1
+    for _ in range(400):
+        session.step()
+    view.show_snapshot(session.snapshot())
+    assert view.history_plot.vb.viewRange()[0][1] >= session.step_count  # grown to follow
+
+
 def test_exact_zeros_are_drawn_on_a_marked_floor(qtbot, spiral):
     session = session_for(spiral, ["sigmoid", "sigmoid"], steps=1, initializer="zeros")
     snapshot = session.snapshot()

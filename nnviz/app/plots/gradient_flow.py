@@ -116,6 +116,10 @@ class GradientFlowView(QWidget):
         self.history_plot = self.graphics.addPlot(row=1, col=0, title="‖∂L/∂W‖ over time")
         self.history_plot.setLogMode(y=True)
         self.history_plot.setLabel("bottom", "step")
+        # steady ranges: a range change makes pyqtgraph lay its axis's ticks out again,
+        # about 4 ms each time (the view's costliest part when it changed with each redraw)
+        self.history_x = SteadyRange(self.history_plot.vb, "x", margin=1.0)  # steps grow
+        self.history_y = SteadyRange(self.history_plot.vb, "y")
         for plot in (self.bar_plot, self.history_plot):
             fixed_left_axis(plot, 44)
             style_axes(plot)
@@ -270,7 +274,9 @@ class GradientFlowView(QWidget):
         self.floor_lines[1].setVisible(bool(zero_x))
         logs = np.log10(np.maximum(shown[np.isfinite(shown)], floor))
         if logs.size:
-            self._decades(self.history_plot, float(logs.min()), float(logs.max()))
+            self.history_x.show(float(steps[0]), float(steps[-1]), pad_low=False)
+            self.history_y.show(float(logs.min()), float(logs.max()))
+            self._decades(self.history_plot, *self.history_plot.vb.viewRange()[1])
 
     def _decades(self, plot: pg.PlotItem, low: float, high: float) -> None:
         axis = plot.getAxis("left")

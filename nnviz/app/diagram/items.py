@@ -34,7 +34,6 @@ from PySide6.QtWidgets import (
     QGraphicsRectItem,
     QGraphicsSimpleTextItem,
     QStyleOptionGraphicsItem,
-    QWidget,
 )
 
 from nnviz.live.layout import NEURON_RADIUS, Column
@@ -153,6 +152,14 @@ def _palette_of(item: QGraphicsItem) -> QPalette:
     return scene.palette() if scene is not None else QApplication.palette()
 
 
+def cache_painting(item: QGraphicsItem) -> None:
+    """Keep ``item``'s painting as a pixmap, for the items painted in Python that do not
+    change with training: each redraw of the lines repaints the area under them, and Qt
+    then copies the pixmap instead of running Python (which holds the interpreter lock).
+    The item's own ``update()`` calls, and the view on a palette change, renew it."""
+    item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+
 class ConnectionBlock(QGraphicsItem):
     """All connections into one dense layer: lines between anchor points of two columns.
 
@@ -162,6 +169,7 @@ class ConnectionBlock(QGraphicsItem):
 
     def __init__(self, dense_index: int, source: Column, target: Column, editable: bool):
         super().__init__()
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)  # children draw
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)
         self.dense_index = dense_index
         self.editable = editable
@@ -273,6 +281,7 @@ class NeuronItem(QGraphicsItem):
 
     def __init__(self, column: Column, unit: int, label: str = "") -> None:
         super().__init__()
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)  # children draw
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)
         self.column = column
         self.unit = unit
@@ -351,6 +360,7 @@ class BundleItem(QGraphicsItem):
 
     def __init__(self, column: Column, caption: str) -> None:
         super().__init__()
+        cache_painting(self)
         self.column = column
         self.caption = caption
         self.setPos(column.x, 0)
@@ -361,11 +371,11 @@ class BundleItem(QGraphicsItem):
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        palette = widget.palette() if isinstance(widget, QWidget) else None
-        text = palette.text().color() if palette else QColor("black")
+        palette = _palette_of(self)
+        text = palette.text().color()
         rect = self.boundingRect().adjusted(4, 2, -4, -2)
         painter.setPen(QPen(text, 1.2))
-        painter.setBrush(QBrush(palette.base().color() if palette else QColor("white")))
+        painter.setBrush(QBrush(palette.base().color()))
         painter.drawRoundedRect(rect, 10, 10)
         # a hint of many stacked neurons
         painter.setPen(QPen(NEUTRAL, 1))
@@ -385,6 +395,7 @@ class ImageBlockItem(QGraphicsItem):
 
     def __init__(self, column: Column, image_shape: tuple[int, ...]) -> None:
         super().__init__()
+        cache_painting(self)
         self.column = column
         self.image_shape = tuple(int(s) for s in image_shape)
         self.setPos(column.x, 0)
@@ -394,8 +405,8 @@ class ImageBlockItem(QGraphicsItem):
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        palette = widget.palette() if isinstance(widget, QWidget) else None
-        text = palette.text().color() if palette else QColor("black")
+        palette = _palette_of(self)
+        text = palette.text().color()
         channels = self.image_shape[2] if len(self.image_shape) > 2 else 1
         tints = [QColor(220, 80, 80, 90), QColor(80, 170, 90, 90), QColor(80, 120, 220, 90)]
         side, step = 60.0, 9.0
@@ -426,6 +437,7 @@ class DropoutItem(QGraphicsItem):
 
     def __init__(self, column: Column) -> None:
         super().__init__()
+        cache_painting(self)
         self.column = column
         self.setPos(column.x, 0)
 
@@ -434,8 +446,8 @@ class DropoutItem(QGraphicsItem):
         return QRectF(-w / 2, self.column.top, w, self.column.bottom - self.column.top)
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
-        palette = widget.palette() if isinstance(widget, QWidget) else None
-        text = palette.text().color() if palette else QColor("black")
+        palette = _palette_of(self)
+        text = palette.text().color()
         pen = QPen(text, 1.2, Qt.PenStyle.DashLine)
         painter.setPen(pen)
         painter.setBrush(QBrush(QColor(128, 128, 128, 70)))
@@ -449,6 +461,7 @@ class ButtonItem(QGraphicsItem):
 
     def __init__(self, symbol: str, action: str, spec_index: int, tooltip: str) -> None:
         super().__init__()
+        cache_painting(self)
         self.symbol = symbol
         self.action = action
         self.spec_index = spec_index
@@ -461,10 +474,10 @@ class ButtonItem(QGraphicsItem):
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        palette = widget.palette() if isinstance(widget, QWidget) else None
-        text = palette.text().color() if palette else QColor("black")
+        palette = _palette_of(self)
+        text = palette.text().color()
         painter.setPen(QPen(text, 1))
-        painter.setBrush(QBrush(palette.button().color() if palette else QColor("#eee")))
+        painter.setBrush(QBrush(palette.button().color()))
         r = self.RADIUS
         painter.drawEllipse(QRectF(-r, -r, 2 * r, 2 * r))
         painter.drawLine(QLineF(-4, 0, 4, 0))
@@ -477,6 +490,7 @@ class HandleItem(QGraphicsItem):
 
     def __init__(self, spec_index: int) -> None:
         super().__init__()
+        cache_painting(self)
         self.spec_index = spec_index
         self.setCursor(Qt.CursorShape.SizeVerCursor)
         self.setToolTip("Drag up or down to remove or add neurons")
@@ -496,6 +510,7 @@ class LayerFrame(QGraphicsObject):
 
     def __init__(self, column: Column) -> None:
         super().__init__()
+        cache_painting(self)
         self.column = column
         self.selected = False
         self.state = ""  # "", "dragging", "removing"
@@ -517,8 +532,8 @@ class LayerFrame(QGraphicsObject):
         if not self.selected and not self.state:
             return
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        palette = widget.palette() if isinstance(widget, QWidget) else None
-        accent = palette.highlight().color() if palette else QColor("#3daee9")
+        palette = _palette_of(self)
+        accent = palette.highlight().color()
         if self.state == "removing":
             accent = QColor("#c0392b")
         fill = QColor(accent)
@@ -535,6 +550,7 @@ class PaletteChip(QGraphicsItem):
 
     def __init__(self, kind: str, title: str, tooltip: str) -> None:
         super().__init__()
+        cache_painting(self)
         self.kind = kind
         self.title = title
         self.setToolTip(tooltip)
@@ -545,10 +561,10 @@ class PaletteChip(QGraphicsItem):
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        palette = widget.palette() if isinstance(widget, QWidget) else None
-        text = palette.text().color() if palette else QColor("black")
+        palette = _palette_of(self)
+        text = palette.text().color()
         painter.setPen(QPen(text, 1))
-        painter.setBrush(QBrush(palette.button().color() if palette else QColor("#eee")))
+        painter.setBrush(QBrush(palette.button().color()))
         rect = self.boundingRect().adjusted(1, 1, -1, -1)
         painter.drawRoundedRect(rect, 8, 8)
         icon = QRectF(8, 7, 14, 14)
@@ -566,6 +582,7 @@ class TextItem(QGraphicsSimpleTextItem):
 
     def __init__(self, text: str, bold: bool = False, point_size: float | None = None):
         super().__init__(text)
+        cache_painting(self)
         font = QFont(self.font())
         font.setBold(bold)
         if point_size:
@@ -573,9 +590,8 @@ class TextItem(QGraphicsSimpleTextItem):
         self.setFont(font)
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
-        # follow the view's palette, so text stays readable in dark themes
-        if isinstance(widget, QWidget):
-            self.setBrush(widget.palette().text())
+        # follow the diagram's palette, so text stays readable in dark themes
+        self.setBrush(_palette_of(self).text())
         super().paint(painter, option, widget)
 
     def centre_at(self, x: float, y: float, anchor: tuple[float, float] = (0.5, 0.5)) -> TextItem:
@@ -599,6 +615,7 @@ class HoverCard(QGraphicsItem):
 
     def __init__(self) -> None:
         super().__init__()
+        cache_painting(self)
         self.lines: list[str] = []
         self.image: QImage | None = None
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
@@ -629,9 +646,9 @@ class HoverCard(QGraphicsItem):
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        palette = widget.palette() if isinstance(widget, QWidget) else None
-        text = palette.toolTipText().color() if palette else QColor("black")
-        back = palette.toolTipBase().color() if palette else QColor("#ffffe0")
+        palette = _palette_of(self)
+        text = palette.toolTipText().color()
+        back = palette.toolTipBase().color()
         painter.setPen(QPen(text, 1))
         painter.setBrush(QBrush(back))
         painter.drawRoundedRect(self._size.adjusted(0.5, 0.5, -0.5, -0.5), 6, 6)

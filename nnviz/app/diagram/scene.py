@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QGraphicsScene
 
@@ -93,6 +93,13 @@ class NetworkScene(QGraphicsScene):
         return (
             self.image_shape is not None and int(np.prod(self.image_shape)) == self.spec.input_dim
         )
+
+    def event(self, event: QEvent) -> bool:
+        """A new palette (a dark theme): the items that keep their painting paint again."""
+        if event.type() == QEvent.Type.PaletteChange:
+            for item in self.items():
+                item.update()
+        return super().event(event)
 
     def rebuild(self, spec: NetworkSpec) -> None:
         self.spec = spec

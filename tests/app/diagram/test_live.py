@@ -7,11 +7,11 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QWheelEvent
+from PySide6.QtGui import QColor, QPalette, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from nnviz.app.diagram.items import ConnectionBlock
+from nnviz.app.diagram.items import ConnectionBlock, LayerFrame, NeuronItem, TextItem
 from nnviz.engine.spec import LayerSpec, NetworkSpec
 from nnviz.live.layout import fan_ins
 from nnviz.live.snapshot import TrainingSnapshot
@@ -284,3 +284,54 @@ def test_dragging_from_a_line_opens_no_editor(make_view):
     drag(view, start, start + QPoint(30, 30))
     assert view.value_editor is None
     assert view.document.undo_stack.count() == 0
+
+
+def test_live_redraws_run_no_python_painting_and_a_new_palette_repaints_the_text(
+    qtbot, monkeypatch, make_view
+):
+    """Each snapshot repaints the area of the lines; the items painted in Python there
+    (texts, frames, buttons) are copied from their cached pixmaps, and the neurons and
+    line blocks, drawn by their native children, are not painted at all."""
+    painted: list[str] = []
+    for cls in (TextItem, LayerFrame, NeuronItem, ConnectionBlock):
+        original = cls.paint
+
+        def counting(item, *args, _original=original, _name=cls.__name__):
+            painted.append(_name)
+            return _original(item, *args)
+
+        monkeypatch.setattr(
+            cls, "paint", counting
+        )  # before the items exist: PySide looks it up then
+    view = make_view()
+    spec = view.document.spec
+    view.show_snapshot(TrainingSnapshot(weights=random_weights(spec, 0)))
+    qtbot.wait(50)
+    assert "TextItem" in painted and "LayerFrame" in painted  # painted once, then cached
+    painted.clear()
+    viewport = view.viewport()
+    before = viewport.grab().toImage()
+    for seed in (1, 2, 3):
+        view.show_snapshot(TrainingSnapshot(weights=random_weights(spec, seed)))
+        QApplication.processEvents()
+    assert viewport.grab().toImage() != before  # the lines were redrawn
+    painted.clear()  # (grab paints everything: count only the live redraws)
+    for seed in (4, 5):
+        view.show_snapshot(TrainingSnapshot(weights=random_weights(spec, seed)))
+        QApplication.processEvents()
+    assert painted == []
+
+    dark = QPalette(view.diagram.palette())
+    dark.setColor(QPalette.ColorRole.Text, QColor("#f0f0f0"))
+    view.diagram.setPalette(dark)  # as a change of the application's palette does
+    QApplication.processEvents()
+    assert "TextItem" in painted  # the palette change renewed the cached texts
+    shown = view.mapToScene(viewport.rect()).boundingRect()
+    texts = [
+        item
+        for item in view.diagram.items()
+        if isinstance(item, TextItem)
+        and item.isVisible()
+        and shown.contains(item.sceneBoundingRect())
+    ]
+    assert texts and {text.brush().color().name() for text in texts} == {"#f0f0f0"}

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
     QFrame,
+    QGraphicsItem,
     QGraphicsScene,
     QGraphicsView,
     QMenu,
@@ -58,11 +59,15 @@ def write_scene(
     scene: QGraphicsScene, source: QRectF, path: str | os.PathLike[str], scale: float = 1.0
 ) -> Path:
     """Draw ``source`` (scene coordinates) of ``scene`` to an SVG, or a PNG ``scale``
-    times its size, in light colours on white whatever the desktop theme. Drawn through
-    an unshown view, so items see a widget (and its palette) as on screen."""
+    times its size, on white, through an unshown view."""
     target = Path(path)
     suffix = _suffix(target)
     width, height = math.ceil(source.width()), math.ceil(source.height())
+    # every item draws itself, not a pixmap kept for the screen: text stays text in an
+    # SVG, and a PNG at 2x is sharp
+    cached = [(item, item.cacheMode()) for item in scene.items()]
+    for item, _ in cached:
+        item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
     view = QGraphicsView(scene)
     view.setPalette(QApplication.style().standardPalette())
     view.setFrameShape(QFrame.Shape.NoFrame)
@@ -101,12 +106,14 @@ def write_scene(
         return target
     finally:
         view.setScene(None)
+        for item, mode in cached:
+            item.setCacheMode(mode)
         view.deleteLater()
 
 
 def write_diagram(scene: NetworkScene, path: str | os.PathLike[str], scale: float = 1.0) -> Path:
     """The network of ``scene`` without the editing aids: palette, hint, hover card,
-    −/+ buttons and resize grips."""
+    −/+ buttons and resize grips, in light colours on white whatever the desktop theme."""
     extras = [item for item, _ in scene.overlay] + [scene.hint, scene.card]
     extras += [*scene.buttons, *scene.handles]
     visible = [item.isVisible() for item in extras]
@@ -114,9 +121,12 @@ def write_diagram(scene: NetworkScene, path: str | os.PathLike[str], scale: floa
     for item in extras:
         item.hide()
     scene.clearSelection()
+    on_screen = scene.palette()
+    scene.use_palette(QApplication.style().standardPalette())  # light, whatever the theme
     try:
         return write_scene(scene, scene.network_rect(), path, scale)
     finally:
+        scene.use_palette(on_screen)
         for item, shown in zip(extras, visible, strict=True):
             item.setVisible(shown)
         for item in selected:

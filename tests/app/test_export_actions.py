@@ -10,6 +10,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 from PIL import Image
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QMenu, QMessageBox
 
 from nnviz.app.about import nnviz_version
@@ -98,6 +99,24 @@ def test_diagram_as_svg_and_png_at_2x(qtbot, make_window, tmp_path):
     assert (pixels < 100).any() and (pixels > 250).any()  # ink on white
     # the editing aids are back on screen afterwards
     assert all(item.isVisible() for item, _ in window.diagram.diagram.overlay)
+
+
+def test_a_diagram_shown_in_a_dark_theme_is_exported_in_light_colours(qtbot, make_window, tmp_path):
+    window = make_window()
+    trained(qtbot, window, 1)
+    view = window.diagram
+    dark = QPalette(view.palette())
+    for role, colour in (
+        (QPalette.ColorRole.Text, "#eeeeee"),
+        (QPalette.ColorRole.Base, "#111111"),
+    ):
+        dark.setColor(role, QColor(colour))
+    view.setPalette(dark)  # as a dark desktop theme does
+    svg = window.exports.export_diagram(tmp_path / "net.svg")
+    fills = {text.get("fill") for text in ET.parse(svg).getroot().iter(f"{SVG}text")}
+    assert fills and all(QColor(fill).lightness() < 100 for fill in fills)  # dark ink
+    neurons = view.diagram.neurons.values()
+    assert {n._circle.pen().color().name() for n in neurons} == {"#eeeeee"}  # screen: dark
 
 
 def test_a_plot_as_png_svg_and_its_data_as_csv(qtbot, make_window, tmp_path):

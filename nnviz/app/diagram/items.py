@@ -170,7 +170,6 @@ class ConnectionBlock(QGraphicsItem):
     def __init__(self, dense_index: int, source: Column, target: Column, editable: bool):
         super().__init__()
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)  # children draw
-        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)
         self.dense_index = dense_index
         self.editable = editable
         x0 = source.x + (source.width / 2 if source.collapsed else NEURON_RADIUS)
@@ -234,15 +233,20 @@ class ConnectionBlock(QGraphicsItem):
         stroke = self._strokes.get(key)
         if stroke is None:
             stroke = self._strokes[key] = QGraphicsPathItem(self)
-            pen = (
-                QPen(NEUTRAL, 0.8)
-                if key < 0
-                else opaque_line_pen(key, _palette_of(self).base().color())
-            )
-            stroke.setPen(pen)
+            stroke.setPen(self._pen(key))
             stroke.setZValue(key)
             stroke.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         return stroke
+
+    def _pen(self, key: int) -> QPen:
+        if key < 0:
+            return QPen(NEUTRAL, 0.8)
+        return opaque_line_pen(key, _palette_of(self).base().color())
+
+    def recolour(self) -> None:
+        """Take the colours of the scene's palette (the lines are mixed with its base)."""
+        for key, stroke in self._strokes.items():
+            stroke.setPen(self._pen(key))
 
     def pen_widths(self) -> np.ndarray:
         """The drawn width of every line, in ``shape_in_out`` order (for tests)."""
@@ -282,7 +286,6 @@ class NeuronItem(QGraphicsItem):
     def __init__(self, column: Column, unit: int, label: str = "") -> None:
         super().__init__()
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)  # children draw
-        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)
         self.column = column
         self.unit = unit
         self.label = label
@@ -306,18 +309,24 @@ class NeuronItem(QGraphicsItem):
 
     def _build(self) -> None:
         """The parts that take the scene's colours (made once it is in a scene)."""
-        text = _palette_of(self).text().color()
-        self._circle.setPen(QPen(text, 1.2))
         if self.label and self._label is None:
             self._label = QGraphicsSimpleTextItem(self.label, self)
             self._label.setFont(QFont(self._label.font().family(), 8))
-            self._label.setBrush(text)
             box = self._label.boundingRect()
             self._label.setPos(-box.width() / 2, -box.height() / 2)
         if self.column.dense_index is not None and self._bias_square is None:
             self._bias_square = QGraphicsRectItem(self.bias_rect(), self)
-            self._bias_square.setPen(QPen(text, 0.8))
             self._bias_square.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.recolour()
+
+    def recolour(self) -> None:
+        """Take the colours of the scene's palette (made, or a new palette)."""
+        text = _palette_of(self).text().color()
+        self._circle.setPen(QPen(text, 1.2))
+        if self._label is not None:
+            self._label.setBrush(text)
+        if self._bias_square is not None:
+            self._bias_square.setPen(QPen(text, 0.8))
         self.refresh()
 
     @property

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QImage, QPen
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QImage, QPalette, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QGraphicsScene
 
 from nnviz.app.diagram.items import (
@@ -94,12 +94,16 @@ class NetworkScene(QGraphicsScene):
             self.image_shape is not None and int(np.prod(self.image_shape)) == self.spec.input_dim
         )
 
-    def event(self, event: QEvent) -> bool:
-        """A new palette (a dark theme): the items that keep their painting paint again."""
-        if event.type() == QEvent.Type.PaletteChange:
-            for item in self.items():
-                item.update()
-        return super().event(event)
+    def use_palette(self, palette: QPalette) -> None:
+        """Draw in ``palette`` (the view's new one, or an export's light colours): the
+        native parts take its colours and the items that keep their painting paint again."""
+        self.setPalette(palette)
+        for neuron in self.neurons.values():
+            neuron.recolour()
+        for block in self.blocks:
+            block.recolour()
+        for item in self.items():
+            item.update()
 
     def rebuild(self, spec: NetworkSpec) -> None:
         self.spec = spec

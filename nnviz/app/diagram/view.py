@@ -272,6 +272,11 @@ class NetworkDiagramView(QGraphicsView):
         super().resizeEvent(event)
         self._fit_if_auto()
 
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:  # e.g. the desktop turned dark
+            self.diagram.use_palette(self.palette())
+
     # -- hit testing ---------------------------------------------------------------------
     def target_at(self, view_pos: QPoint) -> tuple[str, object]:
         """What a press at ``view_pos`` grabs: ("button", item), ("handle", item),

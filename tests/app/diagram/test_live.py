@@ -321,9 +321,9 @@ def test_live_redraws_run_no_python_painting_and_a_new_palette_repaints_the_text
         QApplication.processEvents()
     assert painted == []
 
-    dark = QPalette(view.diagram.palette())
+    dark = QPalette(view.palette())
     dark.setColor(QPalette.ColorRole.Text, QColor("#f0f0f0"))
-    view.diagram.setPalette(dark)  # as a change of the application's palette does
+    view.setPalette(dark)  # as a darker desktop theme does
     QApplication.processEvents()
     assert "TextItem" in painted  # the palette change renewed the cached texts
     shown = view.mapToScene(viewport.rect()).boundingRect()
@@ -335,3 +335,5 @@ def test_live_redraws_run_no_python_painting_and_a_new_palette_repaints_the_text
         and shown.contains(item.sceneBoundingRect())
     ]
     assert texts and {text.brush().color().name() for text in texts} == {"#f0f0f0"}
+    circles = {neuron._circle.pen().color().name() for neuron in view.diagram.neurons.values()}
+    assert circles == {"#f0f0f0"}  # the native parts too

@@ -161,6 +161,11 @@ def app_figures(seconds: float, hold: bool = True, views: str = "all") -> dict[s
     loop = QEventLoop()
     QTimer.singleShot(500, loop.quit)
     loop.exec()
+    # An open landscape computes its picture once, in the worker: not part of training.
+    landscape = window.landscape_view
+    while landscape.isVisible() and (landscape.job_id or landscape.report is None):
+        QTimer.singleShot(50, loop.quit)
+        loop.exec()
     steps_before = window.controller.latest.step
     frames_before = window.frames_drawn
     draws_before = {name: window.frame_clock.draws(name) for name in window.frame_clock.view_names}

@@ -61,7 +61,7 @@ def main() -> None:
 
     from nnviz.app.diagram.view import NetworkDiagramView
     from nnviz.app.document import NetworkDocument
-    from nnviz.live.layout import fan_ins
+    from nnviz.live.layout import PICTURED_UNITS, fan_ins
     from nnviz.live.snapshot import TrainingSnapshot
 
     app = QApplication.instance() or QApplication([])
@@ -83,8 +83,8 @@ def main() -> None:
             )
             grids = None
             if names is not None:
-                grids = tuple(
-                    rng.normal(size=(layer.units, 40, 40)).astype(np.float32)
+                grids = tuple(  # as the session makes them: the pictured units
+                    rng.normal(size=(min(layer.units, PICTURED_UNITS), 32, 32)).astype(np.float32)
                     for layer in spec.dense_layers
                 )
             snapshots.append(TrainingSnapshot(weights=weights, neuron_grids=grids))

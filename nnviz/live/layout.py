@@ -19,6 +19,9 @@ NEURON_PITCH = 34.0
 COMPACT_PITCH = 30.0  # for columns of more than COMPACT_ABOVE neurons
 COMPACT_ABOVE = 12
 COLLAPSE_ABOVE = 20  # layers with more units are drawn as one bundle with the count
+#: The units of a layer whose picture over the input plane any view draws: the diagram's
+#: circles (a wider layer is a bundle) and the neuron view's first ones.
+PICTURED_UNITS = COLLAPSE_ABOVE
 BUNDLE_HEIGHT = 8 * NEURON_PITCH
 BLOCK_HEIGHT = 150.0  # the image-input block
 COLUMN_WIDTH = 2 * NEURON_RADIUS + 24.0

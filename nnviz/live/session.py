@@ -27,6 +27,7 @@ from nnviz.engine.spec import NetworkSpec
 from nnviz.engine.state import TrainingState
 from nnviz.engine.transition import Transition
 from nnviz.live.diagnosis import session_findings
+from nnviz.live.layout import PICTURED_UNITS
 from nnviz.live.runs import Run, RunCurves, RunLog, make_run, thumbnail_of
 from nnviz.live.series import DecimatedSeries
 from nnviz.live.snapshot import (
@@ -630,7 +631,8 @@ class TrainingSession:
             z = a @ layer.W.astype(np.float32)
             z += layer.b.astype(np.float32)
             a = layer.activation.forward(z)
-            cells = a.reshape(g, g, -1)[::NEURON_STRIDE, ::NEURON_STRIDE]
+            # only the units a view draws: a 1024-unit layer would make 4 MB a snapshot
+            cells = a.reshape(g, g, -1)[::NEURON_STRIDE, ::NEURON_STRIDE, :PICTURED_UNITS]
             cells = np.ascontiguousarray(np.moveaxis(cells, -1, 0), dtype=np.float32)
             cells.flags.writeable = False
             neurons.append(cells)

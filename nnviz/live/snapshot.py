@@ -52,10 +52,12 @@ class TrainingSnapshot:
     ``smoothed_losses`` its exponential moving average at ``smoothed_steps``. ``weights`` is
     a copy of ``(W, b)`` per dense layer. ``grad_norms`` has one row per recorded step
     (``grad_norm_steps``) and one column per dense layer. ``neuron_grids`` (2D data) holds
-    per dense layer a float32 ``(units, g, g)`` array of each neuron's output over the
-    plane of ``boundary.bounds``. ``preactivation_hist`` is the pre-activation histogram
-    of dense layer ``focus_layer`` on training samples. Image data: ``test_probabilities``
-    (n_test,) or (n_test, k), ``test_predictions`` and ``confusion`` (true x predicted).
+    per dense layer a float32 ``(n, g, g)`` array of the output over the plane of
+    ``boundary.bounds`` of its first ``n = min(units, PICTURED_UNITS)`` neurons (those the
+    views draw, :data:`nnviz.live.layout.PICTURED_UNITS`). ``preactivation_hist`` is the
+    pre-activation histogram of dense layer ``focus_layer`` on training samples. Image
+    data: ``test_probabilities`` (n_test,) or (n_test, k), ``test_predictions`` and
+    ``confusion`` (true x predicted).
     ``findings``: the diagnosis in words (:mod:`nnviz.live.diagnosis`).
     """
 

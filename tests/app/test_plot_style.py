@@ -17,6 +17,7 @@ from nnviz.app.plots.style import (
     diverging_lut,
     fast_curve,
     lut_rgba,
+    style_axes,
 )
 
 
@@ -118,3 +119,34 @@ def test_a_fast_curve_draws_its_data_breaks_at_nan_and_follows_a_log_axis(qtbot)
     assert curve.dataBounds(1) == (0.0, 2.0)
     curve.setData([], [])
     assert curve.dataBounds(0) == (None, None) and curve.path().isEmpty()
+
+
+def test_styled_axes_keep_their_painting_until_their_range_changes(qtbot, monkeypatch):
+    """A curve redrawn against the axis repaints the area beside it: the axis copies its
+    kept pixmap instead of running pyqtgraph's Python painting (half a millisecond)."""
+    painted = []
+    paint = pg.AxisItem.paint
+
+    def counting_paint(axis, *args):
+        painted.append(axis.orientation)
+        return paint(axis, *args)
+
+    monkeypatch.setattr(pg.AxisItem, "paint", counting_paint)  # before the axes exist
+    widget = shown_plot(qtbot)
+    plot = widget.getPlotItem()
+    style_axes(plot)
+    widget.setRange(xRange=(0, 10), yRange=(0, 1), padding=0)
+    curve = fast_curve(plot, pg.mkPen("#0072b2", width=1))
+    qtbot.waitUntil(lambda: "bottom" in painted and "left" in painted)
+    rng = np.random.default_rng(0)
+    for _ in range(3):  # the curve runs along both axes: every repaint reaches them
+        curve.setData(np.linspace(0, 10, 50), rng.uniform(0, 1, 50))
+        widget.viewport().repaint()
+    painted.clear()
+    for _ in range(3):
+        curve.setData(np.linspace(0, 10, 50), rng.uniform(0, 1, 50))
+        widget.viewport().repaint()
+    assert painted == []
+    widget.setRange(xRange=(0, 20), padding=0)  # new ticks: painted anew
+    widget.viewport().repaint()
+    assert "bottom" in painted

@@ -4,12 +4,9 @@ snapshot numbers checked against the engine."""
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QWheelEvent
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import (
-    QApplication,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
@@ -18,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnviz.app.dataset_panel import DatasetPanel
+from nnviz.app.diagram.view import NetworkDiagramView
 from nnviz.app.document import NetworkDocument
 from nnviz.app.hyperparameters import HyperparameterPanel, lr_to_slider, slider_to_lr
 from nnviz.app.plots.activation import activation_curves
@@ -27,7 +25,9 @@ from nnviz.app.plots.images import ConfusionMatrixView, ImageGalleryView
 from nnviz.app.plots.style import class_color, diverging_lut, lut_rgba
 from nnviz.data import prepare
 from nnviz.engine.optimizers import OPTIMIZERS
+from nnviz.engine.spec import LayerSpec, NetworkSpec
 from nnviz.live import presets
+from nnviz.live.layout import PICTURED_UNITS
 from nnviz.live.session import BOUNDARY_GRID, NEURON_STRIDE, TrainingSession
 from nnviz.live.snapshot import Boundary, TrainingSnapshot
 
@@ -68,77 +68,6 @@ def test_boundary_view_draws_grid_points_and_toggles(qtbot):
     assert not view.test_points.isVisible()
     qtbot.mouseClick(view.test_check, Qt.MouseButton.LeftButton)
     assert view.test_points.isVisible()
-
-
-@pytest.mark.parametrize("size", [(360, 200), (200, 360)])
-def test_the_plane_redrawn_in_a_small_view_repaints_no_axis(qtbot, monkeypatch, size):
-    """The plane redraws 30 times a second: its repaints must stay inside the plot, or
-    every frame repaints an axis too (the costliest item pyqtgraph paints)."""
-    painted = []
-    paint = pg.AxisItem.paint
-
-    def counting_paint(axis, *args):
-        painted.append(axis)
-        return paint(axis, *args)
-
-    # patched before the axes exist: PySide looks a Python override up when it wraps them
-    monkeypatch.setattr(pg.AxisItem, "paint", counting_paint)
-    view = BoundaryView()
-    qtbot.addWidget(view)
-    view.resize(*size)
-    view.show()
-    qtbot.waitExposed(view)
-    view.set_points(np.array([[0.0, 0.5]]), np.array([0]), np.zeros((0, 2)), np.zeros(0))
-    bounds = (-2.0, 2.0, -1.5, 1.5)
-    grids = [np.full((8, 8), value, dtype=np.float32) for value in np.linspace(0.1, 0.9, 6)]
-    view.show_snapshot(TrainingSnapshot(boundary=Boundary(grids[0], bounds)))
-    qtbot.wait(50)  # the first paints, axes included, and the range settled
-    assert painted  # the axes were painted once
-    painted.clear()
-    images = []
-    for grid in grids[1:]:
-        view.show_snapshot(TrainingSnapshot(boundary=Boundary(grid, bounds)))
-        QApplication.processEvents()  # Qt paints what the redraw marked dirty
-        images.append(view.image.image.copy())
-    assert len({image.tobytes() for image in images}) == len(grids) - 1  # each one drawn
-    assert painted == []
-
-
-def test_the_plane_fits_its_view_on_resize_unless_the_user_zoomed(qtbot):
-    view = BoundaryView()
-    qtbot.addWidget(view)
-    view.resize(360, 240)
-    view.show()
-    qtbot.waitExposed(view)
-    grid = np.zeros((8, 8), dtype=np.float32)
-    view.show_snapshot(TrainingSnapshot(boundary=Boundary(grid, (-2.0, 2.0, -1.0, 3.0))))
-    qtbot.wait(20)
-    fitted = view.plot.vb.viewRange()
-    view.resize(360, 480)  # taller: the binding height grows, so the padding shrinks
-    qtbot.waitUntil(lambda: view.plot.vb.viewRange() != fitted)
-    refitted = view.plot.vb.viewRange()
-    assert refitted[1][0] < -1.0 and refitted[1][1] > 3.0  # still the whole plane
-    viewport = view.graphics.viewport()
-    centre = QPointF(viewport.rect().center())
-    wheel = QWheelEvent(
-        centre,
-        viewport.mapToGlobal(centre),
-        QPoint(0, 0),
-        QPoint(0, 240),
-        Qt.MouseButton.NoButton,
-        Qt.KeyboardModifier.NoModifier,
-        Qt.ScrollPhase.NoScrollPhase,
-        False,
-    )
-    QApplication.sendEvent(viewport, wheel)  # the user zooms in
-    zoomed = view.plot.vb.viewRange()
-    assert zoomed[1][1] - zoomed[1][0] < refitted[1][1] - refitted[1][0]
-    view.resize(400, 480)
-    qtbot.wait(20)
-    assert view.plot.vb.viewRange()[1] == pytest.approx(zoomed[1])  # theirs, kept
-    view.show_snapshot(TrainingSnapshot(boundary=Boundary(grid, (-4.0, 4.0, -4.0, 4.0))))
-    shown = view.plot.vb.viewRange()  # a new plane: fitted again
-    assert shown[0][0] < -4.0 and shown[0][1] > 4.0 and shown[1][0] < -4.0 and shown[1][1] > 4.0
 
 
 def _history_snapshot() -> TrainingSnapshot:
@@ -314,6 +243,44 @@ def test_session_snapshot_matches_the_model():
     assert snapshot.confusion.sum() == len(data.y_test)
     assert len(snapshot.step_losses) == 40 == snapshot.step
     assert snapshot.epoch == 40 // snapshot.batches_per_epoch
+
+
+def test_a_wide_layer_pictures_only_the_neurons_the_views_draw(qtbot):
+    """A 200-unit layer is a bundle in the diagram and the neuron view shows its first
+    12: the snapshot carries the pictures of its first PICTURED_UNITS neurons only, and
+    the diagram colours the pictures of the neurons it draws."""
+    config = presets.data_config("spiral")
+    data = prepare(config)
+    spec = NetworkSpec(
+        input_dim=2,
+        layers=(
+            LayerSpec(units=200, activation="tanh"),
+            LayerSpec(units=6, activation="tanh"),
+            LayerSpec(units=1, activation="sigmoid"),
+        ),
+    )
+    session = TrainingSession(spec, data)
+    session.step()
+    snapshot = session.snapshot()
+    side = len(range(0, BOUNDARY_GRID, NEURON_STRIDE))
+    assert [n.shape for n in snapshot.neuron_grids] == [
+        (PICTURED_UNITS, side, side),
+        (6, side, side),
+        (1, side, side),
+    ]
+    hidden = session.model.forward_trace(data.encode(np.array([data.bounds[::2]])))[0].a
+    corner = snapshot.neuron_grids[0][:, 0, 0]  # (x1 min, x2 min): the grid's first point
+    np.testing.assert_allclose(corner, hidden[0, :PICTURED_UNITS], rtol=1e-4, atol=1e-6)
+    view = NetworkDiagramView(NetworkDocument(spec))
+    qtbot.addWidget(view)
+    view.show_snapshot(snapshot)
+    pictures = {
+        (column, unit): neuron.image is not None
+        for (column, unit), neuron in view.diagram.neurons.items()
+        if neuron.dense_index is not None
+    }
+    assert not any(column == 1 for column, _ in pictures)  # the wide layer: a bundle
+    assert pictures and all(pictures.values())  # the 6-unit layer and the output
 
 
 def test_session_reset_to_initial_weights_and_fresh_weights():

@@ -364,7 +364,8 @@ class NetworkScene(QGraphicsScene):
                 if np.shape(w) == shape and np.shape(b) == (shape[1],):
                     self.weights[d] = (np.asarray(w), np.asarray(b))
             grid = grids[d] if grids is not None and d < len(grids) else None
-            if grid is not None and np.ndim(grid) == 3 and np.shape(grid)[0] == shape[1]:
+            pictured = min(shape[1], layout.PICTURED_UNITS)
+            if grid is not None and np.ndim(grid) == 3 and np.shape(grid)[0] == pictured:
                 self.grids[d] = np.asarray(grid)
         self._refresh()
 
@@ -403,13 +404,14 @@ class NetworkScene(QGraphicsScene):
         # Per layer in one NumPy pass: the bias squares' strengths and the heatmaps.
         biases: list[tuple[np.ndarray, np.ndarray] | None] = []
         images: list[list[QImage] | None] = []
-        for pair, grid in zip(self.weights, self.grids, strict=True):
+        for d, (pair, grid) in enumerate(zip(self.weights, self.grids, strict=True)):
             if pair is None:
                 biases.append(None)
             else:
                 b = finite_or_extreme(pair[1])
                 biases.append((b, np.abs(b) / (float(np.max(np.abs(b))) or 1.0)))
-            images.append(None if grid is None else heatmap_images(grid, True))
+            shown = self._link(d)[1].shown  # a bundle (0) shows no neuron's picture
+            images.append(None if grid is None or not shown else heatmap_images(grid[:shown], True))
         for (_, unit), neuron in self.neurons.items():
             d = neuron.dense_index
             if d is None:

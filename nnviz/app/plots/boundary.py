@@ -46,11 +46,6 @@ def boundary_image(boundary: Boundary, discretize: bool) -> np.ndarray:
     return (255.0 * (1.0 - (1.0 - rgb) * confidence)).astype(np.float32)
 
 
-#: Pixels left around the plane (at least): its repaints, 30 a second and widened by Qt
-#: for antialiasing, must not reach the axes, or every frame repaints them too.
-PLANE_ROOM_PX = 6.0
-
-
 def _rect(bounds: tuple[float, float, float, float]) -> QRectF:
     x0, x1, y0, y1 = bounds
     return QRectF(x0, y0, x1 - x0, y1 - y0)
@@ -111,9 +106,6 @@ class BoundaryView(QWidget):
         layout.addWidget(self.graphics, 1)
         self._boundary: Boundary | None = None
         self._rect: QRectF | None = None
-        self._zoomed = False  # by the user: a resize then keeps their range
-        self.plot.vb.sigRangeChangedManually.connect(self._on_zoomed)
-        self.plot.vb.sigResized.connect(self._fit_plane)
 
     def set_points(
         self, train_xy: np.ndarray, train_y: np.ndarray, test_xy: np.ndarray, test_y: np.ndarray
@@ -160,20 +152,8 @@ class BoundaryView(QWidget):
         if rect != self._rect:
             # The plane never moves: a fixed range spares a bounds search per frame.
             self.image.setRect(rect)
+            self.plot.setRange(rect, padding=0.02)
             self._rect = rect
-            self._zoomed = False
-            self._fit_plane()
-
-    def _on_zoomed(self, *_: object) -> None:
-        self._zoomed = True
-
-    def _fit_plane(self) -> None:
-        """The whole plane in view, :data:`PLANE_ROOM_PX` pixels from the axes."""
-        if self._rect is None or self._zoomed:
-            return
-        size = self.plot.vb.size()
-        pixels = max(min(size.width(), size.height()), 1.0)
-        self.plot.setRange(self._rect, padding=max(0.02, PLANE_ROOM_PX / pixels))
 
 
 class NeuronGridView(QWidget):

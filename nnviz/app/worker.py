@@ -35,6 +35,8 @@ IDLE_WAIT_S = 0.05
 BURST_S = 0.005  # longest run of steps between two looks at the commands and the clock
 # Longest the worker waits for a busy GUI thread before it takes a step anyway.
 MAX_YIELD_S = 0.1
+# Longest the GUI thread waits, as a frame starts, for the worker to finish its step.
+PARK_WAIT_S = 0.005
 RATE_CATCH_UP_S = 0.1  # at a set speed, the most lost time the worker makes up
 JOB_SLICE_S = 0.02  # one slice of a background job between two looks at the commands
 JOB_REPORT_S = 0.1  # least time between two progress reports of one job
@@ -63,6 +65,10 @@ class TrainingWorker(QObject):
         self._wake = threading.Event()
         self._gui_idle = threading.Event()
         self._gui_idle.set()
+        # Set while the worker runs no Python: not started, ended, or waiting (for the
+        # GUI thread, a command or the next step at a set speed).
+        self._parked = threading.Event()
+        self._parked.set()
         self._lock = threading.Lock()
         self._latest: TrainingSnapshot | None = None
         self._notified = False
@@ -179,9 +185,14 @@ class TrainingWorker(QObject):
         Python threads share one interpreter lock: a worker training flat out hands it to
         the GUI thread only every switch interval, and a redraw needs it hundreds of times,
         so redraws crawled. Instead the worker pauses between two steps while the views
-        draw (at most :data:`MAX_YIELD_S`) and trains on once the GUI thread sleeps."""
+        draw (at most :data:`MAX_YIELD_S`) and trains on once the GUI thread sleeps.
+
+        Going busy waits (at most :data:`PARK_WAIT_S`) until the worker has finished its
+        step and stopped: drawing while it still runs would hand the lock back and forth,
+        the GUI thread waiting up to a switch interval (5 ms) each time."""
         if busy:
             self._gui_idle.clear()
+            self._parked.wait(PARK_WAIT_S)
         else:
             self._gui_idle.set()
 
@@ -200,7 +211,11 @@ class TrainingWorker(QObject):
     @Slot()
     def run(self) -> None:
         """The training loop (BLAS threads are chosen per layer by the engine)."""
-        self._loop()
+        self._parked.clear()
+        try:
+            self._loop()
+        finally:
+            self._parked.set()
 
     def _loop(self) -> None:
         next_publish = 0.0
@@ -213,7 +228,7 @@ class TrainingWorker(QObject):
                 if self._stopping:
                     break
             if not self._gui_idle.is_set():
-                self._gui_idle.wait(MAX_YIELD_S)
+                self._park(self._gui_idle, MAX_YIELD_S)
             if self._jobs:
                 self._advance_job()  # while paused the job has the worker to itself
             now = clock()
@@ -221,12 +236,12 @@ class TrainingWorker(QObject):
                 self._train_burst(min(next_publish, now + BURST_S))
             elif self._playing or self._steps_left:
                 if self._max_rate and now < next_step:
-                    self._wake.wait(min(next_step - now, IDLE_WAIT_S))
+                    self._park(self._wake, min(next_step - now, IDLE_WAIT_S))
                 else:
                     next_step = self._next_step_time(next_step, now)
                     self._train_one_step()
             elif not self._jobs:
-                self._wake.wait(IDLE_WAIT_S)
+                self._park(self._wake, IDLE_WAIT_S)
             now = clock()
             self._measure_rate(now)
             if self._publish_now or (now >= next_publish and (self._playing or self._steps_left)):
@@ -242,6 +257,12 @@ class TrainingWorker(QObject):
                 # later one back), unless more than a whole period behind.
                 late = now - next_publish
                 next_publish = next_publish + period if 0 <= late < period else now + period
+
+    def _park(self, event: threading.Event, timeout: float) -> None:
+        """Wait for ``event``, known meanwhile not to run Python (see set_gui_busy)."""
+        self._parked.set()
+        event.wait(timeout)
+        self._parked.clear()
 
     def _train_burst(self, until: float) -> None:
         """Train until ``until`` (monotonic seconds) or until a command arrives, the GUI

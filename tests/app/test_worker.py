@@ -161,3 +161,23 @@ def test_steps_fall_due_on_a_fixed_beat_and_make_up_at_most_a_little_lost_time()
     assert worker._next_step_time(5.0, now=9.0) == pytest.approx(9.0 - RATE_CATCH_UP_S)
     worker._set_speed(None)
     assert worker._next_step_time(5.0, now=9.0) == 0.0  # full speed: no timetable
+
+
+def test_a_busy_gui_finds_the_worker_stopped_between_two_steps_and_then_it_trains_on():
+    worker, loop, _ = _run_worker()
+    try:
+        worker.play()
+        session = worker.session
+        wait_for(lambda: session.step_count > 20)
+        for _ in range(5):
+            worker.set_gui_busy(True)  # returns once the worker has finished its step
+            stopped_at = session.step_count
+            time.sleep(0.02)  # the GUI thread draws
+            assert session.step_count == stopped_at  # not one step meanwhile
+            worker.set_gui_busy(False)
+            wait_for(lambda stopped_at=stopped_at: session.step_count > stopped_at + 5)
+    finally:
+        worker.stop()
+        loop.join(TIMEOUT_S)
+    assert not loop.is_alive()
+    assert worker._parked.is_set()  # an ended worker runs nothing: a frame waits for nothing

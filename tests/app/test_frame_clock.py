@@ -150,6 +150,7 @@ def test_a_failing_view_is_logged_and_the_others_still_draw(clock, caplog):
 
     clock.register("broken", broken, visible=lambda: True, key=lambda s: s.step)
     good = FakeView(clock, "good")
+    clock.budget_s = 1.0  # (logging the traceback takes a while: both in one frame)
     with caplog.at_level(logging.ERROR, logger="nnviz"):
         clock.set_snapshot(playing(1))
     assert good.drawn == [1]

@@ -271,8 +271,8 @@ def test_epoch_target_stops_and_shows_progress(qtbot, make_window):
         ),
         timeout=TIMEOUT_MS,
     )
-    assert window.training_panel.progress.isVisible()
-    assert window.training_panel.progress.value() == 1000
+    progress = window.training_panel.progress  # drawn by the next frame
+    qtbot.waitUntil(lambda: progress.isVisible() and progress.value() == 1000, timeout=TIMEOUT_MS)
     assert "Finished 2 epochs" in window.statusBar().currentMessage()
 
 
@@ -349,8 +349,10 @@ def test_layers_are_listed_for_the_activation_plot(qtbot, make_window):
         lambda: window.controller.latest is not None and latest(window).focus_layer == 1,
         timeout=TIMEOUT_MS,
     )
-    edges, counts = window.activation_view.histogram.getData()
     hist = latest(window).preactivation_hist
+    histogram = window.activation_view.histogram  # drawn by the next frames
+    qtbot.waitUntil(lambda: histogram.getData()[1] is not None, timeout=TIMEOUT_MS)
+    edges, counts = histogram.getData()
     np.testing.assert_array_equal(counts, hist.counts)
     np.testing.assert_array_equal(edges, hist.edges)
     assert window.document.spec.layers[1] == LayerSpec(

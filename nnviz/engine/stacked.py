@@ -35,6 +35,7 @@ from nnviz.engine.model import Sequential
 from nnviz.engine.optimizers import apply_stacked
 from nnviz.engine.regularizers import L1L2
 from nnviz.engine.spec import NetworkSpec
+from nnviz.engine.training import StepResult, Trainer
 
 #: a member's result in a round when its loss is not finite: its own pass says why
 _LOSS_NOT_FINITE = object()
@@ -78,6 +79,12 @@ class StackedMember(Sequential):
         if group is None:
             return super().loss_and_correct(x, y)
         return group.loss_and_correct(self, x, y)
+
+    def largest_weights(self) -> list[float]:
+        group = self._group
+        if group is None:
+            return super().largest_weights()
+        return group.largest_weights(self)
 
 
 class StackedGroup:
@@ -149,6 +156,8 @@ class StackedGroup:
         #: the last evaluation of every member: (round, x, y, {row: (edits, stepped,
         #: (loss, correct))})
         self._evaluation: tuple[int, np.ndarray, np.ndarray, dict[int, Any]] | None = None
+        #: every member's largest_weights() after a round: (round, edits per row, rows)
+        self._largest: tuple[int, list[int], list[list[float]]] | None = None
 
     def leave(self, model: StackedMember) -> None:
         """``model`` trains alone from now on (with its own copies of its arrays)."""
@@ -161,6 +170,15 @@ class StackedGroup:
         optimizer.state = {slot: vector.copy() for slot, vector in optimizer.state.items()}
         model._group = None
         self._updates, self._alone = self._stack_updates()
+
+    def release_restored(self) -> None:
+        """Members whose weights were restored since their last step (their Trainer's
+        divergence watch) retry their batch, no longer the others' next one: they leave
+        and go on alone."""
+        if self._rounds:
+            for model in [self.models[row] for row in self._active]:
+                if not model._stepped:
+                    self.leave(model)
 
     def _stack_updates(self) -> tuple[list[_StackedUpdate], list[int]]:
         """The members still in the group whose optimizers take the same operations
@@ -195,6 +213,26 @@ class StackedGroup:
             return model.train_step(x, y)  # alone, the engine's pass raises and restores
         raise result
 
+    def train_steps(self, x: np.ndarray, y: np.ndarray) -> list[float | DivergenceError]:
+        """The step of every member in the group on the batch ``x``, ``y`` (the members'
+        Trainers in lockstep): in the order of the group's rows, each one's loss or its
+        DivergenceError (weights restored), as its ``train_step`` returns or raises."""
+        members = [self.models[row] for row in self._active]
+        self._round(x, y)
+        results = self._results
+        outcomes: list[float | DivergenceError] = []
+        for model in members:
+            loss = results[model._row] if model._group is self else None
+            if type(loss) is float:
+                results[model._row] = None
+                outcomes.append(loss)
+                continue
+            try:  # alone now, or its step failed: its own path says how
+                outcomes.append(model.train_step(x, y))
+            except DivergenceError as error:
+                outcomes.append(error)
+        return outcomes
+
     def loss_and_correct(
         self, model: StackedMember, x: np.ndarray, y: np.ndarray
     ) -> tuple[float, int]:
@@ -208,6 +246,17 @@ class StackedGroup:
         results = self._evaluate(x, y)
         self._evaluation = (self._rounds, x, y, results)
         return results[model._row][2]
+
+    def largest_weights(self, model: StackedMember) -> list[float]:
+        """``model``'s ``largest_weights()``, computed for every member at once (their
+        divergence watches check their weights after the same rounds)."""
+        kept = self._largest
+        row = model._row
+        if kept is None or kept[0] != self._rounds or kept[1][row] != model.edits:
+            starts = self.models[0]._array_starts
+            largest = np.maximum.reduceat(np.abs(self._params), starts, axis=1)[:, ::2]
+            kept = self._largest = (self._rounds, [m.edits for m in self.models], largest.tolist())
+        return kept[2][row]
 
     def _evaluate(self, x: np.ndarray, y: np.ndarray) -> dict[int, Any]:
         """The engine's ``loss_and_correct`` of every member still in the group."""
@@ -235,17 +284,13 @@ class StackedGroup:
     def _round(self, x: np.ndarray, y: np.ndarray) -> None:
         """Every member's step on one batch."""
         models, results = self.models, self._results
-        restored = []
         for row in self._active:
             if results[row] is not None:
                 raise RuntimeError(
                     f"stacked model {row + 1} has not taken its last step: members step in "
                     "lockstep (a member that stops must leave the group)"
                 )
-            if self._rounds and not models[row]._stepped:
-                restored.append(models[row])
-        for model in restored:
-            self.leave(model)  # restored since its last step: it goes on alone
+        self.release_restored()
         self._rounds += 1
         threads.sync()
         # overflow is reported as a DivergenceError, not as warnings
@@ -268,16 +313,21 @@ class StackedGroup:
                 models[row].optimizer.apply(models[row]._params, models[row]._grads)
             for row in stepping:
                 models[row]._stepped = True
-            # each row's sum, one BLAS dot a row: finite when every weight is (short of
-            # overflow, which the search in _checked rules out)
-            sums = np.matmul(self._params[:, np.newaxis], self._ones)[:, 0].tolist()
+            # the sum of squares of every weight of every member (one BLAS pass) is finite
+            # when all are, short of overflow, which the search in _checked rules out; the
+            # rows' sums tell which member to search when it is not
+            flat = self._params.reshape(-1)
+            finite = math.isfinite(np.dot(flat, flat))
+            sums = None if finite else np.matmul(self._params, self._ones).tolist()
         for row in self._active:
             model, loss = models[row], losses[row]
             model.last_output = output[row]
             if not math.isfinite(loss):
                 results[row] = _LOSS_NOT_FINITE
+            elif finite or math.isfinite(sums[row]):
+                results[row] = loss
             else:
-                results[row] = loss if math.isfinite(sums[row]) else self._checked(model, loss)
+                results[row] = self._checked(model, loss)
 
     @staticmethod
     def _checked(model: StackedMember, loss: float) -> float | DivergenceError:
@@ -345,6 +395,53 @@ class StackedGroup:
                     grad, zs[index - 1], activations[index - 1]
                 )
         return losses, output
+
+
+class Lockstep:
+    """The Trainers of a :class:`StackedGroup`'s members, stepped together: the epoch's
+    order drawn once (the Trainers have the same data, shuffle and seed), the batch sliced
+    once, one round for all, then each Trainer's own account of its step (its divergence
+    watch, counters and epoch end). Each Trainer's state is, bit for bit, that of its own
+    ``train_step``."""
+
+    def __init__(self, trainers: Sequence[Trainer]) -> None:
+        models = [trainer.model for trainer in trainers]
+        group = getattr(models[0], "_group", None) if models else None
+        if group is None or any(getattr(m, "_group", None) is not group for m in models):
+            raise ValueError("Trainers step in lockstep when they train one stacked group")
+        first = trainers[0]
+        for trainer in trainers[1:]:
+            if (trainer.step, trainer._pos) != (first.step, first._pos):
+                raise ValueError("Trainers step in lockstep from the same step")
+            trainer._share_data(first)
+        self.trainers, self.group = list(trainers), group
+
+    def train_step(self) -> list[StepResult | DivergenceError | None]:
+        """Each Trainer's ``train_step`` (its result, or the DivergenceError it raises),
+        for those whose models are still in the group; None for the others (they no longer
+        step in lockstep)."""
+        group = self.group
+        group.release_restored()
+        stepping = [t for t in self.trainers if t.model._group is group]
+        if not stepping:
+            return [None] * len(self.trainers)
+        leader = stepping[0]
+        leader_rng = leader._rng.bit_generator.state if leader._pos == 0 else None
+        start, end = leader._next_batch()
+        for trainer in stepping[1:]:
+            if trainer._next_batch(leader, leader_rng) != (start, end):
+                raise RuntimeError("the Trainers of a stacked group are no longer in lockstep")
+        losses = group.train_steps(leader._epoch_x[start:end], leader._epoch_y[start:end])
+        outcomes: dict[int, StepResult | DivergenceError] = {}
+        for trainer, loss in zip(stepping, losses, strict=True):
+            if isinstance(loss, DivergenceError):
+                outcomes[id(trainer)] = trainer._failed(loss)
+                continue
+            try:
+                outcomes[id(trainer)] = trainer._took_step(loss, start, end)
+            except DivergenceError as error:
+                outcomes[id(trainer)] = error
+        return [outcomes.get(id(trainer)) for trainer in self.trainers]
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:

@@ -33,8 +33,9 @@ import numpy as np
 from nnviz.data import DataConfig, PreparedData
 from nnviz.engine import DivergenceError, LayerSpec, OptimizerSpec, Sequential
 from nnviz.engine.spec import NetworkSpec, SpecError
-from nnviz.engine.stacked import StackedGroup, StackedMember, stack_key
+from nnviz.engine.stacked import Lockstep, StackedGroup, StackedMember, stack_key
 from nnviz.engine.state import TrainingState
+from nnviz.engine.training import StepResult
 from nnviz.live.jobs import BackgroundJob, JobReport
 from nnviz.live.series import DecimatedSeries
 from nnviz.live.session import TrainingSession, check_fits, trainer_for
@@ -293,13 +294,19 @@ class _Runner:
     def step(self, epochs: int) -> bool:
         """One mini-batch; the epoch's records at its end; finished at ``epochs``. True
         when the epoch ended or the variant stopped (finished or diverged)."""
-        trainer = self.trainer
         try:
-            result = trainer.train_step()
+            result: StepResult | DivergenceError = self.trainer.train_step()
         except DivergenceError as exc:
-            self.status, self.reason = DIVERGED, f"{exc}"
+            result = exc
+        return self.took(result, epochs)
+
+    def took(self, result: StepResult | DivergenceError, epochs: int) -> bool:
+        """Record the outcome of a step of the Trainer (as :meth:`step` does)."""
+        if isinstance(result, DivergenceError):
+            self.status, self.reason = DIVERGED, f"{result}"
             self._leave_group()
             return True
+        trainer = self.trainer
         if trainer.batch_in_epoch in self._record_batches:
             self._record_trajectory()
         if not result.epoch_finished:
@@ -389,8 +396,10 @@ class Race:
             kind = StackedMember if key in shared else Sequential
             model = kind.from_config(spec)
             self.runners.append(_Runner(variant, spec, model, data, list(initial_weights)))
-        #: runners that step together: one lane per stacked group or lone variant
+        #: runners that step together: one lane per stacked group (its Trainers stepped
+        #: by a Lockstep) or lone variant
         self.lanes: list[list[_Runner]] = []
+        self._locksteps: list[Lockstep | None] = []
         for key in dict.fromkeys(keys):
             members = [r for r, k in zip(self.runners, keys, strict=True) if k == key]
             if key in shared:
@@ -398,9 +407,11 @@ class Race:
                 for runner in members:
                     runner.stacked = True
                 self.lanes.append(members)
+                self._locksteps.append(Lockstep([r.trainer for r in members]))
             else:
                 self.lanes += [[r] for r in members]
-        self._lane: list[_Runner] | None = None  # the lane stepping, until its epoch ends
+                self._locksteps += [None] * len(members)
+        self._lane: int | None = None  # the lane stepping, until its epoch ends
         self._boundaries_at: float | None = None
         self._boundary_epochs: tuple[int, ...] = ()
 
@@ -428,15 +439,24 @@ class Race:
     def step(self) -> bool:
         """One mini-batch of the lane that has done the fewest epochs (each of its running
         variants takes it); False when every variant has finished or diverged."""
-        lane = self._lane
-        if lane is None:
+        index = self._lane
+        if index is None:
             epoch, index = min((_lane_epoch(lane), i) for i, lane in enumerate(self.lanes))
             if epoch == math.inf:
                 return False
-            lane = self._lane = self.lanes[index]
+            self._lane = index
+        lane, lockstep = self.lanes[index], self._locksteps[index]
+        outcomes = lockstep.train_step() if lockstep is not None else [None] * len(lane)
         ended = False
-        for runner in lane:
-            if runner.status == RUNNING and runner.step(self.epochs):
+        for runner, outcome in zip(lane, outcomes, strict=True):
+            if runner.status != RUNNING:
+                continue
+            # outcome None: not (or no longer) in a lockstep group, it steps alone
+            if (
+                runner.took(outcome, self.epochs)
+                if outcome is not None
+                else runner.step(self.epochs)
+            ):
                 ended = True
         if ended:
             self._lane = None  # the next step goes to the lane with the fewest epochs

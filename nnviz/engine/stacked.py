@@ -138,6 +138,8 @@ class StackedGroup:
             _Penalties([m.dense_layers[index].regularizer for m in models], first.dtype)
             for index in range(len(self._dense))
         ]
+        self._penalized = any(p.active for p in self._penalties)
+        self._logits = self._dense[-1].activation.name == first.loss.logits_activation
         #: (row, dense index, layer) of the hidden rectifier layers, whose activations the
         #: divergence watch reads after a step (to tell a dead layer)
         self._watched = [
@@ -195,43 +197,50 @@ class StackedGroup:
     def take_step(self, model: StackedMember, x: np.ndarray, y: np.ndarray) -> float:
         """``model``'s training step on the batch ``x``, ``y`` (the engine's
         ``train_step``): its loss, or its DivergenceError raised (weights restored)."""
-        row = model._row
-        result = self._results[row]
-        if result is None:
-            if self._rounds and not model._stepped:
-                # restored since its last step (its Trainer's divergence watch): it retries
-                # its batch, no longer the others' next one
-                self.leave(model)
+        if self._results[model._row] is None:
+            self.release_restored()
+            if model._group is None:
                 return model.train_step(x, y)
             self._round(x, y)
-            result = self._results[row]
+        result = self._take(model, x, y)
+        if isinstance(result, DivergenceError):
+            raise result
+        return result
+
+    def train_steps(
+        self, x: np.ndarray, y: np.ndarray
+    ) -> tuple[list[int], list[float | DivergenceError]]:
+        """Every member's step on the batch ``x``, ``y`` in one round (their Trainers in
+        lockstep; call :meth:`release_restored` first): the rows of the members that
+        stepped and each one's loss or its DivergenceError (weights restored), as its
+        ``train_step`` returns or raises."""
+        self._round(x, y)
+        rows, results = list(self._active), self._results
+        outcomes: list[float | DivergenceError] = []
+        for row in rows:
+            result = results[row]
+            if type(result) is float:  # the common case, taken at once
+                results[row] = None
+                outcomes.append(result)
+            else:
+                outcomes.append(self._take(self.models[row], x, y))
+        return rows, outcomes
+
+    def _take(self, model: StackedMember, x: np.ndarray, y: np.ndarray) -> float | DivergenceError:
+        """``model``'s result of the round, taken: its loss, or once it left the group
+        (weights restored) its DivergenceError."""
+        row = model._row
+        result = self._results[row]
         self._results[row] = None
         if isinstance(result, float):
             return result
         self.leave(model)
-        if result is _LOSS_NOT_FINITE:
-            return model.train_step(x, y)  # alone, the engine's pass raises and restores
-        raise result
-
-    def train_steps(self, x: np.ndarray, y: np.ndarray) -> list[float | DivergenceError]:
-        """The step of every member in the group on the batch ``x``, ``y`` (the members'
-        Trainers in lockstep): in the order of the group's rows, each one's loss or its
-        DivergenceError (weights restored), as its ``train_step`` returns or raises."""
-        members = [self.models[row] for row in self._active]
-        self._round(x, y)
-        results = self._results
-        outcomes: list[float | DivergenceError] = []
-        for model in members:
-            loss = results[model._row] if model._group is self else None
-            if type(loss) is float:
-                results[model._row] = None
-                outcomes.append(loss)
-                continue
-            try:  # alone now, or its step failed: its own path says how
-                outcomes.append(model.train_step(x, y))
+        if result is _LOSS_NOT_FINITE:  # alone, the engine's pass raises and restores
+            try:
+                return model.train_step(x, y)
             except DivergenceError as error:
-                outcomes.append(error)
-        return outcomes
+                return error
+        return result
 
     def loss_and_correct(
         self, model: StackedMember, x: np.ndarray, y: np.ndarray
@@ -283,26 +292,30 @@ class StackedGroup:
 
     def _round(self, x: np.ndarray, y: np.ndarray) -> None:
         """Every member's step on one batch."""
-        models, results = self.models, self._results
-        for row in self._active:
-            if results[row] is not None:
-                raise RuntimeError(
-                    f"stacked model {row + 1} has not taken its last step: members step in "
-                    "lockstep (a member that stops must leave the group)"
-                )
-        self.release_restored()
+        models, results, active = self.models, self._results, self._active
+        if results.count(None) != len(results):
+            row = next(row for row, result in enumerate(results) if result is not None)
+            raise RuntimeError(
+                f"stacked model {row + 1} has not taken its last step: members step in "
+                "lockstep (a member that stops must leave the group)"
+            )
         self._rounds += 1
         threads.sync()
         # overflow is reported as a DivergenceError, not as warnings
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             losses, output = self._forward_backward(x, y)
-            stepping = [row for row in self._active if math.isfinite(losses[row])]
+            if math.isfinite(sum(losses)):  # every loss is (the members' and the others')
+                stepping = active
+            else:
+                stepping = [row for row in active if math.isfinite(losses[row])]
             if len(stepping) == len(models):
                 np.copyto(self._backup, self._params)
             else:
                 for row in stepping:
                     np.copyto(self._backup[row], self._params[row])
-            if stepping == self._active and all(u.current() for u in self._updates):
+            if stepping == active and (
+                not self._updates or all(u.current() for u in self._updates)
+            ):
                 for update in self._updates:
                     update.apply(self._params, self._grads)
                 alone = self._alone
@@ -319,10 +332,12 @@ class StackedGroup:
             flat = self._params.reshape(-1)
             finite = math.isfinite(np.dot(flat, flat))
             sums = None if finite else np.matmul(self._params, self._ones).tolist()
-        for row in self._active:
+        for row in active:
             model, loss = models[row], losses[row]
             model.last_output = output[row]
-            if not math.isfinite(loss):
+            if finite and stepping is active:
+                results[row] = loss
+            elif not math.isfinite(loss):
                 results[row] = _LOSS_NOT_FINITE
             elif finite or math.isfinite(sums[row]):
                 results[row] = loss
@@ -354,7 +369,7 @@ class StackedGroup:
         dense = self._dense
         out = dense[-1]
         loss_fn = self.models[0].loss
-        logits = out.activation.name == loss_fn.logits_activation
+        logits = self._logits
         counts = self._thread_counts(len(x))
         inputs, zs, activations = [], [], []
         kernels = self._kernels  # views into the parameter rows: one gemm per model slice
@@ -376,7 +391,8 @@ class StackedGroup:
             losses = [loss_fn(y, part) for part in output]
             grad = np.stack([loss_fn.gradient(y, part) for part in output])
             grad = out.activation.backward(grad, zs[-1], output)
-        if any(p.active for p in self._penalties):  # in layer order, as the engine adds
+        penalized = self._penalized
+        if penalized:  # in layer order, as the engine adds
             losses = np.array(losses)
             for penalties, kernel in zip(self._penalties, self._kernels, strict=True):
                 penalties.add_penalty(losses, kernel)
@@ -388,7 +404,8 @@ class StackedGroup:
             dw, db = self._weight_grads[index]
             np.matmul(inputs[index].swapaxes(-1, -2), grad, out=dw)
             np.add.reduce(grad, axis=1, out=db)
-            self._penalties[index].add_gradient(self._kernels[index], dw)
+            if penalized:
+                self._penalties[index].add_gradient(self._kernels[index], dw)
             if index:
                 grad = np.matmul(grad, self._kernels_t[index])
                 grad = dense[index - 1].activation.backward(
@@ -407,14 +424,20 @@ class Lockstep:
     def __init__(self, trainers: Sequence[Trainer]) -> None:
         models = [trainer.model for trainer in trainers]
         group = getattr(models[0], "_group", None) if models else None
-        if group is None or any(getattr(m, "_group", None) is not group for m in models):
-            raise ValueError("Trainers step in lockstep when they train one stacked group")
+        if (
+            group is None
+            or any(getattr(m, "_group", None) is not group for m in models)
+            or sorted(m._row for m in models) != group._active
+        ):
+            raise ValueError("Trainers step in lockstep when they train every member of one group")
         first = trainers[0]
         for trainer in trainers[1:]:
             if (trainer.step, trainer._pos) != (first.step, first._pos):
                 raise ValueError("Trainers step in lockstep from the same step")
             trainer._share_data(first)
         self.trainers, self.group = list(trainers), group
+        self._stepping = list(trainers)  # those still in the group
+        self._index = {model._row: i for i, model in enumerate(models)}  # group row -> i
 
     def train_step(self) -> list[StepResult | DivergenceError | None]:
         """Each Trainer's ``train_step`` (its result, or the DivergenceError it raises),
@@ -422,26 +445,30 @@ class Lockstep:
         step in lockstep)."""
         group = self.group
         group.release_restored()
-        stepping = [t for t in self.trainers if t.model._group is group]
+        if len(group._active) != len(self._stepping):
+            self._stepping = [t for t in self.trainers if t.model._group is group]
+        stepping = self._stepping
+        outcomes: list[StepResult | DivergenceError | None] = [None] * len(self.trainers)
         if not stepping:
-            return [None] * len(self.trainers)
+            return outcomes
         leader = stepping[0]
         leader_rng = leader._rng.bit_generator.state if leader._pos == 0 else None
         start, end = leader._next_batch()
         for trainer in stepping[1:]:
             if trainer._next_batch(leader, leader_rng) != (start, end):
                 raise RuntimeError("the Trainers of a stacked group are no longer in lockstep")
-        losses = group.train_steps(leader._epoch_x[start:end], leader._epoch_y[start:end])
-        outcomes: dict[int, StepResult | DivergenceError] = {}
-        for trainer, loss in zip(stepping, losses, strict=True):
+        rows, losses = group.train_steps(leader._epoch_x[start:end], leader._epoch_y[start:end])
+        index = self._index
+        for row, loss in zip(rows, losses, strict=True):
+            trainer = self.trainers[index[row]]
             if isinstance(loss, DivergenceError):
-                outcomes[id(trainer)] = trainer._failed(loss)
+                outcomes[index[row]] = trainer._failed(loss)
                 continue
             try:
-                outcomes[id(trainer)] = trainer._took_step(loss, start, end)
+                outcomes[index[row]] = trainer._took_step(loss, start, end)
             except DivergenceError as error:
-                outcomes[id(trainer)] = error
-        return [outcomes.get(id(trainer)) for trainer in self.trainers]
+                outcomes[index[row]] = error
+        return outcomes
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:

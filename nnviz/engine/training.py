@@ -485,7 +485,7 @@ class Trainer:
         self._outputs.append(model.last_output)
         if len(self._outputs) >= MAX_KEPT_OUTPUTS:
             self._count_correct()
-        for callback in self.callbacks:
+        for callback in self._callbacks:
             callback.on_batch_end(self._batch, {"loss": loss})
         self._batch += 1
         finished = end >= n

@@ -196,8 +196,10 @@ def test_lockstep_takes_the_trainers_of_one_group_at_one_step():
     weights = Sequential.from_config(spec).get_weights()
     first, second, other = trainers(StackedMember, [spec] * 3, x, labels, weights)
     StackedGroup([first.model, second.model])
-    with pytest.raises(ValueError, match="one stacked group"):
+    with pytest.raises(ValueError, match="every member of one group"):
         Lockstep([first, other])
+    with pytest.raises(ValueError, match="every member of one group"):
+        Lockstep([first])
     first.train_step()
     with pytest.raises(ValueError, match="same step"):
         Lockstep([first, second])

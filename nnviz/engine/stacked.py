@@ -30,7 +30,6 @@ import numpy as np
 
 from nnviz.engine import threads
 from nnviz.engine.errors import DivergenceError
-from nnviz.engine.inference import count_correct
 from nnviz.engine.model import Sequential
 from nnviz.engine.optimizers import apply_stacked
 from nnviz.engine.regularizers import L1L2
@@ -139,6 +138,7 @@ class StackedGroup:
             for index in range(len(self._dense))
         ]
         self._penalized = any(p.active for p in self._penalties)
+        self._regularized = [any(d.regularized for d in m.dense_layers) for m in models]
         self._logits = self._dense[-1].activation.name == first.loss.logits_activation
         #: (row, dense index, layer) of the hidden rectifier layers, whose activations the
         #: divergence watch reads after a step (to tell a dead layer)
@@ -281,13 +281,14 @@ class StackedGroup:
             losses = loss_fn.stacked_from_logits(y, z)[0]
         else:
             losses = [loss_fn(y, part) for part in a]
+        corrects = _count_correct(a, y)
         results = {}
         for row in self._active:
             model = self.models[row]
             loss = losses[row]
-            loss += sum(layer.regularizer.penalty(layer.W) for layer in model.dense_layers)
-            correct = count_correct(a[row], y)
-            results[row] = (model.edits, model._stepped, (loss, correct))
+            if self._regularized[row]:  # adding no penalty adds 0.0: the same loss
+                loss += sum(layer.regularizer.penalty(layer.W) for layer in model.dense_layers)
+            results[row] = (model.edits, model._stepped, (loss, corrects[row]))
         return results
 
     def _round(self, x: np.ndarray, y: np.ndarray) -> None:
@@ -469,6 +470,14 @@ class Lockstep:
             except DivergenceError as error:
                 outcomes[index[row]] = error
         return outcomes
+
+
+def _count_correct(a: np.ndarray, y: np.ndarray) -> list[int]:
+    """Each model's :func:`~nnviz.engine.inference.count_correct` of its outputs in ``a``
+    ``(models, n, units)``, counted for all at once."""
+    one_unit = a.shape[2] == 1
+    hits = (a > 0.5) == (y > 0.5) if one_unit else a.argmax(axis=2) == y.argmax(axis=1)
+    return np.count_nonzero(hits.reshape(len(a), -1), axis=1).tolist()
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:

@@ -446,18 +446,19 @@ class Race:
                 return False
             self._lane = index
         lane, lockstep = self.lanes[index], self._locksteps[index]
-        outcomes = lockstep.train_step() if lockstep is not None else [None] * len(lane)
         ended = False
-        for runner, outcome in zip(lane, outcomes, strict=True):
-            if runner.status != RUNNING:
-                continue
-            # outcome None: not (or no longer) in a lockstep group, it steps alone
-            if (
-                runner.took(outcome, self.epochs)
-                if outcome is not None
-                else runner.step(self.epochs)
-            ):
-                ended = True
+        if lockstep is None:
+            for runner in lane:
+                if runner.status == RUNNING and runner.step(self.epochs):
+                    ended = True
+        else:
+            for runner, outcome in zip(lane, lockstep.train_step(), strict=True):
+                if runner.status != RUNNING:
+                    continue
+                if outcome is None:  # it left the group: it steps alone
+                    ended = runner.step(self.epochs) or ended
+                elif runner.took(outcome, self.epochs):
+                    ended = True
         if ended:
             self._lane = None  # the next step goes to the lane with the fewest epochs
         return True

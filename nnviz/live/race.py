@@ -307,7 +307,7 @@ class _Runner:
             self._leave_group()
             return True
         trainer = self.trainer
-        if trainer.batch_in_epoch in self._record_batches:
+        if self.records_now():
             self._record_trajectory()
         if not result.epoch_finished:
             return False
@@ -319,13 +319,22 @@ class _Runner:
             self._leave_group()
         return True
 
-    def _record_trajectory(self) -> None:
-        """A row at every 1/TRAJECTORY_PER_EPOCH of an epoch (batch-1 and full-batch
-        variants' rows fall at the same points of training)."""
+    def records_now(self) -> bool:
+        """Whether the Trainer's position starts a new 1/TRAJECTORY_PER_EPOCH of an epoch
+        (a trajectory row is due)."""
+        return self.trainer.batch_in_epoch in self._record_batches
+
+    def tick(self) -> int:
+        """The trajectory's clock now: 1/TRAJECTORY_PER_EPOCH epochs done (batch-1 and
+        full-batch variants' rows fall at the same points of training)."""
         trainer = self.trainer
         tick = trainer.epoch * TRAJECTORY_PER_EPOCH
-        tick += trainer.batch_in_epoch * TRAJECTORY_PER_EPOCH // self.batches_per_epoch
-        self.trajectory.record(tick, self.model)
+        return tick + trainer.batch_in_epoch * TRAJECTORY_PER_EPOCH // self.batches_per_epoch
+
+    def _record_trajectory(self, tick: int | None = None) -> None:
+        """A row at every 1/TRAJECTORY_PER_EPOCH of an epoch (at ``tick``, this
+        variant's :meth:`tick` when not given)."""
+        self.trajectory.record(self.tick() if tick is None else tick, self.model)
 
     def _leave_group(self) -> None:
         """A stopped variant's model trains alone from now on (no longer in lockstep)."""
@@ -452,7 +461,15 @@ class Race:
                 if runner.status == RUNNING and runner.step(self.epochs):
                     ended = True
         else:
-            for runner, outcome in zip(lane, lockstep.train_step(), strict=True):
+            outcomes = lockstep.train_step()
+            if all(type(o) is StepResult for o in outcomes) and not outcomes[0].epoch_finished:
+                # every member stepped, to one position within the epoch: one tick for all
+                if lane[0].records_now():
+                    tick = lane[0].tick()
+                    for runner in lane:
+                        runner._record_trajectory(tick)
+                return True
+            for runner, outcome in zip(lane, outcomes, strict=True):
                 if runner.status != RUNNING:
                     continue
                 if outcome is None:  # it left the group: it steps alone

@@ -295,9 +295,11 @@ class _Runner:
         """One mini-batch; the epoch's records at its end; finished at ``epochs``. True
         when the epoch ended or the variant stopped (finished or diverged)."""
         try:
-            result: StepResult | DivergenceError = self.trainer.train_step()
+            result = self.trainer.train_step()
         except DivergenceError as exc:
-            result = exc
+            return self.took(exc, epochs)
+        if not result.epoch_finished and not self.records_now():
+            return False  # most steps: nothing to record
         return self.took(result, epochs)
 
     def took(self, result: StepResult | DivergenceError, epochs: int) -> bool:

@@ -15,9 +15,13 @@ for all members in the same round, each one's numbers its own: the L1/L2 penalti
 optimizer updates (members whose optimizers take the same operations update as one
 stacked array, :func:`~nnviz.engine.optimizers.apply_stacked`), the finiteness check and
 the restore on divergence; at an epoch's end the validation of every member is one
-stacked pass too. Each member keeps its own :class:`~nnviz.engine.training.Trainer`
-(order, counters, divergence watch): its state is, bit for bit, that of a separate
-training.
+stacked pass too, and the divergence watch's weight check reads every member's largest
+weights from one reduction. Each member keeps its own
+:class:`~nnviz.engine.training.Trainer` (order, counters, divergence watch): its state is,
+bit for bit, that of a separate training. A :class:`Lockstep` steps those Trainers
+together (the epoch's order drawn once, the batch sliced once, one round, then each
+Trainer's own accounting); each Trainer may also step on its own, the first to ask in a
+round computing it for all.
 """
 
 from __future__ import annotations

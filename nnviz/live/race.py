@@ -9,10 +9,10 @@ variant with the fewest epochs done always takes the next step, so a batch-1 var
 many steps while a full-batch one does one, and their curves line up in epochs.
 
 Variants of the same shape and batch size train as one :class:`StackedGroup` (one batched
-forward and backward pass, and one update for those with the same optimizer); each still
-has its own engine :class:`Trainer`, so a race is, bit for bit, separate trainings from the
-same weights. A variant that diverges stops with the reason (and leaves its group); the
-others go on.
+forward and backward pass, and one update for those with the same optimizer), their
+Trainers stepped by one :class:`Lockstep`; each still has its own engine :class:`Trainer`,
+so a race is, bit for bit, separate trainings from the same weights. A variant that
+diverges stops with the reason (and leaves its group); the others go on.
 
 The training worker runs a race as a :class:`RaceJob` in slices and hands the GUI
 immutable :class:`RaceReport` values. The race's last report (finished, stopped or failed)

@@ -440,6 +440,8 @@ class Lockstep:
             if (trainer.step, trainer._pos) != (first.step, first._pos):
                 raise ValueError("Trainers step in lockstep from the same step")
             trainer._share_data(first)
+            if trainer._epoch_x is not first._epoch_x:
+                raise ValueError("Trainers step in lockstep on the same data, in the same order")
         self.trainers, self.group = list(trainers), group
         self._stepping = list(trainers)  # those still in the group
         self._index = {model._row: i for i, model in enumerate(models)}  # group row -> i
@@ -459,9 +461,15 @@ class Lockstep:
         leader = stepping[0]
         leader_rng = leader._rng.bit_generator.state if leader._pos == 0 else None
         start, end = leader._next_batch()
-        for trainer in stepping[1:]:
-            if trainer._next_batch(leader, leader_rng) != (start, end):
-                raise RuntimeError("the Trainers of a stacked group are no longer in lockstep")
+        for trainer in stepping[1:]:  # each its own order: the leader's, when it is the same
+            if (
+                trainer._next_batch(leader, leader_rng) != (start, end)
+                or trainer._epoch_x is not leader._epoch_x
+            ):
+                raise RuntimeError(
+                    "the Trainers of a stacked group no longer see the same samples in the "
+                    "same order: step them apart (each its own train_step)"
+                )
         rows, losses = group.train_steps(leader._epoch_x[start:end], leader._epoch_y[start:end])
         index = self._index
         for row, loss in zip(rows, losses, strict=True):

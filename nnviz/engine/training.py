@@ -448,11 +448,19 @@ class Trainer:
         return start, n if model.batch_size is None else min(n, start + model.batch_size)
 
     def _share_data(self, leader: Trainer) -> None:
-        """Take ``leader``'s prepared data where they equal this Trainer's own (Trainers
-        stepping in lockstep on the same data): then it can follow the leader's order."""
+        """Take ``leader``'s prepared data, and its epoch's order, where they equal this
+        Trainer's own (Trainers stepping in lockstep on the same data): then it can follow
+        the leader's next orders."""
         if _equal(self._x, leader._x) and _equal(self._y, leader._y):
             self._x, self._y = leader._x, leader._y
-            self._apply_order()
+            order, leader_order = self._order, leader._order
+            if order is leader_order or (
+                order is not None and leader_order is not None and _equal(order, leader_order)
+            ):
+                self._order = leader_order
+                self._epoch_x, self._epoch_y = leader._epoch_x, leader._epoch_y
+            else:
+                self._apply_order()
         val, leader_val = self._val, leader._val
         if val is not None and leader_val is not None and all(map(_equal, val, leader_val)):
             self._val = leader_val

@@ -205,6 +205,26 @@ def test_lockstep_takes_the_trainers_of_one_group_at_one_step():
         Lockstep([first, second])
 
 
+def test_lockstep_trainers_must_see_the_same_samples_in_the_same_order():
+    spec = NetworkSpec(batch_size=8)
+    rng = np.random.default_rng(0)
+    x, labels = rng.standard_normal((40, 2)), rng.integers(0, 2, 40)
+    weights = Sequential.from_config(spec).get_weights()
+    first, second = trainers(StackedMember, [spec] * 2, x, labels, weights)
+    other = trainers(StackedMember, [spec], x[::-1], labels, weights)[0]
+    StackedGroup([first.model, other.model])
+    with pytest.raises(ValueError, match="same data"):
+        Lockstep([first, other])
+    first, second = trainers(StackedMember, [spec] * 2, x, labels, weights)
+    StackedGroup([first.model, second.model])
+    lockstep = Lockstep([first, second])
+    for _ in range(5):  # one epoch
+        lockstep.train_step()
+    second._rng = np.random.default_rng(99)  # its next order is another one
+    with pytest.raises(RuntimeError, match="same samples in the same order"):
+        lockstep.train_step()
+
+
 def test_a_group_checks_every_members_largest_weights_at_once():
     spec = NetworkSpec(layers=(LayerSpec(units=5), LayerSpec(units=3), LayerSpec(units=1)))
     rng = np.random.default_rng(1)

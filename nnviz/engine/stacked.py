@@ -444,6 +444,8 @@ class Lockstep:
                 raise ValueError("Trainers step in lockstep on the same data, in the same order")
         self.trainers, self.group = list(trainers), group
         self._stepping = list(trainers)  # those still in the group
+        #: whether every Trainer took its step in the last train_step (none failed or left)
+        self.all_stepped = False
         self._index = {model._row: i for i, model in enumerate(models)}  # group row -> i
 
     def train_step(self) -> list[StepResult | DivergenceError | None]:
@@ -456,6 +458,7 @@ class Lockstep:
             self._stepping = [t for t in self.trainers if t.model._group is group]
         stepping = self._stepping
         outcomes: list[StepResult | DivergenceError | None] = [None] * len(self.trainers)
+        self.all_stepped = len(stepping) == len(self.trainers)
         if not stepping:
             return outcomes
         leader = stepping[0]
@@ -471,16 +474,18 @@ class Lockstep:
                     "same order: step them apart (each its own train_step)"
                 )
         rows, losses = group.train_steps(leader._epoch_x[start:end], leader._epoch_y[start:end])
-        index = self._index
         for row, loss in zip(rows, losses, strict=True):
-            trainer = self.trainers[index[row]]
+            i = self._index[row]
+            trainer = self.trainers[i]
             if isinstance(loss, DivergenceError):
-                outcomes[index[row]] = trainer._failed(loss)
+                outcomes[i] = trainer._failed(loss)
+                self.all_stepped = False
                 continue
             try:
-                outcomes[index[row]] = trainer._took_step(loss, start, end)
+                outcomes[i] = trainer._took_step(loss, start, end)
             except DivergenceError as error:
-                outcomes[index[row]] = error
+                outcomes[i] = error
+                self.all_stepped = False
         return outcomes
 
 

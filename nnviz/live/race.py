@@ -464,7 +464,7 @@ class Race:
                     ended = True
         else:
             outcomes = lockstep.train_step()
-            if all(type(o) is StepResult for o in outcomes) and not outcomes[0].epoch_finished:
+            if lockstep.all_stepped and not outcomes[0].epoch_finished:
                 # every member stepped, to one position within the epoch: one tick for all
                 if lane[0].records_now():
                     tick = lane[0].tick()

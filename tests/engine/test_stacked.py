@@ -18,6 +18,7 @@ from nnviz.engine import (
 from nnviz.engine.optimizers import apply_stacked
 from nnviz.engine.optimizers import get as get_optimizer
 from nnviz.engine.stacked import Lockstep, StackedGroup, StackedMember, stack_key
+from nnviz.engine.training import StepResult
 
 
 def trainers(kind, specs, x, y, weights):
@@ -47,7 +48,9 @@ def step_together(trainers, lockstep):
     if lockstep is None:
         return [step_or_error(t) for t in trainers]
     outcomes = []
-    for trainer, outcome in zip(trainers, lockstep.train_step(), strict=True):
+    results = lockstep.train_step()
+    assert lockstep.all_stepped == all(isinstance(r, StepResult) for r in results)
+    for trainer, outcome in zip(trainers, results, strict=True):
         if outcome is None:
             outcome = step_or_error(trainer)
         elif isinstance(outcome, DivergenceError):

@@ -158,7 +158,7 @@ class StackedGroup:
         self._results: list[Any] = [None] * n
         self._rounds = 0
         self._updates, self._alone = self._stack_updates()
-        self._threads: dict[int, list[int]] = {}  # batch length -> threads per layer
+        self._threads: dict[int, int] = {}  # batch length -> BLAS threads
         #: the last evaluation of every member: (round, x, y, {row: (edits, stepped,
         #: (loss, correct))})
         self._evaluation: tuple[int, np.ndarray, np.ndarray, dict[int, Any]] | None = None
@@ -360,12 +360,14 @@ class StackedGroup:
         model.optimizer.reset()
         return model._divergence("the weights", culprit)
 
-    def _thread_counts(self, n_samples: int) -> list[int]:
-        counts = self._threads.get(n_samples)
-        if counts is None:
-            counts = [threads.threads_for(n_samples * layer.W.size) for layer in self._dense]
-            self._threads[n_samples] = counts
-        return counts
+    def _thread_count(self, n_samples: int) -> int:
+        """BLAS threads for a step on ``n_samples``: the count the largest product calls
+        for, for the whole pass (as the engine's step does)."""
+        count = self._threads.get(n_samples)
+        if count is None:
+            largest = max(layer.W.size for layer in self._dense)
+            count = self._threads[n_samples] = threads.threads_for(n_samples * largest)
+        return count
 
     def _forward_backward(self, x: np.ndarray, y: np.ndarray) -> tuple[list[float], np.ndarray]:
         """Every member's forward and backward pass on one batch (the engine's
@@ -375,13 +377,12 @@ class StackedGroup:
         out = dense[-1]
         loss_fn = self.models[0].loss
         logits = self._logits
-        counts = self._thread_counts(len(x))
+        threads.use_threads(self._thread_count(len(x)))
         inputs, zs, activations = [], [], []
         kernels = self._kernels  # views into the parameter rows: one gemm per model slice
         a = x
         last = len(dense) - 1
         for index, layer in enumerate(dense):
-            threads.use_threads(counts[index])
             inputs.append(a)
             z = np.matmul(a, kernels[index])
             z += self._biases[index]
@@ -405,7 +406,6 @@ class StackedGroup:
         for row, index, layer in self._watched:
             layer.a = activations[index][row]
         for index in range(last, -1, -1):
-            threads.use_threads(counts[index])
             dw, db = self._weight_grads[index]
             np.matmul(inputs[index].swapaxes(-1, -2), grad, out=dw)
             np.add.reduce(grad, axis=1, out=db)

@@ -338,11 +338,14 @@ class StackedGroup:
             finite = math.isfinite(np.dot(flat, flat))
             sums = None if finite else np.matmul(self._params, self._ones).tolist()
         for row in active:
+            models[row].last_output = output[row]
+        if finite and stepping is active:  # every loss and weight is finite
+            for row in active:
+                results[row] = losses[row]
+            return
+        for row in active:
             model, loss = models[row], losses[row]
-            model.last_output = output[row]
-            if finite and stepping is active:
-                results[row] = loss
-            elif not math.isfinite(loss):
+            if not math.isfinite(loss):
                 results[row] = _LOSS_NOT_FINITE
             elif finite or math.isfinite(sums[row]):
                 results[row] = loss

@@ -298,7 +298,7 @@ class _Runner:
             result = self.trainer.train_step()
         except DivergenceError as exc:
             return self.took(exc, epochs)
-        if not result.epoch_finished and not self.records_now():
+        if not result.epoch_finished and self.trainer.batch_in_epoch not in self._record_batches:
             return False  # most steps: nothing to record
         return self.took(result, epochs)
 

@@ -5,7 +5,8 @@ Adam) on the 2-8-8-1 tanh spiral network (the app's default set-up, batch 16), f
 same epochs as one variant (Adam) trained alone by the engine's Trainer. Targets: the
 unstacked race (four Trainers in lockstep) <= 4x one variant; the stacked race (one
 batched forward/backward pass) <= 2x. Rounds alternate so drift on a shared machine hits
-all three alike; the medians and their ratios are printed.
+all three alike; the medians and their ratios are printed, of the wall time and of the
+thread's CPU time (steadier on a loaded machine: time spent waiting for a core is left out).
 
 Options: ``--epochs N`` (default 20), ``--rounds N`` (default 5), ``--preset NAME`` (default
 optimizers; e.g. learning_rates, whose variants share one optimizer and so one stacked
@@ -66,12 +67,15 @@ def main() -> None:
     n = len(variants)
     timed = {"one variant": one, f"{n} unstacked": race(False), f"{n} stacked": race(True)}
     times: dict[str, list[float]] = {name: [] for name in timed}
+    cpu_times: dict[str, list[float]] = {name: [] for name in timed}
     for _ in range(args.rounds):
         for name, fn in timed.items():
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.thread_time()
             fn()
             times[name].append(time.perf_counter() - start)
+            cpu_times[name].append(time.thread_time() - cpu_start)
     base = statistics.median(times["one variant"])
+    cpu_base = statistics.median(cpu_times["one variant"])
     steps = args.epochs * -(-len(data.x_train) // spec.batch_size)
     network = "-".join(str(n) for n in (spec.input_dim, *(la.units for la in spec.dense_layers)))
     print(
@@ -80,9 +84,10 @@ def main() -> None:
     )
     for name, values in times.items():
         median = statistics.median(values)
+        cpu = statistics.median(cpu_times[name]) / cpu_base
         print(
             f"{name:>12}: {median * 1e3:8.1f} ms ({median / steps * 1e6:6.1f} us/step)"
-            f"  {median / base:4.2f}x one variant"
+            f"  {median / base:4.2f}x one variant (CPU time {cpu:4.2f}x)"
         )
 
 

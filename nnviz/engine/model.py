@@ -174,6 +174,12 @@ class Sequential(TrainingStepMixin, InferenceMixin, ConfigMixin, TransitionMixin
         self._require_built()
         return np.sqrt(np.add.reduceat(np.square(self._grads), self._array_starts)[::2])
 
+    def largest_weights(self) -> list[float]:
+        """The largest |w| of every dense layer's kernel, in two NumPy calls (the
+        divergence watch's weight check)."""
+        self._require_built()
+        return np.maximum.reduceat(np.abs(self._params), self._array_starts)[::2].tolist()
+
     def _slice(self, dense_index: int) -> slice:
         start = self._offsets[dense_index]
         return slice(start, start + self._dense[dense_index].n_params)

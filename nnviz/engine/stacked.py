@@ -15,9 +15,13 @@ for all members in the same round, each one's numbers its own: the L1/L2 penalti
 optimizer updates (members whose optimizers take the same operations update as one
 stacked array, :func:`~nnviz.engine.optimizers.apply_stacked`), the finiteness check and
 the restore on divergence; at an epoch's end the validation of every member is one
-stacked pass too. Each member keeps its own :class:`~nnviz.engine.training.Trainer`
-(order, counters, divergence watch): its state is, bit for bit, that of a separate
-training.
+stacked pass too, and the divergence watch's weight check reads every member's largest
+weights from one reduction. Each member keeps its own
+:class:`~nnviz.engine.training.Trainer` (order, counters, divergence watch): its state is,
+bit for bit, that of a separate training. A :class:`Lockstep` steps those Trainers
+together (the epoch's order drawn once, the batch sliced once, one round, then each
+Trainer's own accounting); each Trainer may also step on its own, the first to ask in a
+round computing it for all.
 """
 
 from __future__ import annotations
@@ -30,11 +34,11 @@ import numpy as np
 
 from nnviz.engine import threads
 from nnviz.engine.errors import DivergenceError
-from nnviz.engine.inference import count_correct
 from nnviz.engine.model import Sequential
 from nnviz.engine.optimizers import apply_stacked
 from nnviz.engine.regularizers import L1L2
 from nnviz.engine.spec import NetworkSpec
+from nnviz.engine.training import StepResult, Trainer
 
 #: a member's result in a round when its loss is not finite: its own pass says why
 _LOSS_NOT_FINITE = object()
@@ -78,6 +82,12 @@ class StackedMember(Sequential):
         if group is None:
             return super().loss_and_correct(x, y)
         return group.loss_and_correct(self, x, y)
+
+    def largest_weights(self) -> list[float]:
+        group = self._group
+        if group is None:
+            return super().largest_weights()
+        return group.largest_weights(self)
 
 
 class StackedGroup:
@@ -131,6 +141,9 @@ class StackedGroup:
             _Penalties([m.dense_layers[index].regularizer for m in models], first.dtype)
             for index in range(len(self._dense))
         ]
+        self._penalized = any(p.active for p in self._penalties)
+        self._regularized = [any(d.regularized for d in m.dense_layers) for m in models]
+        self._logits = self._dense[-1].activation.name == first.loss.logits_activation
         #: (row, dense index, layer) of the hidden rectifier layers, whose activations the
         #: divergence watch reads after a step (to tell a dead layer)
         self._watched = [
@@ -145,10 +158,12 @@ class StackedGroup:
         self._results: list[Any] = [None] * n
         self._rounds = 0
         self._updates, self._alone = self._stack_updates()
-        self._threads: dict[int, list[int]] = {}  # batch length -> threads per layer
+        self._threads: dict[int, int] = {}  # batch length -> BLAS threads
         #: the last evaluation of every member: (round, x, y, {row: (edits, stepped,
         #: (loss, correct))})
         self._evaluation: tuple[int, np.ndarray, np.ndarray, dict[int, Any]] | None = None
+        #: every member's largest_weights() after a round: (round, edits per row, rows)
+        self._largest: tuple[int, list[int], list[list[float]]] | None = None
 
     def leave(self, model: StackedMember) -> None:
         """``model`` trains alone from now on (with its own copies of its arrays)."""
@@ -161,6 +176,15 @@ class StackedGroup:
         optimizer.state = {slot: vector.copy() for slot, vector in optimizer.state.items()}
         model._group = None
         self._updates, self._alone = self._stack_updates()
+
+    def release_restored(self) -> None:
+        """Members whose weights were restored since their last step (their Trainer's
+        divergence watch) retry their batch, no longer the others' next one: they leave
+        and go on alone."""
+        if self._rounds:
+            for model in [self.models[row] for row in self._active]:
+                if not model._stepped:
+                    self.leave(model)
 
     def _stack_updates(self) -> tuple[list[_StackedUpdate], list[int]]:
         """The members still in the group whose optimizers take the same operations
@@ -177,23 +201,50 @@ class StackedGroup:
     def take_step(self, model: StackedMember, x: np.ndarray, y: np.ndarray) -> float:
         """``model``'s training step on the batch ``x``, ``y`` (the engine's
         ``train_step``): its loss, or its DivergenceError raised (weights restored)."""
-        row = model._row
-        result = self._results[row]
-        if result is None:
-            if self._rounds and not model._stepped:
-                # restored since its last step (its Trainer's divergence watch): it retries
-                # its batch, no longer the others' next one
-                self.leave(model)
+        if self._results[model._row] is None:
+            self.release_restored()
+            if model._group is None:
                 return model.train_step(x, y)
             self._round(x, y)
-            result = self._results[row]
+        result = self._take(model, x, y)
+        if isinstance(result, DivergenceError):
+            raise result
+        return result
+
+    def train_steps(
+        self, x: np.ndarray, y: np.ndarray
+    ) -> tuple[list[int], list[float | DivergenceError]]:
+        """Every member's step on the batch ``x``, ``y`` in one round (their Trainers in
+        lockstep; call :meth:`release_restored` first): the rows of the members that
+        stepped and each one's loss or its DivergenceError (weights restored), as its
+        ``train_step`` returns or raises."""
+        self._round(x, y)
+        rows, results = list(self._active), self._results
+        outcomes: list[float | DivergenceError] = []
+        for row in rows:
+            result = results[row]
+            if type(result) is float:  # the common case, taken at once
+                results[row] = None
+                outcomes.append(result)
+            else:
+                outcomes.append(self._take(self.models[row], x, y))
+        return rows, outcomes
+
+    def _take(self, model: StackedMember, x: np.ndarray, y: np.ndarray) -> float | DivergenceError:
+        """``model``'s result of the round, taken: its loss, or once it left the group
+        (weights restored) its DivergenceError."""
+        row = model._row
+        result = self._results[row]
         self._results[row] = None
         if isinstance(result, float):
             return result
         self.leave(model)
-        if result is _LOSS_NOT_FINITE:
-            return model.train_step(x, y)  # alone, the engine's pass raises and restores
-        raise result
+        if result is _LOSS_NOT_FINITE:  # alone, the engine's pass raises and restores
+            try:
+                return model.train_step(x, y)
+            except DivergenceError as error:
+                return error
+        return result
 
     def loss_and_correct(
         self, model: StackedMember, x: np.ndarray, y: np.ndarray
@@ -209,6 +260,17 @@ class StackedGroup:
         self._evaluation = (self._rounds, x, y, results)
         return results[model._row][2]
 
+    def largest_weights(self, model: StackedMember) -> list[float]:
+        """``model``'s ``largest_weights()``, computed for every member at once (their
+        divergence watches check their weights after the same rounds)."""
+        kept = self._largest
+        row = model._row
+        if kept is None or kept[0] != self._rounds or kept[1][row] != model.edits:
+            starts = self.models[0]._array_starts
+            largest = np.maximum.reduceat(np.abs(self._params), starts, axis=1)[:, ::2]
+            kept = self._largest = (self._rounds, [m.edits for m in self.models], largest.tolist())
+        return kept[2][row]
+
     def _evaluate(self, x: np.ndarray, y: np.ndarray) -> dict[int, Any]:
         """The engine's ``loss_and_correct`` of every member still in the group."""
         threads.sync()
@@ -223,41 +285,42 @@ class StackedGroup:
             losses = loss_fn.stacked_from_logits(y, z)[0]
         else:
             losses = [loss_fn(y, part) for part in a]
+        corrects = _count_correct(a, y)
         results = {}
         for row in self._active:
             model = self.models[row]
             loss = losses[row]
-            loss += sum(layer.regularizer.penalty(layer.W) for layer in model.dense_layers)
-            correct = count_correct(a[row], y)
-            results[row] = (model.edits, model._stepped, (loss, correct))
+            if self._regularized[row]:  # adding no penalty adds 0.0: the same loss
+                loss += sum(layer.regularizer.penalty(layer.W) for layer in model.dense_layers)
+            results[row] = (model.edits, model._stepped, (loss, corrects[row]))
         return results
 
     def _round(self, x: np.ndarray, y: np.ndarray) -> None:
         """Every member's step on one batch."""
-        models, results = self.models, self._results
-        restored = []
-        for row in self._active:
-            if results[row] is not None:
-                raise RuntimeError(
-                    f"stacked model {row + 1} has not taken its last step: members step in "
-                    "lockstep (a member that stops must leave the group)"
-                )
-            if self._rounds and not models[row]._stepped:
-                restored.append(models[row])
-        for model in restored:
-            self.leave(model)  # restored since its last step: it goes on alone
+        models, results, active = self.models, self._results, self._active
+        if results.count(None) != len(results):
+            row = next(row for row, result in enumerate(results) if result is not None)
+            raise RuntimeError(
+                f"stacked model {row + 1} has not taken its last step: members step in "
+                "lockstep (a member that stops must leave the group)"
+            )
         self._rounds += 1
         threads.sync()
         # overflow is reported as a DivergenceError, not as warnings
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             losses, output = self._forward_backward(x, y)
-            stepping = [row for row in self._active if math.isfinite(losses[row])]
+            if math.isfinite(sum(losses)):  # every loss is (the members' and the others')
+                stepping = active
+            else:
+                stepping = [row for row in active if math.isfinite(losses[row])]
             if len(stepping) == len(models):
                 np.copyto(self._backup, self._params)
             else:
                 for row in stepping:
                     np.copyto(self._backup[row], self._params[row])
-            if stepping == self._active and all(u.current() for u in self._updates):
+            if stepping == active and (
+                not self._updates or all(u.current() for u in self._updates)
+            ):
                 for update in self._updates:
                     update.apply(self._params, self._grads)
                 alone = self._alone
@@ -268,16 +331,26 @@ class StackedGroup:
                 models[row].optimizer.apply(models[row]._params, models[row]._grads)
             for row in stepping:
                 models[row]._stepped = True
-            # each row's sum, one BLAS dot a row: finite when every weight is (short of
-            # overflow, which the search in _checked rules out)
-            sums = np.matmul(self._params[:, np.newaxis], self._ones)[:, 0].tolist()
-        for row in self._active:
+            # the sum of squares of every weight of every member (one BLAS pass) is finite
+            # when all are, short of overflow, which the search in _checked rules out; the
+            # rows' sums tell which member to search when it is not
+            flat = self._params.reshape(-1)
+            finite = math.isfinite(np.dot(flat, flat))
+            sums = None if finite else np.matmul(self._params, self._ones).tolist()
+        for row in active:
+            models[row].last_output = output[row]
+        if finite and stepping is active:  # every loss and weight is finite
+            for row in active:
+                results[row] = losses[row]
+            return
+        for row in active:
             model, loss = models[row], losses[row]
-            model.last_output = output[row]
             if not math.isfinite(loss):
                 results[row] = _LOSS_NOT_FINITE
+            elif finite or math.isfinite(sums[row]):
+                results[row] = loss
             else:
-                results[row] = loss if math.isfinite(sums[row]) else self._checked(model, loss)
+                results[row] = self._checked(model, loss)
 
     @staticmethod
     def _checked(model: StackedMember, loss: float) -> float | DivergenceError:
@@ -290,12 +363,14 @@ class StackedGroup:
         model.optimizer.reset()
         return model._divergence("the weights", culprit)
 
-    def _thread_counts(self, n_samples: int) -> list[int]:
-        counts = self._threads.get(n_samples)
-        if counts is None:
-            counts = [threads.threads_for(n_samples * layer.W.size) for layer in self._dense]
-            self._threads[n_samples] = counts
-        return counts
+    def _thread_count(self, n_samples: int) -> int:
+        """BLAS threads for a step on ``n_samples``: the count the largest product calls
+        for, for the whole pass (as the engine's step does)."""
+        count = self._threads.get(n_samples)
+        if count is None:
+            largest = max(layer.W.size for layer in self._dense)
+            count = self._threads[n_samples] = threads.threads_for(n_samples * largest)
+        return count
 
     def _forward_backward(self, x: np.ndarray, y: np.ndarray) -> tuple[list[float], np.ndarray]:
         """Every member's forward and backward pass on one batch (the engine's
@@ -304,14 +379,13 @@ class StackedGroup:
         dense = self._dense
         out = dense[-1]
         loss_fn = self.models[0].loss
-        logits = out.activation.name == loss_fn.logits_activation
-        counts = self._thread_counts(len(x))
+        logits = self._logits
+        threads.use_threads(self._thread_count(len(x)))
         inputs, zs, activations = [], [], []
         kernels = self._kernels  # views into the parameter rows: one gemm per model slice
         a = x
         last = len(dense) - 1
         for index, layer in enumerate(dense):
-            threads.use_threads(counts[index])
             inputs.append(a)
             z = np.matmul(a, kernels[index])
             z += self._biases[index]
@@ -326,7 +400,8 @@ class StackedGroup:
             losses = [loss_fn(y, part) for part in output]
             grad = np.stack([loss_fn.gradient(y, part) for part in output])
             grad = out.activation.backward(grad, zs[-1], output)
-        if any(p.active for p in self._penalties):  # in layer order, as the engine adds
+        penalized = self._penalized
+        if penalized:  # in layer order, as the engine adds
             losses = np.array(losses)
             for penalties, kernel in zip(self._penalties, self._kernels, strict=True):
                 penalties.add_penalty(losses, kernel)
@@ -334,17 +409,95 @@ class StackedGroup:
         for row, index, layer in self._watched:
             layer.a = activations[index][row]
         for index in range(last, -1, -1):
-            threads.use_threads(counts[index])
             dw, db = self._weight_grads[index]
             np.matmul(inputs[index].swapaxes(-1, -2), grad, out=dw)
             np.add.reduce(grad, axis=1, out=db)
-            self._penalties[index].add_gradient(self._kernels[index], dw)
+            if penalized:
+                self._penalties[index].add_gradient(self._kernels[index], dw)
             if index:
                 grad = np.matmul(grad, self._kernels_t[index])
                 grad = dense[index - 1].activation.backward(
                     grad, zs[index - 1], activations[index - 1]
                 )
         return losses, output
+
+
+class Lockstep:
+    """The Trainers of a :class:`StackedGroup`'s members, stepped together: the epoch's
+    order drawn once (the Trainers have the same data, shuffle and seed), the batch sliced
+    once, one round for all, then each Trainer's own account of its step (its divergence
+    watch, counters and epoch end). Each Trainer's state is, bit for bit, that of its own
+    ``train_step``."""
+
+    def __init__(self, trainers: Sequence[Trainer]) -> None:
+        models = [trainer.model for trainer in trainers]
+        group = getattr(models[0], "_group", None) if models else None
+        if (
+            group is None
+            or any(getattr(m, "_group", None) is not group for m in models)
+            or sorted(m._row for m in models) != group._active
+        ):
+            raise ValueError("Trainers step in lockstep when they train every member of one group")
+        first = trainers[0]
+        for trainer in trainers[1:]:
+            if (trainer.step, trainer._pos) != (first.step, first._pos):
+                raise ValueError("Trainers step in lockstep from the same step")
+            trainer._share_data(first)
+            if trainer._epoch_x is not first._epoch_x:
+                raise ValueError("Trainers step in lockstep on the same data, in the same order")
+        self.trainers, self.group = list(trainers), group
+        self._stepping = list(trainers)  # those still in the group
+        #: whether every Trainer took its step in the last train_step (none failed or left)
+        self.all_stepped = False
+        self._index = {model._row: i for i, model in enumerate(models)}  # group row -> i
+
+    def train_step(self) -> list[StepResult | DivergenceError | None]:
+        """Each Trainer's ``train_step`` (its result, or the DivergenceError it raises),
+        for those whose models are still in the group; None for the others (they no longer
+        step in lockstep)."""
+        group = self.group
+        group.release_restored()
+        if len(group._active) != len(self._stepping):
+            self._stepping = [t for t in self.trainers if t.model._group is group]
+        stepping = self._stepping
+        outcomes: list[StepResult | DivergenceError | None] = [None] * len(self.trainers)
+        self.all_stepped = len(stepping) == len(self.trainers)
+        if not stepping:
+            return outcomes
+        leader = stepping[0]
+        leader_rng = leader._rng.bit_generator.state if leader._pos == 0 else None
+        start, end = leader._next_batch()
+        for trainer in stepping[1:]:  # each its own order: the leader's, when it is the same
+            if (
+                trainer._next_batch(leader, leader_rng) != (start, end)
+                or trainer._epoch_x is not leader._epoch_x
+            ):
+                raise RuntimeError(
+                    "the Trainers of a stacked group no longer see the same samples in the "
+                    "same order: step them apart (each its own train_step)"
+                )
+        rows, losses = group.train_steps(leader._epoch_x[start:end], leader._epoch_y[start:end])
+        for row, loss in zip(rows, losses, strict=True):
+            i = self._index[row]
+            trainer = self.trainers[i]
+            if isinstance(loss, DivergenceError):
+                outcomes[i] = trainer._failed(loss)
+                self.all_stepped = False
+                continue
+            try:
+                outcomes[i] = trainer._took_step(loss, start, end)
+            except DivergenceError as error:
+                outcomes[i] = error
+                self.all_stepped = False
+        return outcomes
+
+
+def _count_correct(a: np.ndarray, y: np.ndarray) -> list[int]:
+    """Each model's :func:`~nnviz.engine.inference.count_correct` of its outputs in ``a``
+    ``(models, n, units)``, counted for all at once."""
+    one_unit = a.shape[2] == 1
+    hits = (a > 0.5) == (y > 0.5) if one_unit else a.argmax(axis=2) == y.argmax(axis=1)
+    return np.count_nonzero(hits.reshape(len(a), -1), axis=1).tolist()
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:

@@ -419,30 +419,81 @@ class Trainer:
     def train_step(self) -> StepResult:
         """One update on the next batch. On divergence the DivergenceError carries the
         epoch and step; the weights are restored and the same batch comes next."""
+        start, end = self._next_batch()
+        try:
+            loss = self.model.train_step(self._epoch_x[start:end], self._epoch_y[start:end])
+        except DivergenceError as error:
+            raise self._failed(error) from None
+        return self._took_step(loss, start, end)
+
+    def _next_batch(self, leader: Trainer | None = None, leader_rng: Any = None) -> tuple[int, int]:
+        """Where the next batch starts and ends in this epoch's order, drawn first when the
+        epoch begins: ``leader``'s order when it has just drawn it from the generator
+        state ``leader_rng``, the same as this Trainer's (see :meth:`_share_data`)."""
         model = self.model
         if model.version != self._version:
             self._count_correct()
             self._prepare()
         n = len(self._x)
         if self._pos == 0:
-            self._order_epoch()
+            if leader is not None and self._follows(leader, leader_rng):
+                self._order = leader._order
+                self._epoch_x, self._epoch_y = leader._epoch_x, leader._epoch_y
+                self._rng.bit_generator.state = leader._rng.bit_generator.state
+            else:
+                self._order_epoch()
             for callback in self.callbacks:
                 callback.on_epoch_begin(self.epoch)
         start = self._pos
-        end = n if model.batch_size is None else min(n, start + model.batch_size)
-        xb, yb = self._epoch_x[start:end], self._epoch_y[start:end]
+        return start, n if model.batch_size is None else min(n, start + model.batch_size)
+
+    def _share_data(self, leader: Trainer) -> None:
+        """Take ``leader``'s prepared data, and its epoch's order, where they equal this
+        Trainer's own (Trainers stepping in lockstep on the same data): then it can follow
+        the leader's next orders."""
+        if _equal(self._x, leader._x) and _equal(self._y, leader._y):
+            self._x, self._y = leader._x, leader._y
+            order, leader_order = self._order, leader._order
+            if order is leader_order or (
+                order is not None and leader_order is not None and _equal(order, leader_order)
+            ):
+                self._order = leader_order
+                self._epoch_x, self._epoch_y = leader._epoch_x, leader._epoch_y
+            else:
+                self._apply_order()
+        val, leader_val = self._val, leader._val
+        if val is not None and leader_val is not None and all(map(_equal, val, leader_val)):
+            self._val = leader_val
+
+    def _follows(self, leader: Trainer, leader_rng: Any) -> bool:
+        """Whether ``leader``'s new order is the one this Trainer would draw now."""
+        return (
+            self._x is leader._x
+            and self.shuffle == leader.shuffle
+            and self.model.batch_size == leader.model.batch_size
+            and self._rng.bit_generator.state == leader_rng
+        )
+
+    def _failed(self, error: DivergenceError) -> DivergenceError:
+        """``error`` of the step being taken, with its epoch and step."""
+        return error.at(self.epoch, self.step + 1)
+
+    def _took_step(self, loss: float, start: int, end: int) -> StepResult:
+        """Account for the model's step on the batch ``start:end`` of this epoch's order,
+        whose loss was ``loss``: the divergence watch, the counters, the epoch's end."""
         try:
-            loss = model.train_step(xb, yb)
             self._monitor.observe(loss)
         except DivergenceError as error:
-            raise error.at(self.epoch, self.step + 1) from None
+            raise self._failed(error) from None
+        model = self.model
+        n = len(self._x)
         self.step += 1
         self._pos = end
         self._loss_sum += loss * (end - start)
         self._outputs.append(model.last_output)
         if len(self._outputs) >= MAX_KEPT_OUTPUTS:
             self._count_correct()
-        for callback in self.callbacks:
+        for callback in self._callbacks:
             callback.on_batch_end(self._batch, {"loss": loss})
         self._batch += 1
         finished = end >= n
@@ -523,3 +574,7 @@ class Trainer:
         for callback in self.callbacks:
             callback.on_train_end(self.last_logs)
         return self.history
+
+
+def _equal(a: np.ndarray, b: np.ndarray) -> bool:
+    return a is b or (a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b))

@@ -9,10 +9,10 @@ variant with the fewest epochs done always takes the next step, so a batch-1 var
 many steps while a full-batch one does one, and their curves line up in epochs.
 
 Variants of the same shape and batch size train as one :class:`StackedGroup` (one batched
-forward and backward pass, and one update for those with the same optimizer); each still
-has its own engine :class:`Trainer`, so a race is, bit for bit, separate trainings from the
-same weights. A variant that diverges stops with the reason (and leaves its group); the
-others go on.
+forward and backward pass, and one update for those with the same optimizer), their
+Trainers stepped by one :class:`Lockstep`; each still has its own engine :class:`Trainer`,
+so a race is, bit for bit, separate trainings from the same weights. A variant that
+diverges stops with the reason (and leaves its group); the others go on.
 
 The training worker runs a race as a :class:`RaceJob` in slices and hands the GUI
 immutable :class:`RaceReport` values. The race's last report (finished, stopped or failed)
@@ -33,8 +33,9 @@ import numpy as np
 from nnviz.data import DataConfig, PreparedData
 from nnviz.engine import DivergenceError, LayerSpec, OptimizerSpec, Sequential
 from nnviz.engine.spec import NetworkSpec, SpecError
-from nnviz.engine.stacked import StackedGroup, StackedMember, stack_key
+from nnviz.engine.stacked import Lockstep, StackedGroup, StackedMember, stack_key
 from nnviz.engine.state import TrainingState
+from nnviz.engine.training import StepResult
 from nnviz.live.jobs import BackgroundJob, JobReport
 from nnviz.live.series import DecimatedSeries
 from nnviz.live.session import TrainingSession, check_fits, trainer_for
@@ -293,14 +294,22 @@ class _Runner:
     def step(self, epochs: int) -> bool:
         """One mini-batch; the epoch's records at its end; finished at ``epochs``. True
         when the epoch ended or the variant stopped (finished or diverged)."""
-        trainer = self.trainer
         try:
-            result = trainer.train_step()
+            result = self.trainer.train_step()
         except DivergenceError as exc:
-            self.status, self.reason = DIVERGED, f"{exc}"
+            return self.took(exc, epochs)
+        if not result.epoch_finished and self.trainer.batch_in_epoch not in self._record_batches:
+            return False  # most steps: nothing to record
+        return self.took(result, epochs)
+
+    def took(self, result: StepResult | DivergenceError, epochs: int) -> bool:
+        """Record the outcome of a step of the Trainer (as :meth:`step` does)."""
+        if isinstance(result, DivergenceError):
+            self.status, self.reason = DIVERGED, f"{result}"
             self._leave_group()
             return True
-        if trainer.batch_in_epoch in self._record_batches:
+        trainer = self.trainer
+        if self.records_now():
             self._record_trajectory()
         if not result.epoch_finished:
             return False
@@ -312,13 +321,22 @@ class _Runner:
             self._leave_group()
         return True
 
-    def _record_trajectory(self) -> None:
-        """A row at every 1/TRAJECTORY_PER_EPOCH of an epoch (batch-1 and full-batch
-        variants' rows fall at the same points of training)."""
+    def records_now(self) -> bool:
+        """Whether the Trainer's position starts a new 1/TRAJECTORY_PER_EPOCH of an epoch
+        (a trajectory row is due)."""
+        return self.trainer.batch_in_epoch in self._record_batches
+
+    def tick(self) -> int:
+        """The trajectory's clock now: 1/TRAJECTORY_PER_EPOCH epochs done (batch-1 and
+        full-batch variants' rows fall at the same points of training)."""
         trainer = self.trainer
         tick = trainer.epoch * TRAJECTORY_PER_EPOCH
-        tick += trainer.batch_in_epoch * TRAJECTORY_PER_EPOCH // self.batches_per_epoch
-        self.trajectory.record(tick, self.model)
+        return tick + trainer.batch_in_epoch * TRAJECTORY_PER_EPOCH // self.batches_per_epoch
+
+    def _record_trajectory(self, tick: int | None = None) -> None:
+        """A row at every 1/TRAJECTORY_PER_EPOCH of an epoch (at ``tick``, this
+        variant's :meth:`tick` when not given)."""
+        self.trajectory.record(self.tick() if tick is None else tick, self.model)
 
     def _leave_group(self) -> None:
         """A stopped variant's model trains alone from now on (no longer in lockstep)."""
@@ -389,8 +407,10 @@ class Race:
             kind = StackedMember if key in shared else Sequential
             model = kind.from_config(spec)
             self.runners.append(_Runner(variant, spec, model, data, list(initial_weights)))
-        #: runners that step together: one lane per stacked group or lone variant
+        #: runners that step together: one lane per stacked group (its Trainers stepped
+        #: by a Lockstep) or lone variant
         self.lanes: list[list[_Runner]] = []
+        self._locksteps: list[Lockstep | None] = []
         for key in dict.fromkeys(keys):
             members = [r for r, k in zip(self.runners, keys, strict=True) if k == key]
             if key in shared:
@@ -398,9 +418,11 @@ class Race:
                 for runner in members:
                     runner.stacked = True
                 self.lanes.append(members)
+                self._locksteps.append(Lockstep([r.trainer for r in members]))
             else:
                 self.lanes += [[r] for r in members]
-        self._lane: list[_Runner] | None = None  # the lane stepping, until its epoch ends
+                self._locksteps += [None] * len(members)
+        self._lane: int | None = None  # the lane stepping, until its epoch ends
         self._boundaries_at: float | None = None
         self._boundary_epochs: tuple[int, ...] = ()
 
@@ -428,16 +450,34 @@ class Race:
     def step(self) -> bool:
         """One mini-batch of the lane that has done the fewest epochs (each of its running
         variants takes it); False when every variant has finished or diverged."""
-        lane = self._lane
-        if lane is None:
+        index = self._lane
+        if index is None:
             epoch, index = min((_lane_epoch(lane), i) for i, lane in enumerate(self.lanes))
             if epoch == math.inf:
                 return False
-            lane = self._lane = self.lanes[index]
+            self._lane = index
+        lane, lockstep = self.lanes[index], self._locksteps[index]
         ended = False
-        for runner in lane:
-            if runner.status == RUNNING and runner.step(self.epochs):
-                ended = True
+        if lockstep is None:
+            for runner in lane:
+                if runner.status == RUNNING and runner.step(self.epochs):
+                    ended = True
+        else:
+            outcomes = lockstep.train_step()
+            if lockstep.all_stepped and not outcomes[0].epoch_finished:
+                # every member stepped, to one position within the epoch: one tick for all
+                if lane[0].records_now():
+                    tick = lane[0].tick()
+                    for runner in lane:
+                        runner._record_trajectory(tick)
+                return True
+            for runner, outcome in zip(lane, outcomes, strict=True):
+                if runner.status != RUNNING:
+                    continue
+                if outcome is None:  # it left the group: it steps alone
+                    ended = runner.step(self.epochs) or ended
+                elif runner.took(outcome, self.epochs):
+                    ended = True
         if ended:
             self._lane = None  # the next step goes to the lane with the fewest epochs
         return True

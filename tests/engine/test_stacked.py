@@ -17,7 +17,8 @@ from nnviz.engine import (
 )
 from nnviz.engine.optimizers import apply_stacked
 from nnviz.engine.optimizers import get as get_optimizer
-from nnviz.engine.stacked import StackedGroup, StackedMember, stack_key
+from nnviz.engine.stacked import Lockstep, StackedGroup, StackedMember, stack_key
+from nnviz.engine.training import StepResult
 
 
 def trainers(kind, specs, x, y, weights):
@@ -41,6 +42,24 @@ def step_or_error(trainer):
         return "diverged", error.what, str(error)
 
 
+def step_together(trainers, lockstep):
+    """Each stacked Trainer's next step (as step_or_error): each its own ``train_step``,
+    or all through ``lockstep``, and alone those it no longer steps (they left)."""
+    if lockstep is None:
+        return [step_or_error(t) for t in trainers]
+    outcomes = []
+    results = lockstep.train_step()
+    assert lockstep.all_stepped == all(isinstance(r, StepResult) for r in results)
+    for trainer, outcome in zip(trainers, results, strict=True):
+        if outcome is None:
+            outcome = step_or_error(trainer)
+        elif isinstance(outcome, DivergenceError):
+            outcome = "diverged", outcome.what, str(outcome)
+        outcomes.append(outcome)
+    return outcomes
+
+
+@pytest.mark.parametrize("in_lockstep", [False, True])
 @pytest.mark.parametrize(
     ("activation", "output", "loss", "dtype", "classes"),
     [
@@ -49,7 +68,9 @@ def step_or_error(trainer):
         ("sigmoid", "sigmoid", "mse", "float64", 2),  # no logits: the loss's own gradient
     ],
 )
-def test_stacked_steps_equal_separate_steps_bit_for_bit(activation, output, loss, dtype, classes):
+def test_stacked_steps_equal_separate_steps_bit_for_bit(
+    activation, output, loss, dtype, classes, in_lockstep
+):
     rng = np.random.default_rng(3)
     x = rng.standard_normal((70, 5))
     labels = rng.integers(0, classes, 70)
@@ -76,13 +97,16 @@ def test_stacked_steps_equal_separate_steps_bit_for_bit(activation, output, loss
     alone = trainers(Sequential, specs, x, labels, weights)
     together = trainers(StackedMember, specs, x, labels, weights)
     StackedGroup([t.model for t in together])
+    lockstep = Lockstep(together) if in_lockstep else None
     for _ in range(3 * 5):  # three epochs of five batches
-        for a, b in zip(alone, together, strict=True):
-            assert a.train_step() == b.train_step()
+        assert step_together(together, lockstep) == [a.train_step() for a in alone]
     for a, b in zip(alone, together, strict=True):
         for got, want in zip(b.model.get_weights(), a.model.get_weights(), strict=True):
             np.testing.assert_array_equal(got, want)
         assert b.last_logs == a.last_logs
+        assert b.get_state().values == a.get_state().values
+    if in_lockstep:  # one order drawn for all, the data shared
+        assert all(b._epoch_x is together[0]._epoch_x for b in together)
 
 
 def test_only_models_of_one_shape_and_batch_stack():
@@ -103,7 +127,8 @@ def test_only_models_of_one_shape_and_batch_stack():
         )
 
 
-def test_members_that_diverge_leave_and_every_member_stays_its_separate_self():
+@pytest.mark.parametrize("in_lockstep", [False, True])
+def test_members_that_diverge_leave_and_every_member_stays_its_separate_self(in_lockstep):
     """Each way a step fails (the divergence watch, non-finite weights, a non-finite loss)
     fails as it does alone; the failing member goes on alone, the others together."""
     rng = np.random.default_rng(3)
@@ -131,14 +156,13 @@ def test_members_that_diverge_leave_and_every_member_stays_its_separate_self():
         runs.append([wild, infinite, overflowing, calm])
     alone, together = runs
     group = StackedGroup([t.model for t in together])
+    lockstep = Lockstep(together) if in_lockstep else None
     failures = set()
     with np.errstate(all="ignore"):
         for _ in range(12):
-            for a, b in zip(alone, together, strict=True):
-                expected = step_or_error(a)
-                assert step_or_error(b) == expected
-                if expected[0] == "diverged":
-                    failures.add(expected[1])
+            expected = [step_or_error(a) for a in alone]
+            assert step_together(together, lockstep) == expected
+            failures.update(e[1] for e in expected if e[0] == "diverged")
     assert failures == {"the training", "the weights", "the loss"}
     assert group._active == [3]  # the calm one still steps with the group
     for a, b in zip(alone, together, strict=True):
@@ -166,6 +190,64 @@ def test_members_step_in_lockstep():
     alone.train_step()
     alone.train_step()
     np.testing.assert_array_equal(first.model.get_weights()[0], alone.model.get_weights()[0])
+
+
+def test_lockstep_takes_the_trainers_of_one_group_at_one_step():
+    spec = NetworkSpec(batch_size=8)
+    rng = np.random.default_rng(0)
+    x, labels = rng.standard_normal((40, 2)), rng.integers(0, 2, 40)
+    weights = Sequential.from_config(spec).get_weights()
+    first, second, other = trainers(StackedMember, [spec] * 3, x, labels, weights)
+    StackedGroup([first.model, second.model])
+    with pytest.raises(ValueError, match="every member of one group"):
+        Lockstep([first, other])
+    with pytest.raises(ValueError, match="every member of one group"):
+        Lockstep([first])
+    first.train_step()
+    with pytest.raises(ValueError, match="same step"):
+        Lockstep([first, second])
+
+
+def test_lockstep_trainers_must_see_the_same_samples_in_the_same_order():
+    spec = NetworkSpec(batch_size=8)
+    rng = np.random.default_rng(0)
+    x, labels = rng.standard_normal((40, 2)), rng.integers(0, 2, 40)
+    weights = Sequential.from_config(spec).get_weights()
+    first, second = trainers(StackedMember, [spec] * 2, x, labels, weights)
+    other = trainers(StackedMember, [spec], x[::-1], labels, weights)[0]
+    StackedGroup([first.model, other.model])
+    with pytest.raises(ValueError, match="same data"):
+        Lockstep([first, other])
+    first, second = trainers(StackedMember, [spec] * 2, x, labels, weights)
+    StackedGroup([first.model, second.model])
+    lockstep = Lockstep([first, second])
+    for _ in range(5):  # one epoch
+        lockstep.train_step()
+    second._rng = np.random.default_rng(99)  # its next order is another one
+    with pytest.raises(RuntimeError, match="same samples in the same order"):
+        lockstep.train_step()
+
+
+def test_a_group_checks_every_members_largest_weights_at_once():
+    spec = NetworkSpec(layers=(LayerSpec(units=5), LayerSpec(units=3), LayerSpec(units=1)))
+    rng = np.random.default_rng(1)
+    alone = [Sequential.from_config(spec) for _ in range(3)]
+    together = [StackedMember.from_config(spec) for _ in range(3)]
+    for a, b in zip(alone, together, strict=True):
+        weights = [rng.standard_normal(w.shape) * 10 for w in a.get_weights()]
+        a.set_weights(weights)
+        b.set_weights(weights)
+        # the divergence watch's largest |w| of each kernel: max(W.max(), -W.min())
+        expected = [max(float(w.max()), -float(w.min())) for w in weights[::2]]
+        assert a.largest_weights() == expected
+    group = StackedGroup(together)
+    for a, b in zip(alone, together, strict=True):
+        assert b.largest_weights() == a.largest_weights()
+    kept = group._largest
+    together[1].largest_weights()
+    assert group._largest is kept  # computed once for every member
+    together[2].set_weights(alone[0].get_weights())  # an edit: computed anew
+    assert together[2].largest_weights() == alone[0].largest_weights()
 
 
 STACKABLE = [

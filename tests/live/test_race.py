@@ -78,6 +78,22 @@ def test_sgd_and_adam_race_equals_two_separate_trainings_bit_for_bit(setup, stac
     assert_same_as_separate(race, data, weights, 4)
 
 
+def test_a_stacked_race_records_what_an_unstacked_one_does(setup):
+    spec, data = setup  # its members step through one Lockstep, their rows at one tick
+    weights = Sequential.from_config(spec).get_weights()
+    variants = preset_variants("optimizers", spec)
+    stacked, alone = (Race(spec, data, variants, 3, weights, stacked=s) for s in (True, False))
+    assert stacked._locksteps[0] is not None and len(stacked.lanes) == 1
+    run(stacked)
+    run(alone)
+    for got, want in zip(stacked.runners, alone.runners, strict=True):
+        for a, b in zip(got.trajectory.points(), want.trajectory.points(), strict=True):
+            np.testing.assert_array_equal(a, b)
+        assert len(got.trajectory) == 3 * 8 + 1  # a row every 1/8 epoch, and the start
+        for key in ("loss", "val_loss", "val_accuracy"):
+            np.testing.assert_array_equal(got.series[key].view()[1], want.series[key].view()[1])
+
+
 def test_batch_size_race_equals_separate_trainings_and_stays_in_lockstep(setup):
     spec, data = setup
     weights = Sequential.from_config(spec).get_weights()

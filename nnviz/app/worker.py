@@ -189,7 +189,7 @@ class TrainingWorker(QObject):
 
         Going busy waits (at most :data:`PARK_WAIT_S`) until the worker has finished its
         step and stopped: drawing while it still runs would hand the lock back and forth,
-        the GUI thread waiting up to a switch interval (5 ms) each time."""
+        the GUI thread waiting up to a switch interval each time."""
         if busy:
             self._gui_idle.clear()
             self._parked.wait(PARK_WAIT_S)

@@ -3,8 +3,8 @@
 Each view registers a *visible* test (hidden docks and tabs cost nothing), a *key* — a
 cheap summary of the snapshot fields it reads, so it redraws only when that changes — and
 the least time between two of its redraws while training. A frame draws the views that
-are due, the most overdue first, within a time budget (a view's mean cost counts against
-it; the first view always draws).
+are due, the most overdue first, within a time budget while training (a view's mean cost
+counts against it; the first view always draws).
 
 While training, frames come with the snapshots (at most the worker's publish rate, below
 the display rate): a view whose interval has passed draws with the next snapshot, so the
@@ -224,7 +224,8 @@ class FrameClock(QObject):
     # -- frames -------------------------------------------------------------------------
     @Slot()
     def tick(self) -> None:
-        """One frame: draw the due views, the most overdue first, within the budget.
+        """One frame: draw the due views, the most overdue first, within the budget
+        (while training; paused, all at once).
 
         While training, views draw when a snapshot arrives (a view whose interval has not
         passed waits for a later one), so the frames are few and full: each pauses the
@@ -259,7 +260,8 @@ class FrameClock(QObject):
         due.sort(key=lambda item: item[0], reverse=True)
         spent = 0.0
         for _, view, key in due:
-            if spent and spent + view.mean_cost > self.budget_s:
+            # paused, every view shows the latest at once: no training to make room for
+            if playing and spent and spent + view.mean_cost > self.budget_s:
                 view.urgent = True
                 waiting = True
                 continue

@@ -123,6 +123,10 @@ def test_due_views_draw_most_overdue_first_within_the_budget(clock):
     for _ in range(4):
         clock.tick()
     assert order == ["c", "a", "b"]
+    order.clear()
+    clock._now.t += 0.3
+    clock.set_snapshot(TrainingSnapshot(step=3, playing=False))  # paused: all in one frame
+    assert sorted(order) == ["a", "b", "c"]
 
 
 def test_intervals_hold_views_back_while_training_but_not_while_paused(clock):

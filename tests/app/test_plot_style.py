@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QPointF, QRectF
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFontMetricsF
 
 from nnviz.app.plots.style import (
     EDGE_ROOM_PX,
@@ -150,3 +150,26 @@ def test_styled_axes_keep_their_painting_until_their_range_changes(qtbot, monkey
     widget.setRange(xRange=(0, 20), padding=0)  # new ticks: painted anew
     widget.viewport().repaint()
     assert "bottom" in painted
+
+
+def test_a_short_vertical_axis_labels_only_as_many_ticks_as_fit(qtbot):
+    widget = shown_plot(qtbot)
+    plot = widget.getPlotItem()
+    style_axes(plot)
+    left = plot.getAxis("left")
+    line = QFontMetricsF(left.font()).height()
+
+    def labelled(size: float) -> tuple[float, list[float]]:
+        spacing, values = left.tickValues(0.0, 1.0, size)[0]  # the labelled level
+        return spacing, list(values)
+
+    spacing, values = labelled(400.0)
+    assert spacing == pytest.approx(0.2) and len(values) == 6  # room: pyqtgraph's choice
+    for size in (60.0, 45.0, 30.0):
+        spacing, values = labelled(size)
+        assert len(values) >= 2 and values[0] == 0.0
+        assert size / (len(values) - 1) >= line  # one line of text apart at least
+    bottom = plot.getAxis("bottom")  # horizontal labels are spaced by their own width
+    assert bottom.tickValues(0.0, 1.0, 60.0)[0][0] == pytest.approx(
+        pg.AxisItem.tickSpacing(bottom, 0.0, 1.0, 60.0)[0][0]
+    )

@@ -2,13 +2,13 @@
 
 All parameters live in one flat vector (``W1, b1, W2, b2, ...``, each layer's arrays are
 views into it) and all gradients in another of the same layout. A second parameter vector,
-the backup, holds the weights before the last update: the optimizer writes the new
-weights there and the two swap roles, so a divergence can restore them exactly without a
-copy of the whole vector at every step. This module holds the
-structure, the weights, compiling and data preparation; the other jobs are mixins in their
-own modules: the training step (:mod:`~nnviz.engine.step`), inference and statistics
-(:mod:`~nnviz.engine.inference`), the config round trip (:mod:`~nnviz.engine.config`) and
-spec-to-spec transitions (:mod:`~nnviz.engine.transition`).
+the backup, holds the weights before the last update: the optimizer writes the new weights
+there and the two swap roles, so a divergence can restore them exactly without a copy of
+the whole vector at every step. This module holds the structure, the weights, compiling
+and data preparation; the other jobs are mixins in their own modules: the training step
+(:mod:`~nnviz.engine.step`), inference and statistics (:mod:`~nnviz.engine.inference`), the
+config round trip (:mod:`~nnviz.engine.config`) and spec-to-spec transitions
+(:mod:`~nnviz.engine.transition`).
 """
 
 from __future__ import annotations

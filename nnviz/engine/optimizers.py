@@ -113,8 +113,8 @@ class Optimizer:
         if out is None:
             out = params
         elif not self._writes_out_early():
-            # out serves as the scratch vector: one cold 1 MB vector fewer to stream through
-            # memory on the cat network (its update is memory-bound)
+            # out serves as the scratch vector: one vector fewer streamed through memory
+            # (a large network's update is memory-bound)
             tmp = out
         self._update(params, grads, lr, self.iterations, tmp, out)
 

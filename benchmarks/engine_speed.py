@@ -395,8 +395,8 @@ def main() -> None:
 def step_breakdown(trainer, floor: Callable[[], None]) -> None:
     """Where the float32 engine step's time beyond the floor goes (engine's thread policy),
     from the differences of nested calls timed interleaved: the forward and backward pass,
-    the model's step (backup copy, optimizer update, finiteness check) and the Trainer's
-    bookkeeping (divergence watch, accuracy, epoch end)."""
+    the model's step (optimizer update into the backup vector, swap, finiteness check) and
+    the Trainer's bookkeeping (divergence watch, accuracy, epoch end)."""
     model = trainer.model
     x, y = trainer.x, trainer.y
     t = interleaved(
@@ -414,7 +414,7 @@ def step_breakdown(trainer, floor: Callable[[], None]) -> None:
     print(
         f"float32 step beyond the floor (per round, x floor / ms at a {base:.2f} ms floor): "
         f"forward+backward {ratios['pass'] - 1:+.3f} / {(ratios['pass'] - 1) * base:.2f}, "
-        f"backup+update+check {ratios['step'] - ratios['pass']:+.3f} / "
+        f"update+swap+check {ratios['step'] - ratios['pass']:+.3f} / "
         f"{(ratios['step'] - ratios['pass']) * base:.2f}, "
         f"Trainer {ratios['trainer'] - ratios['step']:+.3f} / "
         f"{(ratios['trainer'] - ratios['step']) * base:.2f}"

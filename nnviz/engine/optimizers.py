@@ -33,7 +33,9 @@ _BASE_OPTIONS = ("learning_rate", "clipnorm", "schedule")
 
 
 class Optimizer:
-    """Base class: ``apply(params, grads)`` updates the flat parameter vector in place."""
+    """Base class: ``apply(params, grads)`` updates the flat parameter vector in place, or
+    writes the updated vector to ``out`` and leaves ``params`` as it was (a model keeps the
+    parameters before the update that way, for a restore on divergence, without a copy)."""
 
     name = "optimizer"
     #: names of the per-parameter state vectors
@@ -94,9 +96,10 @@ class Optimizer:
         """The value a state vector starts from (0 except Adagrad's accumulator)."""
         return 0.0
 
-    def apply(self, params: np.ndarray, grads: np.ndarray) -> None:
-        """One update of ``params`` from ``grads`` (both flat). ``grads`` may be modified
-        (clipping, weight decay)."""
+    def apply(self, params: np.ndarray, grads: np.ndarray, out: np.ndarray | None = None) -> None:
+        """One update of ``params`` from ``grads`` (both flat), into ``out`` (another vector
+        of their size, whose old values are not needed; None: ``params`` itself). ``grads``
+        may be modified (clipping, weight decay)."""
         tmp = self._tmp
         if tmp is None or len(tmp) != len(params) or tmp.dtype is not params.dtype:
             self.build(params.size, params.dtype)
@@ -107,12 +110,25 @@ class Optimizer:
             if norm > self.clipnorm:
                 grads *= self.clipnorm / norm
         self.iterations += 1
-        self._update(params, grads, lr, self.iterations, tmp)
+        if out is None:
+            out = params
+        elif not self._writes_out_early():
+            # out serves as the scratch vector: one vector fewer streamed through memory
+            # (a large network's update is memory-bound)
+            tmp = out
+        self._update(params, grads, lr, self.iterations, tmp, out)
 
-    def _update(self, p: np.ndarray, g: np.ndarray, lr: float, t: int, tmp: np.ndarray) -> None:
-        """The update ``t`` at the rate ``lr`` (a subclass may add to it; it then updates
-        alone: see :meth:`stack_key`)."""
-        self._step(p, g, tmp, self.state, self._factors(lr, t))
+    def _writes_out_early(self) -> bool:
+        """Whether :meth:`_step` writes ``out`` before its last operation (then ``out``
+        cannot serve as its scratch vector)."""
+        return False
+
+    def _update(
+        self, p: np.ndarray, g: np.ndarray, lr: float, t: int, tmp: np.ndarray, out: np.ndarray
+    ) -> None:
+        """The update ``t`` at the rate ``lr`` of ``p`` into ``out`` (a subclass may add to
+        it; it then updates alone: see :meth:`stack_key`)."""
+        self._step(p, g, tmp, self.state, self._factors(lr, t), out)
 
     def stack_key(self) -> tuple[Any, ...] | None:
         """Optimizers with equal keys can update several models at once
@@ -137,10 +153,12 @@ class Optimizer:
         tmp: np.ndarray,
         state: dict[str, np.ndarray],
         f: Sequence[Any],
+        out: np.ndarray,
     ) -> None:
         """The update's array operations with the :meth:`_factors` ``f``: numbers, or
-        ``(models, 1)`` columns when ``p``, ``g``, ``tmp`` and ``state`` stack several
-        models' vectors as rows."""
+        ``(models, 1)`` columns when ``p``, ``g``, ``tmp``, ``out`` and ``state`` stack
+        several models' vectors as rows. The new parameters go to ``out`` (which may be
+        ``p``); ``p`` is only read."""
         raise NotImplementedError
 
     def _add_weight_decay(self, p: np.ndarray, g: np.ndarray, tmp: np.ndarray, wd: Any) -> None:
@@ -194,7 +212,7 @@ class SGD(Optimizer):
     def _factors(self, lr: float, t: int) -> tuple[float, ...]:
         return (self.weight_decay, self.momentum, lr)
 
-    def _step(self, p, g, tmp, state, f) -> None:
+    def _step(self, p, g, tmp, state, f, out) -> None:
         wd, momentum, lr = f
         self._add_weight_decay(p, g, tmp, wd)
         if self.momentum:
@@ -209,7 +227,7 @@ class SGD(Optimizer):
                 np.multiply(b, lr, out=tmp)
         else:
             np.multiply(g, lr, out=tmp)
-        p -= tmp
+        np.subtract(p, tmp, out=out)
 
 
 @OPTIMIZERS.register("adagrad")
@@ -245,7 +263,7 @@ class Adagrad(Optimizer):
     def _factors(self, lr: float, t: int) -> tuple[float, ...]:
         return (self.weight_decay, self.epsilon, lr)
 
-    def _step(self, p, g, tmp, state, f) -> None:
+    def _step(self, p, g, tmp, state, f, out) -> None:
         wd, epsilon, lr = f
         self._add_weight_decay(p, g, tmp, wd)
         s = state["accumulator"]
@@ -255,7 +273,7 @@ class Adagrad(Optimizer):
         tmp += epsilon
         np.divide(g, tmp, out=tmp)
         tmp *= lr
-        p -= tmp
+        np.subtract(p, tmp, out=out)
 
 
 @OPTIMIZERS.register("rmsprop")
@@ -295,7 +313,7 @@ class RMSprop(Optimizer):
     def _factors(self, lr: float, t: int) -> tuple[float, ...]:
         return (self.weight_decay, 1 - self.rho, self.epsilon, self.momentum, lr)
 
-    def _step(self, p, g, tmp, state, f) -> None:
+    def _step(self, p, g, tmp, state, f, out) -> None:
         wd, one_minus_rho, epsilon, momentum, lr = f
         self._add_weight_decay(p, g, tmp, wd)
         v = state["velocity"]
@@ -322,7 +340,7 @@ class RMSprop(Optimizer):
             np.multiply(b, lr, out=tmp)
         else:
             tmp *= lr
-        p -= tmp
+        np.subtract(p, tmp, out=out)
 
 
 @OPTIMIZERS.register("adam")
@@ -373,12 +391,14 @@ class Adam(Optimizer):
     def _decay_factor(self, lr: float) -> float:
         return self.weight_decay
 
-    def _decay(self, p, g, tmp, decay) -> None:
+    def _decay(self, p, g, tmp, decay, out) -> np.ndarray:
+        """Apply the weight decay; returns the vector the update is subtracted from."""
         self._add_weight_decay(p, g, tmp, decay)
+        return p
 
-    def _step(self, p, g, tmp, state, f) -> None:
+    def _step(self, p, g, tmp, state, f, out) -> None:
         decay, one_minus_beta_1, one_minus_beta_2, epsilon, step = f
-        self._decay(p, g, tmp, decay)
+        start = self._decay(p, g, tmp, decay, out)
         m, v = state["m"], state["v"]
         np.subtract(g, m, out=tmp)
         tmp *= one_minus_beta_1
@@ -395,7 +415,7 @@ class Adam(Optimizer):
         tmp += epsilon
         np.divide(m, tmp, out=tmp)
         tmp *= step
-        p -= tmp
+        np.subtract(start, tmp, out=out)
 
 
 @OPTIMIZERS.register("adamw")
@@ -426,9 +446,14 @@ class AdamW(Adam):
     def _decay_factor(self, lr: float) -> float:
         return 1 - lr * self.weight_decay
 
-    def _decay(self, p, g, tmp, decay) -> None:
-        if self.weight_decay:
-            p *= decay
+    def _writes_out_early(self) -> bool:
+        return bool(self.weight_decay)
+
+    def _decay(self, p, g, tmp, decay, out) -> np.ndarray:
+        if not self.weight_decay:
+            return p
+        np.multiply(p, decay, out=out)
+        return out
 
 
 def apply_stacked(
@@ -453,7 +478,7 @@ def apply_stacked(
     columns = [
         np.array(column, dtype=params.dtype)[:, np.newaxis] for column in zip(*factors, strict=True)
     ]
-    optimizers[0]._step(params, grads, tmp, state, columns)
+    optimizers[0]._step(params, grads, tmp, state, columns, params)
 
 
 def get(identifier: str | Optimizer, **options: Any) -> Optimizer:

@@ -2,7 +2,9 @@
 
 All parameters live in one flat vector and all gradients in another of the same layout, so
 one step is a few dozen NumPy calls whatever the network: forward, backward (no gradient
-for the input data), one whole-vector optimizer update and one finiteness check.
+for the input data), one whole-vector optimizer update and one finiteness check. The update
+writes into the model's second parameter vector, which then becomes the parameters, so the
+weights before it stay untouched for a restore (no copy per step).
 """
 
 from __future__ import annotations
@@ -43,9 +45,9 @@ class TrainingStepMixin:
         # overflow is reported as a DivergenceError, not as warnings
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             loss = self._forward_backward(x, y)
-            params = self._params
-            np.copyto(self._backup, params)
-            self.optimizer.apply(params, self._grads)
+            params = self._backup
+            self.optimizer.apply(self._params, self._grads, out=params)
+            self._swap_params()
             self._stepped = True
             # the sum of squares is finite iff every weight is, short of overflow (which
             # the exact search below rules out); one BLAS pass over the vector

@@ -109,11 +109,11 @@ class Kick(SGD):
         super().__init__(learning_rate=0.01)
         self.size, self.at = size, at
 
-    def _update(self, p, g, lr, t, tmp) -> None:
-        super()._update(p, g, lr, t, tmp)
+    def _update(self, p, g, lr, t, tmp, out) -> None:
+        super()._update(p, g, lr, t, tmp, out)
         if t == self.at:
-            p[: self.size] += 1e6
-            p[self.size : self.size + 8] -= 1e12
+            out[: self.size] += 1e6
+            out[self.size : self.size + 8] -= 1e12
 
 
 def test_weights_past_their_bound_stop_training_at_the_next_check():

@@ -302,6 +302,49 @@ def test_exploding_weights_are_restored_and_reported():
     assert np.isfinite(model.train_on_batch(x, y))
 
 
+@pytest.mark.parametrize("optimizer", ["sgd", "adamw"])
+def test_a_step_keeps_the_weights_before_it_and_the_layers_see_the_new_ones(optimizer):
+    model = Sequential([Dense(4, activation="tanh"), Dense(1)], input_dim=2, seed=0)
+    model.compile(optimizer=optimizers.get(optimizer, learning_rate=0.1), loss="mse")
+    x, y = RNG.normal(size=(8, 2)), RNG.normal(size=8)
+    for _ in range(3):
+        before = model._params.copy()
+        model.train_on_batch(x, y)
+        np.testing.assert_array_equal(model._backup, before)
+        assert not np.array_equal(model._params, before)
+        start = 0
+        for layer in model.dense_layers:
+            for array in (layer.W, layer.b):
+                assert np.shares_memory(array, model._params)
+                np.testing.assert_array_equal(
+                    array.ravel(), model._params[start : start + array.size]
+                )
+                start += array.size
+    assert model.get_weights()[0] is not model.dense_layers[0].W
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_a_loss_blown_up_by_the_last_update_restores_the_weights_before_it():
+    model = Sequential([Dense(2, activation="linear"), Dense(1)], input_dim=1, seed=0)
+    model.compile(optimizer=optimizers.SGD(learning_rate=0.01), loss="mse")
+    x, y = [[1.0], [2.0]], [1.0, -1.0]
+    model.train_on_batch(x, y)
+    before = model.get_weights()
+    model.optimizer.learning_rate = 1e200  # this update is finite, the next loss is not
+    model.train_on_batch(x, y)
+    with pytest.raises(DivergenceError, match="the loss became NaN or infinite"):
+        model.train_on_batch(x, y)
+    for a, b in zip(before, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    model.optimizer.learning_rate = 0.01  # trains on from the restored weights
+    twin = Sequential([Dense(2, activation="linear"), Dense(1)], input_dim=1, seed=0)
+    twin.compile(optimizer=optimizers.SGD(learning_rate=0.01), loss="mse")
+    twin.set_weights(before)
+    assert model.train_on_batch(x, y) == twin.train_on_batch(x, y)
+    for a, b in zip(twin.get_weights(), model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 @pytest.mark.filterwarnings("error::RuntimeWarning")
 def test_non_finite_loss_leaves_weights_untouched():
     model = Sequential([Dense(2, activation="linear"), Dense(1)], input_dim=1, seed=0)

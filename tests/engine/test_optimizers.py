@@ -167,6 +167,38 @@ def test_schedules_drive_the_step_size(schedule, expected):
     np.testing.assert_allclose(seen, expected, rtol=1e-12)
 
 
+#: every branch of every update: momentum, Nesterov, centering, AMSGrad, weight decay
+#: (coupled, and AdamW's decoupled one written into ``out`` first), clipping
+EVERY_UPDATE = [
+    ("sgd", {}),
+    ("sgd", {"momentum": 0.9, "nesterov": True, "weight_decay": 0.01}),
+    ("adagrad", {"weight_decay": 0.01, "clipnorm": 0.5}),
+    ("rmsprop", {"momentum": 0.5, "centered": True}),
+    ("adam", {"amsgrad": True, "weight_decay": 0.01}),
+    ("adamw", {}),
+    ("adamw", {"weight_decay": 0.0}),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize(("name", "options"), EVERY_UPDATE)
+def test_an_update_into_out_is_the_update_in_place_bit_for_bit(name, options, dtype):
+    in_place = optimizers.get(name, learning_rate=0.1, **options)
+    into_out = optimizers.get(name, learning_rate=0.1, **options)
+    p = P0.astype(dtype)
+    q = P0.astype(dtype)
+    for g in GRADS:
+        before = q.copy()
+        out = np.full_like(q, np.nan)  # its old values must not matter
+        in_place.apply(p, g.astype(dtype))
+        into_out.apply(q, g.astype(dtype), out=out)
+        np.testing.assert_array_equal(q, before)  # params only read
+        np.testing.assert_array_equal(out, p)
+        q = out
+    for slot, vector in in_place.state.items():
+        np.testing.assert_array_equal(into_out.state[slot], vector)
+
+
 @pytest.mark.parametrize("name", OPTIMIZERS.names())
 def test_float32_state_and_updates_stay_float32(name):
     opt = optimizers.get(name, learning_rate=0.01)

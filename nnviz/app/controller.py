@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from pyqtgraph.util.garbage_collector import GarbageCollector
 from PySide6.QtCore import QAbstractEventDispatcher, QObject, QThread, QTimer, Signal, Slot
 
 from nnviz.app.document import NetworkDocument
@@ -26,6 +27,23 @@ STOP_TIMEOUT_MS = 5000
 # default is 5 ms). Every redraw takes and releases the lock many times; with the worker
 # training flat out, 5 ms per hand-over made redraws and timers late by hundreds of ms.
 GIL_SWITCH_INTERVAL_S = 0.001
+GC_INTERVAL_S = 0.5  # how often the GUI thread runs Python's cycle collector (see below)
+
+_gui_thread_gc: GarbageCollector | None = None
+
+
+def collect_garbage_in_gui_thread() -> None:
+    """Run Python's cycle collector only in the GUI thread, on a timer (once per process).
+
+    The collector runs in whichever thread happens to allocate. In the training thread it
+    destroyed Qt widgets left in reference cycles (a closed window's menus) there, and the
+    destructor deadlocked against the GUI thread (a CI run hung this way); Qt objects
+    must die in the thread they live in. pyqtgraph's ``GarbageCollector`` turns automatic
+    collection off and collects each generation from a GUI timer as its threshold fills.
+    """
+    global _gui_thread_gc
+    if _gui_thread_gc is None:
+        _gui_thread_gc = GarbageCollector(interval=GC_INTERVAL_S)
 
 
 class TrainingController(QObject):
@@ -61,6 +79,7 @@ class TrainingController(QObject):
         document.editsMerged.connect(self._on_edits_merged)
         document.editsForgotten.connect(self._on_edits_forgotten)
         sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_INTERVAL_S))
+        collect_garbage_in_gui_thread()
         # Told when the GUI thread is about to sleep, only while a frame holds the worker:
         # the event loop is about to block hundreds of times a second.
         self._dispatcher = QAbstractEventDispatcher.instance()

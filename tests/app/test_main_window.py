@@ -3,6 +3,8 @@ hyperparameter changes, divergence, closing mid-training, the cat images."""
 
 from __future__ import annotations
 
+import gc
+import threading
 import time
 from dataclasses import replace
 
@@ -498,3 +500,23 @@ def test_opening_a_broken_project_changes_nothing(qtbot, make_window, tmp_path):
     assert not window.projects.open(broken)
     assert window.document.spec == before
     assert "not an nnviz project" in window.banner.label.text()
+
+
+def test_reference_cycles_die_in_the_gui_thread_while_training(qtbot, make_window):
+    """Python's collector would run in whichever thread allocates: in the training thread
+    it destroyed Qt widgets there, which deadlocked (a CI run hung on it)."""
+    window = make_window()
+    assert not gc.isenabled()  # collected from a GUI-thread timer instead
+    died_in_gui_thread: list[bool] = []
+
+    class Node:
+        def __del__(self) -> None:
+            died_in_gui_thread.append(threading.current_thread() is threading.main_thread())
+
+    for _ in range(50):  # pairs that only the cycle collector can free
+        first, second = Node(), Node()
+        first.other, second.other = second, first
+    del first, second
+    window.controller.play()  # the worker allocates: the young generation fills up
+    qtbot.waitUntil(lambda: len(died_in_gui_thread) == 100, timeout=TIMEOUT_MS)
+    assert all(died_in_gui_thread)

@@ -77,9 +77,8 @@ def write_scene(
     view.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
     view.setSceneRect(source)
     view.resize(width, height)
-    # One paint on the view's own device first: ConnectionBlock.paint caches its pens per
-    # background there, and rendering before that cache exists crashes (a paint with no
-    # widget raises inside Qt).
+    # One paint on the view's own device first: rendered without it, the picture lacks
+    # the column titles (the SVG test checks for "Hidden 1").
     view.grab()
     try:
         if suffix == ".svg":

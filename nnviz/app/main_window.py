@@ -89,6 +89,9 @@ SLOW_VIEW_S = 0.25
 # The diagram costs the most (15 ms a redraw with its painting, three times a plot's):
 # its weights and neuron pictures change gradually, 2.5 times a second shows them well.
 DIAGRAM_VIEW_S = 0.4
+# Findings are sentences with numbers in them: new numbers every tenth of a second could
+# not be read, and each new text lays out a word-wrapped page again.
+DIAGNOSIS_VIEW_S = 1.0
 STATUS_S = 0.5
 
 
@@ -443,7 +446,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.status_diagnosis)
         self.diagnosis_panel.summaryChanged.connect(self.status_diagnosis.setText)
         for name, view, interval, key in (
-            ("diagnosis", self.diagnosis_panel, MEDIUM_VIEW_S, lambda s: s.findings),
+            ("diagnosis", self.diagnosis_panel, DIAGNOSIS_VIEW_S, lambda s: s.findings),
             (
                 "gradient flow",
                 self.gradient_flow,

@@ -115,7 +115,8 @@ class ProjectFiles(QObject):
         """The training step the latest snapshot shows (training modifies a project)."""
         if step != self._latest_step:
             self._latest_step = step
-            self._update_title()
+            if self.modified != self.window.isWindowModified():
+                self._update_title()
 
     def _mark_saved(self, path: Path | None) -> None:
         self.path = path

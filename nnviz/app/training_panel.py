@@ -151,13 +151,13 @@ class TrainingPanel(QWidget):
         speed_row.addWidget(self.speed_slider, 1)
         speed_row.addWidget(self.full_speed_button)
 
-        # Sized for long runs; they are redrawn ten times a second while training.
+        # Sized for long runs; they are redrawn ten times a second while training. Not
+        # selectable: a selection would not survive the next text, and a selectable label
+        # rebuilds a text document at each new text (5x the cost of a plain one).
         self.epoch_label = steady_label("999999  (batch 99999/99999)", "0")
         self.step_label = steady_label("9999999999", "0")
         self.rate_label = steady_label("9,999,999", "–")
         self.loss_label = steady_label("0.0000  (validation 0.0000)", "–")
-        for label in (self.epoch_label, self.step_label, self.rate_label, self.loss_label):
-            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setToolTip("Progress toward the number of epochs set in Hyperparameters.")

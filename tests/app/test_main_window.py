@@ -10,11 +10,13 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QTextDocument
 
-from nnviz.app.main_window import MainWindow
+from nnviz.app.main_window import DIAGNOSIS_VIEW_S, MainWindow
 from nnviz.data import DataConfig
 from nnviz.engine.spec import LayerSpec
+from nnviz.live.diagnosis import Finding
 from nnviz.live.presets import (
     DEFAULT_ACTIVATION,
     DEFAULT_HIDDEN,
@@ -520,3 +522,66 @@ def test_reference_cycles_die_in_the_gui_thread_while_training(qtbot, make_windo
     window.controller.play()  # the worker allocates: the young generation fills up
     qtbot.waitUntil(lambda: len(died_in_gui_thread) == 100, timeout=TIMEOUT_MS)
     assert all(died_in_gui_thread)
+
+
+def test_training_on_marks_the_title_modified_once(qtbot, make_window):
+    """Each snapshot notes its step; the modified state is sent to the window (which
+    sets the platform window's title) only when it changes, not 30 times a second."""
+    window = make_window()
+    assert not window.isWindowModified()
+    changes: list[bool] = []
+
+    class Watch(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if watched is window and event.type() == QEvent.Type.ModifiedChange:
+                changes.append(window.isWindowModified())
+            return False
+
+    watch = Watch()
+    window.installEventFilter(watch)
+    for step in range(1, 30):
+        window.projects.note_step(step)
+    assert changes == [True]
+    assert window.windowTitle() == "untitled[*] — nnviz"
+
+
+def test_training_counters_are_plain_labels(qtbot, make_window):
+    """The counters get a new text ten times a second: plain labels, which build no text
+    document for it (a selectable one rebuilt one each time, five times the cost)."""
+    window = make_window()
+    panel = window.training_panel
+    for label in (panel.epoch_label, panel.step_label, panel.rate_label, panel.loss_label):
+        label.setText("12,345")
+        assert label.findChildren(QTextDocument) == []
+        assert label.text() == "12,345"
+
+
+def test_findings_change_at_most_once_a_second_while_training(qtbot, make_window):
+    """Findings are sentences with numbers: while training they are replaced at most every
+    DIAGNOSIS_VIEW_S, so they can be read; paused, the latest shows at once."""
+    window = make_window()
+    window.diagnosis_dock.raise_()
+    qtbot.mouseClick(window.training_panel.buttons["step_batch"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.controller.latest is not None, timeout=10000)
+    window.controller.stop()
+    now = [time.perf_counter() + 100.0]  # well after the first step drew
+    window.frame_clock._now = lambda: now[0]
+    base = window.controller.latest
+
+    def finding(number: int) -> Finding:
+        return Finding("overfitting", "overfitting", f"gap {number}", "use more data")
+
+    def show(number: int, playing: bool = True) -> None:
+        window.show_snapshot(replace(base, playing=playing, findings=(finding(number),)))
+
+    show(1)
+    assert window.diagnosis_panel.findings == (finding(1),)
+    now[0] += DIAGNOSIS_VIEW_S / 2
+    show(2)
+    assert window.diagnosis_panel.findings == (finding(1),)  # too soon to read a new one
+    now[0] += DIAGNOSIS_VIEW_S / 2
+    show(3)
+    assert window.diagnosis_panel.findings == (finding(3),)
+    show(4, playing=False)
+    assert window.diagnosis_panel.findings == (finding(4),)
+    assert "gap 4" in window.diagnosis_panel.body.text()

@@ -10,7 +10,8 @@ the views a learner sees in the default layout plus the two main tab pairs split
     what the worker alone reaches with no GUI (its records per step and the snapshots),
   * lateness of a 10 ms GUI timer during training (target p99 <= 16 ms),
   * frames actually drawn per second (target >= 30),
-  * the GUI thread's CPU time as a share of the run (target <= 15%),
+  * the GUI thread's CPU time as a share of the run (target <= 15%), and how far the frame
+    clock stretched the side views' intervals to keep it there,
   * what each view's redraws cost while training (how many a second, mean and p95 ms of
     the GUI thread's CPU time, as timed by the frame clock: the painting Qt does afterwards
     is not included), and, measured after the run with the worker stopped, the mean CPU
@@ -180,6 +181,7 @@ def app_figures(seconds: float, hold: bool = True, views: str = "all") -> dict[s
     timer.stop()
     elapsed = time.perf_counter() - start
     gui_cpu = time.thread_time() - gui_cpu
+    stretch = window.frame_clock.stretch
     window.controller.pause()
     steps = window.controller.latest.step - steps_before
     frames = window.frames_drawn - frames_before
@@ -206,6 +208,7 @@ def app_figures(seconds: float, hold: bool = True, views: str = "all") -> dict[s
         "timer_late_max_ms": float(late.max()),
         "elapsed_s": elapsed,
         "gui_cpu_share": gui_cpu / elapsed,
+        "stretch": stretch,
         "drawing_share": drawing,
         "views": views,
         "painted": painted,
@@ -271,6 +274,10 @@ def main() -> int:
         f"GUI thread busy:            {100 * figures['gui_cpu_share']:10.0f} % of the run "
         f"(target <= 15; views' redraws {100 * figures['drawing_share']:.0f} %, the rest is "
         "painting and events)"
+    )
+    print(
+        f"side views' intervals:      {figures['stretch']:10.1f} x at the end (the frame clock "
+        "slows them while the GUI thread is busy and training runs flat out)"
     )
     print("per view:          redraws/s   mean ms    p95 ms   with painting ms")
     for name, (rate, mean, p95) in figures["views"].items():

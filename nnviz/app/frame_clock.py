@@ -16,6 +16,14 @@ apply: every visible view shows the latest snapshot at once.
 Every redraw holds the interpreter lock the training thread needs, so the clock records
 what each redraw costs (CPU time of the GUI thread, ``costs()``) and says when a frame
 starts drawing (``frameStarted``) so the worker can step aside for it.
+
+While training flat out (``full_speed``), whatever the GUI thread does is taken from
+training. The clock then keeps the GUI thread's share of the time (its CPU time: redraws,
+painting, events) near :data:`GUI_SHARE_TARGET`: when it is above, the views that have an
+interval redraw less often (``stretch`` multiplies their intervals, up to
+:data:`MAX_STRETCH`); below, they speed up again. Views with no interval (the main
+animation) keep every frame. With a few views open, or on a fast computer, nothing changes;
+with every view open on a slow one, the side views slow down instead of the training.
 """
 
 from __future__ import annotations
@@ -43,6 +51,13 @@ DISPLAY_RATE_HZ = 60.0
 # same training speed.
 FRAME_BUDGET_S = 0.001
 COSTS_KEPT = 1000  # redraw durations kept per view for the cost figures
+# The GUI thread's share of the time the clock aims at while training flat out, how often it
+# looks (seconds of the GUI thread's CPU time against the clock's), and how far it may slow
+# the views with an interval, by a factor STRETCH_STEP at each look.
+GUI_SHARE_TARGET = 0.12
+LOAD_WINDOW_S = 0.5
+MAX_STRETCH = 4.0
+STRETCH_STEP = 1.5
 # How long a view's "is it on screen?" answer holds (asking Qt costs a region's worth of
 # work per view and frame); showing a dock or a tab wakes the clock, which asks anew.
 VISIBILITY_CHECK_S = 0.25
@@ -112,7 +127,9 @@ class FrameClock(QObject):
 
     ``frameStarted()`` is emitted once per frame, just before the first view draws.
     ``frames`` counts the frames that drew at least one view. ``now`` is the clock the
-    intervals are measured with (seconds; tests pass their own)."""
+    intervals are measured with and ``cpu`` the GUI thread's CPU time (seconds; tests pass
+    their own). ``full_speed``: training runs flat out (see the module docstring);
+    ``gui_share`` is the share last measured then."""
 
     frameStarted = Signal()
 
@@ -123,10 +140,16 @@ class FrameClock(QObject):
         rate_hz: float = DISPLAY_RATE_HZ,
         budget_s: float = FRAME_BUDGET_S,
         now: Callable[[], float] = time.perf_counter,
+        cpu: Callable[[], float] = time.thread_time,
     ) -> None:
         super().__init__(parent)
         self.budget_s = budget_s
         self._now = now
+        self._cpu = cpu
+        self.full_speed = False
+        self.stretch = 1.0
+        self.gui_share: float | None = None
+        self._load_mark: tuple[float, float] | None = None  # (now, cpu) of the last look
         self.frame_period_s = 1.0 / rate_hz
         self.frames = 0
         self._views: list[ClockedView] = []
@@ -239,6 +262,7 @@ class FrameClock(QObject):
         self._framed = snapshot
         playing = snapshot.playing
         now = self._now()
+        self._govern(now, playing and self.full_speed)
         due: list[tuple[float, ClockedView, Hashable]] = []
         waiting = False  # an urgent view waits for its turn: keep the timer running
         for view in self._views:
@@ -254,9 +278,10 @@ class FrameClock(QObject):
                 view.checked = snapshot
                 continue
             since = now - view.drawn_at
-            if playing and not view.urgent and since < view.interval_s:
+            interval = view.interval_s * self.stretch
+            if playing and not view.urgent and since < interval:
                 continue
-            due.append((since / max(view.interval_s, self.frame_period_s), view, key))
+            due.append((since / max(interval, self.frame_period_s), view, key))
         due.sort(key=lambda item: item[0], reverse=True)
         spent = 0.0
         for _, view, key in due:
@@ -274,6 +299,30 @@ class FrameClock(QObject):
                 self._timer.start()
         else:
             self._timer.stop()
+
+    def _govern(self, now: float, training_flat_out: bool) -> None:
+        """Every :data:`LOAD_WINDOW_S` while training flat out, measure the GUI thread's
+        share of the time since the last look and stretch or shrink the intervals."""
+        if not training_flat_out:  # a pause or a set speed: the views at their own pace
+            self._load_mark = self.gui_share = None
+            self.stretch = 1.0
+            return
+        if self._load_mark is None:
+            self._load_mark = (now, self._cpu())
+            return
+        since, cpu_then = self._load_mark
+        if now - since < LOAD_WINDOW_S:
+            return
+        cpu = self._cpu()
+        share = (cpu - cpu_then) / (now - since)
+        if self.gui_share is not None:  # smoothed: a slow view drawn or not in a window
+            share = (share + self.gui_share) / 2
+        self.gui_share = share
+        if share > GUI_SHARE_TARGET:
+            self.stretch = min(self.stretch * STRETCH_STEP, MAX_STRETCH)
+        elif share < 0.75 * GUI_SHARE_TARGET:
+            self.stretch = max(self.stretch / STRETCH_STEP, 1.0)
+        self._load_mark = (now, cpu)
 
     def _draw(self, view: ClockedView, snapshot: TrainingSnapshot, key: Hashable) -> float:
         # CPU time of this thread: what the redraw costs, not how long it waited for the

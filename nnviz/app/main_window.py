@@ -573,10 +573,12 @@ class MainWindow(QMainWindow):
         self.dataset_panel.configChanged.connect(self.set_data_config)
         self.hyperparameters.runOptionsChanged.connect(c.set_run_options)
         self.training_panel.speedChanged.connect(c.set_speed)
+        self.training_panel.speedChanged.connect(self._tell_clock_the_speed)
         self.document.specChanged.connect(self._show_batches_per_epoch)
         self.document.dataChanged.connect(self._show_batches_per_epoch)
         self._show_batches_per_epoch()
         c.set_speed(self.training_panel.speed)
+        self._tell_clock_the_speed(self.training_panel.speed)
         self.activation_view.layerChosen.connect(c.set_focus_layer)
         self.document.specChanged.connect(self._on_spec_changed)
 
@@ -678,6 +680,10 @@ class MainWindow(QMainWindow):
     def _on_playing_changed(self, playing: bool) -> None:
         self.play_action.setChecked(playing)
         self.play_action.setText("Pause" if playing else "Play")
+
+    def _tell_clock_the_speed(self, max_steps_per_second: float | None) -> None:
+        """Flat out, the frame clock keeps the GUI thread's share of the time small."""
+        self.frame_clock.full_speed = max_steps_per_second is None
 
     def _show_batches_per_epoch(self, *_args: object) -> None:
         """The speed is in epochs per second: its step rate follows the batches per epoch."""

@@ -137,7 +137,8 @@ class TrainingPanel(QWidget):
         self.full_speed_button.setText("Full speed")
         self.full_speed_button.setCheckable(True)
         self.full_speed_button.setToolTip(
-            "Train as fast as the computer can; click again to go back to the speed before."
+            "Train as fast as the computer can (with many views open, the side views then "
+            "redraw less often); click again to go back to the speed before."
         )
         self._watchable_index = (
             self.speed_slider.value()

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Hashable, Iterator
 
 import pytest
 
-from nnviz.app.frame_clock import FrameClock, history_key
+from nnviz.app.frame_clock import (
+    GUI_SHARE_TARGET,
+    LOAD_WINDOW_S,
+    MAX_STRETCH,
+    FrameClock,
+    history_key,
+)
 from nnviz.live.series import DecimatedSeries
 from nnviz.live.snapshot import TrainingSnapshot
 
@@ -44,9 +51,20 @@ class FakeTime:
 
 @pytest.fixture
 def clock(qtbot) -> Iterator[FrameClock]:
-    clock = FrameClock(now=FakeTime())
+    clock = FrameClock(now=FakeTime(), cpu=FakeTime())
     yield clock
     clock._timer.stop()
+
+
+def run_for(clock: FrameClock, seconds: float, gui_share: float, step: int) -> int:
+    """Snapshots at 30 a second for ``seconds`` while the GUI thread is busy ``gui_share``
+    of the time; returns the next step."""
+    for _ in range(round(seconds * 30)):
+        clock._now.t += 1 / 30
+        clock._cpu.t += gui_share / 30
+        clock.set_snapshot(playing(step))
+        step += 1
+    return step
 
 
 def playing(step: int) -> TrainingSnapshot:
@@ -191,3 +209,42 @@ def test_history_key_follows_appends_truncation_and_compaction():
     series.append(40, 1.0)
     assert len(series) <= 16 and history_key(series.view()[1]) != history_key(full)
     assert history_key(None) is None
+
+
+def test_flat_out_a_busy_gui_thread_slows_the_views_with_an_interval(clock):
+    """Training flat out with the GUI thread busy 30% of the time: the views that have an
+    interval redraw less and less often (at most MAX_STRETCH times), the main animation
+    keeps every snapshot; once the GUI thread is light again they speed up; at a set
+    speed the intervals are as registered."""
+    # 0.09 s: every third snapshot; stretched, every ceil(0.09 * stretch * 30)th
+    main, side = FakeView(clock, "main"), FakeView(clock, "side", interval_s=0.09)
+    clock.full_speed = True
+    step = run_for(clock, 1.0, 0.03, 1)
+    assert clock.stretch == 1.0 and len(side.drawn) == pytest.approx(10, abs=1)
+    step = run_for(clock, 5.0, 0.30, step)
+    assert clock.gui_share > GUI_SHARE_TARGET and clock.stretch == MAX_STRETCH
+    drawn = len(side.drawn)
+    step = run_for(clock, 2.0, 0.30, step)
+    assert len(side.drawn) - drawn == pytest.approx(60 / math.ceil(2.7 * MAX_STRETCH), abs=1)
+    assert main.drawn == list(range(1, step))  # every snapshot
+    step = run_for(clock, 5.0, 0.02, step)
+    assert clock.stretch == 1.0
+    drawn = len(side.drawn)
+    step = run_for(clock, 1.0, 0.02, step)
+    assert len(side.drawn) - drawn == pytest.approx(10, abs=1)
+    run_for(clock, 3.0, 0.30, step)
+    assert clock.stretch > 1.0
+    clock.full_speed = False  # a set speed: the worker has time to spare
+    clock.set_snapshot(playing(10_000))
+    assert clock.stretch == 1.0 and clock.gui_share is None
+
+
+def test_the_gui_share_is_measured_over_windows_and_a_pause_does_not_count(clock):
+    FakeView(clock, "side", interval_s=0.1)
+    clock.full_speed = True
+    run_for(clock, 3 * LOAD_WINDOW_S, 0.05, 1)
+    assert clock.gui_share == pytest.approx(0.05)
+    clock._now.t += 60.0  # paused a minute, the GUI thread idle meanwhile
+    clock.set_snapshot(TrainingSnapshot(step=500, playing=False))
+    run_for(clock, 3 * LOAD_WINDOW_S, 0.20, 501)
+    assert clock.gui_share == pytest.approx(0.20, rel=0.1)

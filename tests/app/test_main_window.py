@@ -585,3 +585,15 @@ def test_findings_change_at_most_once_a_second_while_training(qtbot, make_window
     show(4, playing=False)
     assert window.diagnosis_panel.findings == (finding(4),)
     assert "gap 4" in window.diagnosis_panel.body.text()
+
+
+def test_the_frame_clock_saves_the_gui_thread_only_at_full_speed(qtbot, make_window):
+    """Flat out, the clock keeps the GUI thread's share small (slowing the side views);
+    at a watchable speed the worker has time to spare and the views keep their pace."""
+    window = make_window(full_speed=False)
+    panel = window.training_panel
+    assert not window.frame_clock.full_speed
+    qtbot.mouseClick(panel.full_speed_button, Qt.MouseButton.LeftButton)
+    assert panel.speed is None and window.frame_clock.full_speed
+    qtbot.mouseClick(panel.full_speed_button, Qt.MouseButton.LeftButton)
+    assert panel.speed is not None and not window.frame_clock.full_speed

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF
 from PySide6.QtGui import QColor, QFontMetricsF
 
 from nnviz.app.plots.style import (
@@ -173,3 +173,32 @@ def test_a_short_vertical_axis_labels_only_as_many_ticks_as_fit(qtbot):
     assert bottom.tickValues(0.0, 1.0, 60.0)[0][0] == pytest.approx(
         pg.AxisItem.tickSpacing(bottom, 0.0, 1.0, 60.0)[0][0]
     )
+
+
+def test_a_range_change_paints_the_plot_once(qtbot):
+    """The steady range applies its new transform at once: left to pyqtgraph, the plot
+    took it while painting, which changed the curve's bounds and made Qt paint the whole
+    plot a second time a few milliseconds later."""
+    widget = shown_plot(qtbot)
+    plot = widget.getPlotItem()
+    curve = fast_curve(plot, pg.mkPen("b"))
+    x_range = SteadyRange(plot.vb, "x")
+    plot.setYRange(-1.0, 1.0)  # as in the app's plots: no axis left to auto-range
+    curve.setData(np.arange(10.0), np.sin(np.arange(10.0)))
+    x_range.show(0.0, 9.0)
+    qtbot.wait(50)
+    paints: list[int] = []
+
+    class CountPaints(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                paints.append(1)
+            return False
+
+    counter = CountPaints()
+    widget.viewport().installEventFilter(counter)
+    curve.setData(np.arange(100.0), np.sin(np.arange(100.0)))
+    x_range.show(0.0, 99.0)  # out of the range: it changes
+    qtbot.wait(100)
+    assert x_range.range is not None and x_range.range[1] > 99.0
+    assert len(paints) == 1

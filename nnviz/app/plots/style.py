@@ -212,6 +212,9 @@ class SteadyRange:
             self.view_box.setXRange(start, end, padding=0.0)
         else:
             self.view_box.setYRange(start, end, padding=0.0)
+        # The new transform now, not when the plot paints (pyqtgraph's default): set while
+        # painting, it changes the items' bounds and makes Qt paint the plot a second time.
+        self.view_box.updateMatrix()
 
 
 # Where B, G, R and A sit in the bytes of a premultiplied ARGB32 pixel (one uint32).

@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import QEvent, QObject, QPointF, QRectF
-from PySide6.QtGui import QColor, QFontMetricsF
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize
+from PySide6.QtGui import QColor, QFontMetricsF, QImage, QPainter
+from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyleOptionGraphicsItem
 
 from nnviz.app.plots.style import (
     EDGE_ROOM_PX,
@@ -202,3 +204,52 @@ def test_a_range_change_paints_the_plot_once(qtbot):
     qtbot.wait(100)
     assert x_range.range is not None and x_range.range[1] > 99.0
     assert len(paints) == 1
+
+
+def test_a_wide_curve_looks_as_wide_on_screen_and_keeps_its_pen_in_svg(qtbot, tmp_path):
+    """On screen a 2-px curve is painted as 1-px strokes side by side (Qt's stroker is 25x
+    slower for wide pens); it covers the same pixels as the real pen, within a pixel.
+    Vector output gets the real 2-px pen."""
+    rng = np.random.default_rng(0)
+    x = np.linspace(10.0, 390.0, 1500)
+    y = 120.0 + 60.0 * np.exp(-(x - 10.0) / 50.0) + rng.normal(0.0, 3.0, x.size)
+    curve = FastCurve(pg.mkPen("#0072b2", width=2))
+    curve.setData(x, y)
+    real = QGraphicsPathItem(curve.path())
+    real.setPen(curve.pen())
+
+    def coverage(item: QGraphicsItem) -> tuple[np.ndarray, float]:
+        """The alpha each pixel got, and the width of the last pen used."""
+        image = QImage(400, 250, QImage.Format.Format_ARGB32_Premultiplied)
+        image.fill(0)
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        item.paint(painter, QStyleOptionGraphicsItem())
+        width = painter.pen().widthF()
+        painter.end()
+        alpha = np.frombuffer(image.constBits(), np.uint8).reshape(250, 400, 4)[..., 3]
+        return alpha.astype(np.float64) / 255.0, width
+
+    (fast, stroke_width), (wanted, _) = coverage(curve), coverage(real)
+    assert stroke_width == 1.0  # thin strokes
+    assert fast.sum() == pytest.approx(wanted.sum(), rel=0.15)  # as much ink
+    drawn = fast > 0.5
+    near_real = binary_dilation(wanted > 0.05)
+    assert drawn.sum() > 1000 and (drawn & ~near_real).sum() == 0  # in the same place
+    svg = QSvgGenerator()
+    svg.setFileName(str(tmp_path / "curve.svg"))
+    svg.setSize(QSize(400, 250))
+    painter = QPainter(svg)
+    curve.paint(painter, QStyleOptionGraphicsItem())
+    painter.end()
+    text = (tmp_path / "curve.svg").read_text()
+    assert text.count("<path") == 1 and 'stroke-width="2"' in text
+
+
+def binary_dilation(mask: np.ndarray) -> np.ndarray:
+    """``mask`` grown by one pixel in each of the 8 directions."""
+    grown = mask.copy()
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            grown |= np.roll(np.roll(mask, dy, axis=0), dx, axis=1)
+    return grown

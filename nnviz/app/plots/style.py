@@ -15,8 +15,23 @@ import numpy as np
 import pyqtgraph as pg
 from numpy.typing import ArrayLike
 from PySide6.QtCore import QRectF
-from PySide6.QtGui import QColor, QFontMetricsF, QImage, QPainterPath, QPalette, QPen
-from PySide6.QtWidgets import QApplication, QGraphicsItem, QGraphicsPathItem
+from PySide6.QtGui import (
+    QColor,
+    QFontMetricsF,
+    QImage,
+    QPaintEngine,
+    QPainter,
+    QPainterPath,
+    QPalette,
+    QPen,
+    QTransform,
+)
+from PySide6.QtWidgets import (
+    QApplication,
+    QGraphicsItem,
+    QGraphicsPathItem,
+    QStyleOptionGraphicsItem,
+)
 
 DIVERGING_STOPS = (
     (0.0, "#b35806"),
@@ -217,6 +232,13 @@ class SteadyRange:
         self.view_box.updateMatrix()
 
 
+# Qt's raster engine strokes a pen wider than 1 px through its general stroker, 25x slower
+# than a 1-px line on a long jagged curve (9 ms against 0.36 ms for 1500 points): a wide
+# curve is painted as 1-px strokes moved by these device pixels, which looks the same (a
+# 2-px pen: the first three). Vector output (SVG) keeps the real pen.
+WIDE_PEN_OFFSETS = ((0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (1.0, 1.0), (2.0, 0.0), (0.0, 2.0))
+RASTER = QPaintEngine.Type.Raster
+
 # Where B, G, R and A sit in the bytes of a premultiplied ARGB32 pixel (one uint32).
 _ARGB32_CHANNELS = [2, 1, 0, 3] if sys.byteorder == "little" else [3, 0, 1, 2]
 
@@ -308,6 +330,23 @@ class FastCurve(QGraphicsPathItem):
         dx = self.PAD_PX / max(abs(to_device.m11()), 1e-12)
         dy = self.PAD_PX / max(abs(to_device.m22()), 1e-12)
         return rect.adjusted(-dx, -dy, dx, dy)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        """A wide screen pen as 1-px strokes side by side (:data:`WIDE_PEN_OFFSETS`)."""
+        pen = self.pen()
+        width = pen.widthF()
+        if width <= 1.0 or not pen.isCosmetic() or painter.paintEngine().type() != RASTER:
+            super().paint(painter, option, widget)  # thin, or drawn as vectors (SVG)
+            return
+        thin = QPen(pen)
+        thin.setWidthF(1.0)
+        painter.setPen(thin)
+        path = self.path()
+        to_device = painter.transform()
+        for dx, dy in WIDE_PEN_OFFSETS[: 2 * math.ceil(width - 1.0) + 1]:
+            painter.setTransform(to_device * QTransform.fromTranslate(dx, dy))
+            painter.drawPath(path)
+        painter.setTransform(to_device)
 
 
 def fast_curve(plot: pg.PlotItem, pen: QPen, name: str = "") -> FastCurve:

@@ -31,7 +31,14 @@ from PySide6.QtWidgets import (
 
 from nnviz.app.controller import TrainingController
 from nnviz.app.frame_clock import identity_key
-from nnviz.app.plots.style import PictureItem, class_color, legend_html, lut_rgba, style_axes
+from nnviz.app.plots.style import (
+    FastCurve,
+    PictureItem,
+    class_color,
+    legend_html,
+    lut_rgba,
+    style_axes,
+)
 from nnviz.live.jobs import JobReport
 from nnviz.live.landscape import RESOLUTIONS, LandscapeJob, LandscapeReport
 from nnviz.live.snapshot import TrainingSnapshot
@@ -148,8 +155,8 @@ class LandscapeView(QWidget):
         self.plot.layout.addItem(self.color_bar, 2, 5)  # after the right-hand axis
         style_axes(self.color_bar)
         self.plot.layout.setColumnFixedWidth(4, 5)
-        self.path_shadow = pg.PlotDataItem(pen=pg.mkPen(0, 0, 0, 150, width=4))
-        self.path_line = pg.PlotDataItem(pen=pg.mkPen(PATH_COLOR, width=2))
+        self.path_shadow = FastCurve(pg.mkPen(0, 0, 0, 150, width=4))
+        self.path_line = FastCurve(pg.mkPen(PATH_COLOR, width=2))
         self.start_marker = pg.ScatterPlotItem(
             size=13, symbol="o", brush=None, pen=pg.mkPen(PATH_COLOR, width=2.5)
         )
@@ -159,8 +166,8 @@ class LandscapeView(QWidget):
         for item in (self.path_shadow, self.path_line, self.start_marker, self.current_marker):
             item.setZValue(10)
             self.plot.addItem(item)
-        self.extra_lines: list[pg.PlotDataItem] = []
-        self.extra_shadows: list[pg.PlotDataItem] = []
+        self.extra_lines: list[FastCurve] = []
+        self.extra_shadows: list[FastCurve] = []
         self.status = QLabel("")
         self.legend = QLabel("")
         self.legend.hide()
@@ -390,12 +397,12 @@ class LandscapeView(QWidget):
                 continue
             color = class_color(index)  # as the race dock draws this variant
             coords = plane.project(array)
-            line = pg.PlotDataItem(
-                coords[:, 0], coords[:, 1], pen=pg.mkPen(color, width=2), name=label
-            )
+            line = FastCurve(pg.mkPen(color, width=2), label)
+            line.setData(coords[:, 0], coords[:, 1])
             line.setZValue(9)
             # a dark edge, as under the run's path: a green path on the green heatmap
-            shadow = pg.PlotDataItem(coords[:, 0], coords[:, 1], pen=self.path_shadow.opts["pen"])
+            shadow = FastCurve(self.path_shadow.pen())
+            shadow.setData(coords[:, 0], coords[:, 1])
             shadow.setZValue(8)
             for item in (shadow, line):
                 self.plot.addItem(item)

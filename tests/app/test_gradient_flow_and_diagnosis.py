@@ -153,6 +153,10 @@ def test_exact_zeros_are_drawn_on_a_marked_floor(qtbot, spiral):
     assert len(y) == 1 and y[0] == pytest.approx(log_floor(snapshot.grad_norms))
     hx, _ = view.history_zeros.getData()
     assert len(hx) >= 1 and view.floor_lines[1].isVisible()
+    # a healthy network: no zeros, no marks, no floor lines
+    view.show_snapshot(session_for(spiral, ["tanh", "tanh"], steps=1).snapshot())
+    assert len(view.bar_zeros.getData()[0]) == 0 and len(view.history_zeros.getData()[0]) == 0
+    assert not view.floor_lines[0].isVisible() and not view.floor_lines[1].isVisible()
 
 
 def test_diagnosis_panel_lists_findings_and_emits_a_summary(qtbot, spiral):

@@ -16,6 +16,8 @@ from nnviz.app.plots.style import (
     PictureItem,
     SteadyRange,
     SteadyScatter,
+    WideCurve,
+    curve_item,
     diverging_lut,
     fast_curve,
     lut_rgba,
@@ -213,7 +215,9 @@ def test_a_wide_curve_looks_as_wide_on_screen_and_keeps_its_pen_in_svg(qtbot, tm
     rng = np.random.default_rng(0)
     x = np.linspace(10.0, 390.0, 1500)
     y = 120.0 + 60.0 * np.exp(-(x - 10.0) / 50.0) + rng.normal(0.0, 3.0, x.size)
-    curve = FastCurve(pg.mkPen("#0072b2", width=2))
+    assert type(curve_item(pg.mkPen("#0072b2", width=1))) is FastCurve  # Qt paints it all
+    curve = curve_item(pg.mkPen("#0072b2", width=2))
+    assert isinstance(curve, WideCurve)
     curve.setData(x, y)
     real = QGraphicsPathItem(curve.path())
     real.setPen(curve.pen())

@@ -242,9 +242,7 @@ class GradientFlowView(QWidget):
             )
             tops.append(top)
             zero_x.extend(depth[values <= 0] + shift)
-        self.bar_zeros.setData(x=np.array(zero_x), y=np.full(len(zero_x), bottom))
-        self.floor_lines[0].setPos(bottom)
-        self.floor_lines[0].setVisible(bool(zero_x))
+        self._mark_zeros(0, zero_x, bottom)
         top = max(float(np.max(tops)), bottom + 1.0)
         self.bar_range.show(bottom - 0.3, top + 0.3)
         self._decades(self.bar_plot, *self.bar_plot.vb.viewRange()[1])
@@ -265,18 +263,27 @@ class GradientFlowView(QWidget):
             zero_x.extend(at_zero)
             zero_brushes.extend([pg.mkPen(layer_color(i), width=2)] * len(at_zero))
         # the scatter item sits in a log-mode plot: it takes log10 values like the curves
-        self.history_zeros.setData(
-            x=np.asarray(zero_x, dtype=float),
-            y=np.full(len(zero_x), math.log10(floor)),
-            pen=zero_brushes,
-        )
-        self.floor_lines[1].setPos(math.log10(floor))
-        self.floor_lines[1].setVisible(bool(zero_x))
+        self._mark_zeros(1, zero_x, math.log10(floor), zero_brushes)
         logs = np.log10(np.maximum(shown[np.isfinite(shown)], floor))
         if logs.size:
             self.history_x.show(float(steps[0]), float(steps[-1]), pad_low=False)
             self.history_y.show(float(logs.min()), float(logs.max()))
             self._decades(self.history_plot, *self.history_plot.vb.viewRange()[1])
+
+    def _mark_zeros(
+        self, plot_index: int, x: list[float], floor: float, pens: list[QPen] | None = None
+    ) -> None:
+        """Mark the exact zeros at ``x`` on the floor line of plot ``plot_index`` (0: bars,
+        1: history); with none, the line hides. (Nothing is redone while there are none:
+        pyqtgraph's scatter and line take a fraction of a millisecond each to update.)"""
+        marks = (self.bar_zeros, self.history_zeros)[plot_index]
+        line = self.floor_lines[plot_index]
+        if x or len(marks.data):
+            looks = {} if pens is None else {"pen": pens}
+            marks.setData(x=np.asarray(x, dtype=float), y=np.full(len(x), floor), **looks)
+        line.setVisible(bool(x))
+        if x:
+            line.setPos(floor)
 
     def _decades(self, plot: pg.PlotItem, low: float, high: float) -> None:
         axis = plot.getAxis("left")

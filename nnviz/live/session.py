@@ -29,7 +29,7 @@ from nnviz.engine.transition import Transition
 from nnviz.live.diagnosis import session_findings
 from nnviz.live.layout import PICTURED_UNITS
 from nnviz.live.runs import Run, RunCurves, RunLog, make_run, thumbnail_of
-from nnviz.live.series import DecimatedSeries
+from nnviz.live.series import DecimatedSeries, GradientNormBlock
 from nnviz.live.snapshot import (
     HISTORY_KEYS,
     Boundary,
@@ -179,6 +179,7 @@ class TrainingSession:
 
     def __init__(self, spec: NetworkSpec, data: PreparedData) -> None:
         self._slow: _SlowParts | None = None
+        self._norms = GradientNormBlock()  # written into the history when it is read
         self.early_stopping: EarlyStopping | None = None
         self._patience = 0
         #: the parameters along the run (the loss landscape draws it)
@@ -216,6 +217,17 @@ class TrainingSession:
         data, model = self.data, self.model
         self._x_test = None if data.x_test is None else model.prepare(data.x_test)[0]
         self._x_sample = model.prepare(data.x_train[:PREACTIVATION_SAMPLES])[0]
+
+    @property
+    def series(self) -> dict[str, DecimatedSeries]:
+        """The histories by name (:data:`SERIES_NAMES`), every step recorded so far in."""
+        self._norms.flush_into(self._series["grad_norms"])
+        return self._series
+
+    @series.setter
+    def series(self, series: dict[str, DecimatedSeries]) -> None:
+        self._norms.clear()
+        self._series = series
 
     def _clear_history(self) -> None:
         self.series = {
@@ -340,11 +352,12 @@ class TrainingSession:
         smooth = self._smooth
         smooth = loss if smooth is None else smooth + SMOOTHING * (loss - smooth)
         self._smooth = smooth
-        series = self.series
+        series = self._series  # not the property: the gradient norms wait in their block
         series["step_loss"].append(step, loss)
         series["smoothed_loss"].append(step, smooth)
-        series["grad_norms"].append(step, self.model.kernel_gradient_norms())
-        self.trajectory.record(step, self.model)
+        model = self.model
+        self._norms.record(step, model._grads, model._array_starts, series["grad_norms"])
+        self.trajectory.record(step, model)
         if result.epoch_finished:
             logs = self.trainer.last_logs
             for key in HISTORY_KEYS:

@@ -1,0 +1,134 @@
+"""What the session records per step and draws per snapshot, made cheaply: the same
+numbers as the plain way (gradient norms a block of steps at a time, the boundary plane
+through reused buffers)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nnviz.data import DataConfig, prepare
+from nnviz.engine import Sequential
+from nnviz.engine.spec import LayerSpec, NetworkSpec, OptimizerSpec
+from nnviz.live.series import DecimatedSeries, GradientNormBlock
+from nnviz.live.session import TrainingSession, trainer_for
+
+SPIRAL = DataConfig(kind="points", name="spiral", n_samples=120, noise=0.1, seed=0)
+
+
+def spec(*units: int, activation: str = "relu") -> NetworkSpec:
+    hidden = tuple(LayerSpec(units=n, activation=activation) for n in units)
+    return NetworkSpec(
+        layers=(*hidden, LayerSpec(units=1, activation="sigmoid")),
+        optimizer=OptimizerSpec("adam", 0.01),
+        batch_size=16,
+        seed=3,
+    )
+
+
+class Twin:
+    """The same training without a session, its kernel norms taken one step at a time."""
+
+    def __init__(self, network: NetworkSpec, data) -> None:
+        self.model = Sequential.from_config(network)
+        self.trainer = trainer_for(self.model, network, data)
+        self.steps: list[int] = []
+        self.norms: list[np.ndarray] = []
+
+    def step(self) -> None:
+        result = self.trainer.train_step()
+        self.steps.append(result.step)
+        self.norms.append(self.model.kernel_gradient_norms())
+
+
+def test_the_gradient_norm_history_equals_each_steps_norms_across_blocks_and_edits():
+    data = prepare(SPIRAL)
+    session, twin = TrainingSession(spec(8, 8), data), Twin(spec(8, 8), data)
+
+    def train(n: int) -> None:
+        for _ in range(n):
+            session.step()
+            twin.step()
+
+    train(100)
+    snapshot = session.snapshot()  # a snapshot in the middle of a block sees every step
+    np.testing.assert_array_equal(snapshot.grad_norm_steps, twin.steps)
+    np.testing.assert_array_equal(snapshot.grad_norms, twin.norms)
+    train(300)  # past a full block
+    wider = spec(8, 12)  # the same layers, another layout of the gradient vector
+    session.apply_spec(wider)
+    twin.model.apply_spec(wider)
+    train(50)
+    steps, norms = session.series["grad_norms"].view()
+    np.testing.assert_array_equal(steps, twin.steps)
+    np.testing.assert_array_equal(norms, twin.norms)
+
+    deeper = spec(8, 12, 4)  # one more layer: the history starts anew, one column more
+    session.apply_spec(deeper)
+    twin.model.apply_spec(deeper)
+    twin.steps, twin.norms = [], []
+    train(20)
+    steps, norms = session.series["grad_norms"].view()
+    assert norms.shape == (20, 4)
+    np.testing.assert_array_equal(steps, twin.steps)
+    np.testing.assert_array_equal(norms, twin.norms)
+
+
+def test_undo_cuts_the_gradient_norms_back_with_the_steps_not_yet_written():
+    session = TrainingSession(spec(8), prepare(SPIRAL))
+    for _ in range(30):
+        session.step()
+    state = session.capture()
+    expected = session.series["grad_norms"].view()[1].copy()
+    for _ in range(40):
+        session.step()
+    session.restore(state)
+    steps, norms = session.series["grad_norms"].view()
+    assert steps[-1] == 30
+    np.testing.assert_array_equal(norms, expected)
+    session.reset()
+    assert len(session.series["grad_norms"]) == 0
+
+
+def test_a_block_holds_at_most_its_bytes_and_one_vector_at_least():
+    series = DecimatedSeries(width=2)
+    block = GradientNormBlock(block_bytes=100)
+    grads, starts = np.arange(40.0), np.array([0, 10, 20, 30])
+    block.record(1, grads, starts, series)
+    assert len(block) == 1 and len(series) == 0
+    block.record(2, grads * 2, starts, series)  # 320 bytes a vector: the first is written
+    assert len(block) == 1
+    steps, norms = series.view()
+    assert list(steps) == [1]
+    np.testing.assert_allclose(norms[0], [np.linalg.norm(grads[:10]), np.linalg.norm(grads[20:30])])
+
+
+def test_extend_adds_the_points_appends_would():
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(3000, 2))
+    one_by_one, at_once = DecimatedSeries(width=2, budget=256), DecimatedSeries(width=2, budget=256)
+    for step, row in enumerate(values[:1000]):
+        one_by_one.append(step, row)
+        at_once.append(step, row)
+    for step, row in enumerate(values[1000:], start=1000):
+        one_by_one.append(step, row)
+    at_once.extend(np.arange(1000, 3000), values[1000:])
+    assert one_by_one.get_state().keys() == at_once.get_state().keys()
+    for key, value in one_by_one.get_state().items():
+        np.testing.assert_array_equal(at_once.get_state()[key], value)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_the_norms_of_a_float32_network_are_its_own_too(dtype):
+    data = prepare(SPIRAL)
+    network = NetworkSpec(
+        layers=(LayerSpec(units=6, activation="tanh"), LayerSpec(units=1, activation="sigmoid")),
+        optimizer=OptimizerSpec("sgd", 0.1),
+        batch_size=8,
+        dtype=dtype,
+    )
+    session, twin = TrainingSession(network, data), Twin(network, data)
+    for _ in range(10):
+        session.step()
+        twin.step()
+    np.testing.assert_array_equal(session.series["grad_norms"].view()[1], twin.norms)

@@ -279,10 +279,14 @@ def _min_max_pairs(
         pair_steps = np.column_stack([steps[starts], steps[ends]])
         pair_values = np.stack([lows, highs], axis=1)
         return pair_steps.reshape(-1), pair_values.reshape(-1, values.shape[1])
-    low_order = np.lexsort((np.where(np.isnan(values), np.inf, values), runs))
-    high_order = np.lexsort((np.where(np.isnan(values), -np.inf, values), runs))
-    low = low_order[starts]  # the first of each run in ascending order: its minimum
-    high = high_order[ends]  # the last: its maximum
+    nan = np.isnan(values)
+    for_low, for_high = np.where(nan, np.inf, values), np.where(nan, -np.inf, values)
+    lows = np.repeat(np.minimum.reduceat(for_low, starts), ends - starts + 1)
+    highs = np.repeat(np.maximum.reduceat(for_high, starts), ends - starts + 1)
+    index = np.arange(len(values))
+    # the first point at its run's minimum, the last at its maximum
+    low = np.minimum.reduceat(np.where(for_low == lows, index, len(values)), starts)
+    high = np.maximum.reduceat(np.where(for_high == highs, index, -1), starts)
     first, second = np.minimum(low, high), np.maximum(low, high)
     same = first == second
     first = np.where(same, starts, first)

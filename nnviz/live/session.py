@@ -49,6 +49,8 @@ PREACTIVATION_BINS = 40
 SMOOTHING = 0.05  # weight of the newest step in the smoothed loss
 SLOW_PARTS_S = 0.2  # the slower views redraw at 4 Hz: their data need not be newer
 SERIES_NAMES = ("step_loss", "smoothed_loss", "grad_norms", *HISTORY_KEYS)
+#: the boundary plane's per-layer buffers kept between snapshots take at most this much
+PLANE_BUFFER_BYTES = 16 * 2**20
 
 
 @dataclass(frozen=True)
@@ -180,6 +182,7 @@ class TrainingSession:
     def __init__(self, spec: NetworkSpec, data: PreparedData) -> None:
         self._slow: _SlowParts | None = None
         self._norms = GradientNormBlock()  # written into the history when it is read
+        self._plane_buffers = _PlaneBuffers()
         self.early_stopping: EarlyStopping | None = None
         self._patience = 0
         #: the parameters along the run (the loss landscape draws it)
@@ -637,20 +640,24 @@ class TrainingSession:
     def _plane(self, model: Sequential | None = None) -> tuple[Boundary, tuple[np.ndarray, ...]]:
         g = BOUNDARY_GRID
         # Dense.compute in float32 whatever the model's dtype: a picture needs no more, and
-        # it is several times cheaper than float64 on a 96x96 grid.
+        # it is several times cheaper than float64 on a 96x96 grid; each layer computes into
+        # a buffer kept between snapshots, its activation applied in place.
         a = self._grid
+        assert a is not None
+        layers = (model or self.model).dense_layers
+        buffers = self._plane_buffers.get(len(a), tuple(layer.units for layer in layers))
         neurons = []
-        for layer in (model or self.model).dense_layers:
-            z = a @ layer.W.astype(np.float32)
+        for layer, z in zip(layers, buffers, strict=True):
+            np.matmul(a, layer.W.astype(np.float32), out=z)
             z += layer.b.astype(np.float32)
-            a = layer.activation.forward(z)
+            a = layer.activation.forward_in_place(z)
             # only the units a view draws: a 1024-unit layer would make 4 MB a snapshot
             cells = a.reshape(g, g, -1)[::NEURON_STRIDE, ::NEURON_STRIDE, :PICTURED_UNITS]
             cells = np.ascontiguousarray(np.moveaxis(cells, -1, 0), dtype=np.float32)
             cells.flags.writeable = False
             neurons.append(cells)
         shape = (g, g) if a.shape[1] == 1 else (g, g, a.shape[1])
-        grid = np.ascontiguousarray(a.reshape(shape), dtype=np.float32)
+        grid = a.reshape(shape).astype(np.float32)  # a copy: the buffer is written again
         grid.flags.writeable = False
         assert self.data.bounds is not None
         return Boundary(grid, self.data.bounds), tuple(neurons)
@@ -670,6 +677,32 @@ class TrainingSession:
         for array in (probabilities, predictions, confusion):
             array.flags.writeable = False
         return probabilities, predictions, confusion
+
+
+class _PlaneBuffers:
+    """Float32 arrays for each dense layer's output over the boundary grid, kept between
+    snapshots: a fresh 0.6 MB array per layer and snapshot costs more (page faults) than
+    the arithmetic in it. A few networks' sets are kept (a race draws its variants' too),
+    within :data:`PLANE_BUFFER_BYTES`; only the worker thread uses them, and a snapshot
+    gets copies of the small images, never one of these."""
+
+    def __init__(self) -> None:
+        self._sets: dict[tuple[int, tuple[int, ...]], list[np.ndarray]] = {}
+        self._nbytes = 0
+
+    def get(self, rows: int, widths: tuple[int, ...]) -> list[np.ndarray]:
+        """``(rows, units)`` arrays, one per width (their contents are left over)."""
+        buffers = self._sets.get((rows, widths))
+        if buffers is None:
+            buffers = [np.empty((rows, units), dtype=np.float32) for units in widths]
+            nbytes = sum(b.nbytes for b in buffers)
+            if nbytes <= PLANE_BUFFER_BYTES:
+                if self._nbytes + nbytes > PLANE_BUFFER_BYTES:
+                    self._sets.clear()
+                    self._nbytes = 0
+                self._sets[rows, widths] = buffers
+                self._nbytes += nbytes
+        return buffers
 
 
 def _histogram(values: np.ndarray) -> Histogram:

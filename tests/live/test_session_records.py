@@ -132,3 +132,50 @@ def test_the_norms_of_a_float32_network_are_its_own_too(dtype):
         session.step()
         twin.step()
     np.testing.assert_array_equal(session.series["grad_norms"].view()[1], twin.norms)
+
+
+def test_the_boundary_plane_is_the_networks_prediction_and_its_half_line_stays():
+    """The plane is computed in float32 (in reused buffers, the sigmoid in place): the
+    picture equals the float64 prediction to float32 rounding, and no point near the
+    0.5 contour changes side beyond that rounding."""
+    data = prepare(SPIRAL)
+    session = TrainingSession(spec(16, 16), data)
+    for _ in range(400):
+        session.step()
+    grid = session.snapshot().boundary.grid
+    x0, x1, y0, y1 = data.bounds
+    gx, gy = np.meshgrid(np.linspace(x0, x1, 96), np.linspace(y0, y1, 96))
+    points = data.encode(np.column_stack([gx.ravel(), gy.ravel()]))
+    expected = session.model.predict(points)[:, 0].reshape(96, 96)
+    np.testing.assert_allclose(grid, expected, rtol=1e-5, atol=1e-6)
+    sure = np.abs(expected - 0.5) > 1e-5
+    np.testing.assert_array_equal((grid > 0.5)[sure], (expected > 0.5)[sure])
+    assert (grid > 0.5).any() and (grid < 0.5).any()
+
+
+def test_a_snapshots_pictures_never_change_after_it_is_handed_out():
+    session = TrainingSession(spec(8, 8), prepare(SPIRAL))
+    session.step()
+    first = session.snapshot()
+    kept = [first.boundary.grid.copy(), *(n.copy() for n in first.neuron_grids)]
+    for _ in range(50):
+        session.step()
+    second = session.snapshot()
+    assert not np.array_equal(second.boundary.grid, kept[0])  # the network did change
+    for before, now in zip(kept, [first.boundary.grid, *first.neuron_grids], strict=True):
+        np.testing.assert_array_equal(now, before)
+        assert not now.flags.writeable
+
+
+def test_another_networks_boundary_between_snapshots_leaves_the_live_one_right(monkeypatch):
+    data = prepare(SPIRAL)
+    session = TrainingSession(spec(8, 8), data)
+    other = TrainingSession(spec(5, activation="tanh"), data)
+    for _ in range(30):
+        session.step()
+        other.step()
+    live = session.snapshot().boundary.grid.copy()
+    assert np.array_equal(session.boundary_of(other.model).grid, other.snapshot().boundary.grid)
+    np.testing.assert_array_equal(session.snapshot().boundary.grid, live)
+    monkeypatch.setattr("nnviz.live.session.PLANE_BUFFER_BYTES", 1000)  # nothing kept
+    np.testing.assert_array_equal(session.snapshot().boundary.grid, live)

@@ -13,6 +13,7 @@ only past them, and compaction and truncation build new arrays.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -67,7 +68,7 @@ class DecimatedSeries:
         if len(self._new_steps) >= FLUSH_EVERY:
             self._flush()
 
-    def extend(self, steps: np.ndarray, values: np.ndarray) -> None:
+    def extend(self, steps: Any, values: Any) -> None:
         """Add many points at once (steps in order, not before the last one's)."""
         self._flush()
         self._write(steps, values)
@@ -210,56 +211,79 @@ class DecimatedSeries:
         return series
 
 
-class GradientNormBlock:
-    """The kernels' gradient norms ‖dW‖ of every training step, computed a block of steps
-    at a time: :meth:`record` copies the step's flat gradient vector (one NumPy call), and
-    :meth:`flush_into` turns the whole block into norms with as few calls as
-    ``Sequential.kernel_gradient_norms`` takes for one step (the same sums, the same
-    numbers) — a dozen µs a step saved on the app's first network. The block holds at most
-    ``block_bytes`` of vectors (one vector for a big network)."""
+class StepBlock:
+    """What the session records at every training step — the loss, the smoothed loss and
+    the kernels' gradient norms ‖dW‖ — kept for a block of consecutive steps and written
+    into their histories (``series[name]`` for each of :attr:`NAMES`) a block at a time.
+
+    A step pays one method call and one NumPy call, a copy of the flat gradient vector
+    (right after a training step every call costs a few µs); the block's norms then take
+    as few calls as ``Sequential.kernel_gradient_norms`` takes for one step (the same sums,
+    the same numbers). The block holds at most ``block_bytes`` of gradient vectors (a
+    single one for a big network)."""
+
+    NAMES = ("step_loss", "smoothed_loss", "grad_norms")
 
     def __init__(self, block_bytes: int = 2**20) -> None:
         self.block_bytes = block_bytes
         self._rows = np.zeros((0, 0))
-        self._steps = np.zeros(0, dtype=np.int64)
+        self._capacity = 0
         self._source: np.ndarray | None = None
         self._starts: np.ndarray | None = None
-        self._size = 0
+        self._first = 0  # the step of the first row
+        self._losses: list[float] = []
+        self._smoothed: list[float] = []
 
     def __len__(self) -> int:
-        return self._size
+        return len(self._losses)
 
     def clear(self) -> None:
         """Forget the steps not yet written."""
-        self._size = 0
+        self._losses, self._smoothed = [], []
 
     def record(
-        self, step: int, grads: np.ndarray, starts: np.ndarray, into: DecimatedSeries
+        self,
+        step: int,
+        loss: float,
+        smoothed: float,
+        grads: np.ndarray,
+        starts: np.ndarray,
+        series: Mapping[str, DecimatedSeries],
     ) -> None:
-        """Keep ``step``'s gradient vector ``grads`` (W1, b1, W2, b2, ... starting at
-        ``starts``: a model's own arrays, replaced when its layout changes). A full block,
-        or another model's vector, first writes the norms so far into ``into``."""
+        """Keep ``step``'s losses and gradient vector ``grads`` (W1, b1, W2, b2, ...
+        starting at ``starts``: a model's own arrays, replaced when its layout changes).
+        A full block, another model's vector or a step that does not follow the last one
+        first writes the block into ``series``."""
+        size = len(self._losses)
         if grads is not self._source or starts is not self._starts:
-            self.flush_into(into)
+            self.flush_into(series)
             self._source, self._starts = grads, starts
             rows = max(1, min(FLUSH_EVERY, self.block_bytes // max(grads.nbytes, 1)))
             if self._rows.shape != (rows, grads.size) or self._rows.dtype != grads.dtype:
                 self._rows = np.zeros((rows, grads.size), dtype=grads.dtype)
-                self._steps = np.zeros(rows, dtype=np.int64)
-        elif self._size == len(self._rows):
-            self.flush_into(into)
-        self._rows[self._size] = grads
-        self._steps[self._size] = step
-        self._size += 1
+                self._capacity = rows
+            size = 0
+        elif size == self._capacity or step != self._first + size:
+            self.flush_into(series)
+            size = 0
+        if not size:
+            self._first = step
+        self._rows[size] = grads
+        self._losses.append(loss)
+        self._smoothed.append(smoothed)
 
-    def flush_into(self, series: DecimatedSeries) -> None:
-        """Append the norms of the steps recorded since the last flush to ``series``."""
-        size, self._size = self._size, 0
+    def flush_into(self, series: Mapping[str, DecimatedSeries]) -> None:
+        """Append the steps recorded since the last flush to their histories."""
+        size = len(self._losses)
         if not size:
             return
+        steps = np.arange(self._first, self._first + size)
+        series["step_loss"].extend(steps, self._losses)
+        series["smoothed_loss"].extend(steps, self._smoothed)
+        self.clear()
         squares = np.square(self._rows[:size], out=self._rows[:size])
         norms = np.sqrt(np.add.reduceat(squares, self._starts, axis=1)[:, ::2])
-        series.extend(self._steps[:size], norms)
+        series["grad_norms"].extend(steps, norms)
 
 
 def _min_max_pairs(

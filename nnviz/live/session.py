@@ -29,7 +29,7 @@ from nnviz.engine.transition import Transition
 from nnviz.live.diagnosis import session_findings
 from nnviz.live.layout import PICTURED_UNITS
 from nnviz.live.runs import Run, RunCurves, RunLog, make_run, thumbnail_of
-from nnviz.live.series import DecimatedSeries, GradientNormBlock
+from nnviz.live.series import DecimatedSeries, StepBlock
 from nnviz.live.snapshot import (
     HISTORY_KEYS,
     Boundary,
@@ -181,7 +181,7 @@ class TrainingSession:
 
     def __init__(self, spec: NetworkSpec, data: PreparedData) -> None:
         self._slow: _SlowParts | None = None
-        self._norms = GradientNormBlock()  # written into the history when it is read
+        self._steps = StepBlock()  # written into the histories when they are read
         self._plane_buffers = _PlaneBuffers()
         self.early_stopping: EarlyStopping | None = None
         self._patience = 0
@@ -208,6 +208,8 @@ class TrainingSession:
                 np.linspace(x0, x1, BOUNDARY_GRID), np.linspace(y0, y1, BOUNDARY_GRID)
             )  # rows along x2, so the image is row-major
             grid = data.encode(np.column_stack([gx.ravel(), gy.ravel()]))
+            # and a column of ones: the first layer's bias rides in its product
+            grid = np.column_stack([grid, np.ones(len(grid))])
             self._grid: np.ndarray | None = np.ascontiguousarray(grid, dtype=np.float32)
         else:
             self._grid = None
@@ -224,12 +226,12 @@ class TrainingSession:
     @property
     def series(self) -> dict[str, DecimatedSeries]:
         """The histories by name (:data:`SERIES_NAMES`), every step recorded so far in."""
-        self._norms.flush_into(self._series["grad_norms"])
+        self._steps.flush_into(self._series)
         return self._series
 
     @series.setter
     def series(self, series: dict[str, DecimatedSeries]) -> None:
-        self._norms.clear()
+        self._steps.clear()
         self._series = series
 
     def _clear_history(self) -> None:
@@ -347,20 +349,20 @@ class TrainingSession:
     def step(self) -> float:
         """Train one mini-batch; record its loss and gradient norms, and at an epoch's end
         the epoch's metrics."""
-        if not len(self.trajectory):
-            self.trajectory.record(self.step_count, self.model, force=True)  # the start
+        trajectory = self.trajectory
+        if not len(trajectory):
+            trajectory.record(self.step_count, self.model, force=True)  # the start
         result = self.trainer.train_step()
         loss = float(result.loss)
         step = result.step
         smooth = self._smooth
         smooth = loss if smooth is None else smooth + SMOOTHING * (loss - smooth)
         self._smooth = smooth
-        series = self._series  # not the property: the gradient norms wait in their block
-        series["step_loss"].append(step, loss)
-        series["smoothed_loss"].append(step, smooth)
+        series = self._series  # not the property: the step's records wait in their block
         model = self.model
-        self._norms.record(step, model._grads, model._array_starts, series["grad_norms"])
-        self.trajectory.record(step, model)
+        self._steps.record(step, loss, smooth, model._grads, model._array_starts, series)
+        if not step % trajectory.stride:  # (record checks it too: a call saved most steps)
+            trajectory.record(step, model)
         if result.epoch_finished:
             logs = self.trainer.last_logs
             for key in HISTORY_KEYS:
@@ -647,13 +649,16 @@ class TrainingSession:
         layers = (model or self.model).dense_layers
         buffers = self._plane_buffers.get(len(a), tuple(layer.units for layer in layers))
         neurons = []
-        for layer, z in zip(layers, buffers, strict=True):
-            np.matmul(a, layer.W.astype(np.float32), out=z)
-            z += layer.b.astype(np.float32)
+        for index, (layer, z) in enumerate(zip(layers, buffers, strict=True)):
+            if index == 0:  # the grid's column of ones multiplies the bias
+                np.matmul(a, np.vstack([layer.W, layer.b]).astype(np.float32), out=z)
+            else:
+                np.matmul(a, layer.W.astype(np.float32), out=z)
+                z += layer.b.astype(np.float32)
             a = layer.activation.forward_in_place(z)
             # only the units a view draws: a 1024-unit layer would make 4 MB a snapshot
             cells = a.reshape(g, g, -1)[::NEURON_STRIDE, ::NEURON_STRIDE, :PICTURED_UNITS]
-            cells = np.ascontiguousarray(np.moveaxis(cells, -1, 0), dtype=np.float32)
+            cells = np.ascontiguousarray(cells.transpose(2, 0, 1), dtype=np.float32)
             cells.flags.writeable = False
             neurons.append(cells)
         shape = (g, g) if a.shape[1] == 1 else (g, g, a.shape[1])

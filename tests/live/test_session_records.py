@@ -10,8 +10,8 @@ import pytest
 from nnviz.data import DataConfig, prepare
 from nnviz.engine import Sequential
 from nnviz.engine.spec import LayerSpec, NetworkSpec, OptimizerSpec
-from nnviz.live.series import DecimatedSeries, GradientNormBlock
-from nnviz.live.session import TrainingSession, trainer_for
+from nnviz.live.series import DecimatedSeries, StepBlock
+from nnviz.live.session import SMOOTHING, TrainingSession, trainer_for
 
 SPIRAL = DataConfig(kind="points", name="spiral", n_samples=120, noise=0.1, seed=0)
 
@@ -34,14 +34,20 @@ class Twin:
         self.trainer = trainer_for(self.model, network, data)
         self.steps: list[int] = []
         self.norms: list[np.ndarray] = []
+        self.losses: list[float] = []
+        self.smoothed: list[float] = []
 
     def step(self) -> None:
         result = self.trainer.train_step()
         self.steps.append(result.step)
         self.norms.append(self.model.kernel_gradient_norms())
+        loss = float(result.loss)
+        last = self.smoothed[-1] if self.smoothed else loss
+        self.losses.append(loss)
+        self.smoothed.append(last + SMOOTHING * (loss - last))
 
 
-def test_the_gradient_norm_history_equals_each_steps_norms_across_blocks_and_edits():
+def test_the_step_histories_equal_each_steps_numbers_across_blocks_and_edits():
     data = prepare(SPIRAL)
     session, twin = TrainingSession(spec(8, 8), data), Twin(spec(8, 8), data)
 
@@ -62,6 +68,10 @@ def test_the_gradient_norm_history_equals_each_steps_norms_across_blocks_and_edi
     steps, norms = session.series["grad_norms"].view()
     np.testing.assert_array_equal(steps, twin.steps)
     np.testing.assert_array_equal(norms, twin.norms)
+    for name, expected in (("step_loss", twin.losses), ("smoothed_loss", twin.smoothed)):
+        steps, values = session.series[name].view()
+        np.testing.assert_array_equal(steps, twin.steps)
+        np.testing.assert_array_equal(values, expected)
 
     deeper = spec(8, 12, 4)  # one more layer: the history starts anew, one column more
     session.apply_spec(deeper)
@@ -90,17 +100,26 @@ def test_undo_cuts_the_gradient_norms_back_with_the_steps_not_yet_written():
     assert len(session.series["grad_norms"]) == 0
 
 
+def histories(width: int) -> dict[str, DecimatedSeries]:
+    return {
+        "step_loss": DecimatedSeries(),
+        "smoothed_loss": DecimatedSeries(),
+        "grad_norms": DecimatedSeries(width=width),
+    }
+
+
 def test_a_block_holds_at_most_its_bytes_and_one_vector_at_least():
-    series = DecimatedSeries(width=2)
-    block = GradientNormBlock(block_bytes=100)
+    series = histories(2)
+    block = StepBlock(block_bytes=100)
     grads, starts = np.arange(40.0), np.array([0, 10, 20, 30])
-    block.record(1, grads, starts, series)
-    assert len(block) == 1 and len(series) == 0
-    block.record(2, grads * 2, starts, series)  # 320 bytes a vector: the first is written
+    block.record(1, 0.5, 0.5, grads, starts, series)
+    assert len(block) == 1 and len(series["grad_norms"]) == 0
+    block.record(2, 0.25, 0.4, grads * 2, starts, series)  # 320 bytes: the first is written
     assert len(block) == 1
-    steps, norms = series.view()
+    steps, norms = series["grad_norms"].view()
     assert list(steps) == [1]
     np.testing.assert_allclose(norms[0], [np.linalg.norm(grads[:10]), np.linalg.norm(grads[20:30])])
+    assert list(series["step_loss"].view()[1]) == [0.5]
 
 
 def test_extend_adds_the_points_appends_would():
@@ -179,3 +198,20 @@ def test_another_networks_boundary_between_snapshots_leaves_the_live_one_right(m
     np.testing.assert_array_equal(session.snapshot().boundary.grid, live)
     monkeypatch.setattr("nnviz.live.session.PLANE_BUFFER_BYTES", 1000)  # nothing kept
     np.testing.assert_array_equal(session.snapshot().boundary.grid, live)
+
+
+def test_a_block_keeps_each_rows_step_when_steps_jump():
+    series = histories(1)
+    block = StepBlock()
+    grads, starts = np.ones(4), np.array([0, 3])
+    for step in (1, 2, 7, 8, 20):
+        block.record(step, float(step), -float(step), grads * step, starts, series)
+    block.flush_into(series)
+    assert len(block) == 0
+    for name in StepBlock.NAMES:
+        assert list(series[name].view()[0]) == [1, 2, 7, 8, 20]
+    np.testing.assert_array_equal(series["step_loss"].view()[1], [1, 2, 7, 8, 20])
+    np.testing.assert_array_equal(series["smoothed_loss"].view()[1], [-1, -2, -7, -8, -20])
+    np.testing.assert_allclose(
+        series["grad_norms"].view()[1][:, 0], np.sqrt(3) * np.array([1, 2, 7, 8, 20])
+    )

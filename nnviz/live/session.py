@@ -50,7 +50,7 @@ SMOOTHING = 0.05  # weight of the newest step in the smoothed loss
 SLOW_PARTS_S = 0.2  # the slower views redraw at 4 Hz: their data need not be newer
 SERIES_NAMES = ("step_loss", "smoothed_loss", "grad_norms", *HISTORY_KEYS)
 #: the boundary plane's per-layer buffers kept between snapshots take at most this much
-PLANE_BUFFER_BYTES = 16 * 2**20
+PLANE_BUFFER_BYTES = 8 * 2**20
 
 
 @dataclass(frozen=True)

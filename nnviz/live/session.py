@@ -4,7 +4,9 @@ The worker thread owns a session: it calls :meth:`TrainingSession.step` while pl
 :meth:`TrainingSession.snapshot` at the display rate. Everything expensive a view needs
 (the boundary grid, per-neuron grids, histograms, test predictions) is computed here, in
 the worker, from the same weights; the GUI thread only draws. Histories are
-:class:`DecimatedSeries`: bounded however long training runs.
+:class:`DecimatedSeries`: bounded however long training runs. A step's own records wait
+in a :class:`~nnviz.live.series.StepBlock` until the histories are read
+(:attr:`TrainingSession.series`): the worker's cost per step stays a few µs.
 
 :meth:`TrainingSession.capture` and :meth:`TrainingSession.restore` save and put back the
 whole training state (weights, optimizer, counters, random states) bit for bit: undo,

@@ -48,6 +48,12 @@ class Activation:
         """dL/dz from dL/da, given z and a = g(z) of the same forward pass."""
         return da * self._derivative(z)
 
+    def forward_in_place(self, z: np.ndarray) -> np.ndarray:
+        """g(z) for a picture of the network, overwriting the float array ``z`` where that
+        is cheaper (it may also return a new array): :meth:`forward` up to rounding. Never
+        used in training, whose numbers stay :meth:`forward`'s."""
+        return self.forward(z)
+
     def _forward(self, z: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
@@ -80,6 +86,15 @@ class Sigmoid(Activation):
     def backward(self, da: np.ndarray, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         return da * (a * (1 - a))
 
+    def forward_in_place(self, z: np.ndarray) -> np.ndarray:
+        # 1 / (1 + e^-z) in four in-place passes, several times cheaper than the
+        # logaddexp form; e^-z overflows to inf for a very negative z, giving 0 as it should
+        with np.errstate(over="ignore"):
+            np.negative(z, out=z)
+            np.exp(z, out=z)
+            z += 1
+            return np.reciprocal(z, out=z)
+
 
 class Tanh(Activation):
     """tanh(z); tanh'(z) = 1 - tanh(z)²."""
@@ -102,6 +117,9 @@ class Tanh(Activation):
         return d
 
 
+_ZERO_ROW = 4096  # see ReLU.forward_in_place
+
+
 class ReLU(Activation):
     """max(0, z); derivative 1 for z > 0, else 0 (also at z = 0)."""
 
@@ -117,6 +135,19 @@ class ReLU(Activation):
 
     def backward(self, da: np.ndarray, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         return da * (z > 0)
+
+    def forward_in_place(self, z: np.ndarray) -> np.ndarray:
+        # NumPy's maximum against a scalar runs several times slower than against an
+        # array (measured: 170 against 35 µs on the boundary plane's 150 000 float32s), so
+        # a contiguous bulk goes against a row of zeros, as rows of that length
+        if not z.flags.c_contiguous or z.size < _ZERO_ROW:
+            return np.maximum(z, 0, out=z)
+        flat = z.reshape(-1)
+        bulk = flat.size - flat.size % _ZERO_ROW
+        rows = flat[:bulk].reshape(-1, _ZERO_ROW)
+        np.maximum(rows, np.zeros(_ZERO_ROW, dtype=z.dtype), out=rows)
+        np.maximum(flat[bulk:], 0, out=flat[bulk:])
+        return z
 
 
 class LeakyReLU(Activation):

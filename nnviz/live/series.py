@@ -13,6 +13,7 @@ only past them, and compaction and truncation build new arrays.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -67,12 +68,21 @@ class DecimatedSeries:
         if len(self._new_steps) >= FLUSH_EVERY:
             self._flush()
 
+    def extend(self, steps: Any, values: Any) -> None:
+        """Add many points at once (steps in order, not before the last one's)."""
+        self._flush()
+        self._write(steps, values)
+
     def _flush(self) -> None:
-        """Write the gathered appends into the arrays, compacting when they are full."""
+        """Write the gathered appends into the arrays."""
         steps, values = self._new_steps, self._new_values
         if not steps:
             return
         self._new_steps, self._new_values = [], []
+        self._write(steps, values)
+
+    def _write(self, steps: Any, values: Any) -> None:
+        """Write points into the arrays, compacting when they are full."""
         done = 0
         while done < len(steps):
             if self._size == self.budget:
@@ -201,6 +211,81 @@ class DecimatedSeries:
         return series
 
 
+class StepBlock:
+    """What the session records at every training step — the loss, the smoothed loss and
+    the kernels' gradient norms ‖dW‖ — kept for a block of consecutive steps and written
+    into their histories (``series[name]`` for each of :attr:`NAMES`) a block at a time.
+
+    A step pays one method call and one NumPy call, a copy of the flat gradient vector
+    (right after a training step every call costs a few µs); the block's norms then take
+    as few calls as ``Sequential.kernel_gradient_norms`` takes for one step (the same sums,
+    the same numbers). The block holds at most ``block_bytes`` of gradient vectors (a
+    single one for a big network)."""
+
+    NAMES = ("step_loss", "smoothed_loss", "grad_norms")
+
+    def __init__(self, block_bytes: int = 2**20) -> None:
+        self.block_bytes = block_bytes
+        self._rows = np.zeros((0, 0))
+        self._capacity = 0
+        self._source: np.ndarray | None = None
+        self._starts: np.ndarray | None = None
+        self._first = 0  # the step of the first row
+        self._losses: list[float] = []
+        self._smoothed: list[float] = []
+
+    def __len__(self) -> int:
+        return len(self._losses)
+
+    def clear(self) -> None:
+        """Forget the steps not yet written."""
+        self._losses, self._smoothed = [], []
+
+    def record(
+        self,
+        step: int,
+        loss: float,
+        smoothed: float,
+        grads: np.ndarray,
+        starts: np.ndarray,
+        series: Mapping[str, DecimatedSeries],
+    ) -> None:
+        """Keep ``step``'s losses and gradient vector ``grads`` (W1, b1, W2, b2, ...
+        starting at ``starts``: a model's own arrays, replaced when its layout changes).
+        A full block, another model's vector or a step that does not follow the last one
+        first writes the block into ``series``."""
+        size = len(self._losses)
+        if grads is not self._source or starts is not self._starts:
+            self.flush_into(series)
+            self._source, self._starts = grads, starts
+            rows = max(1, min(FLUSH_EVERY, self.block_bytes // max(grads.nbytes, 1)))
+            if self._rows.shape != (rows, grads.size) or self._rows.dtype != grads.dtype:
+                self._rows = np.zeros((rows, grads.size), dtype=grads.dtype)
+                self._capacity = rows
+            size = 0
+        elif size == self._capacity or step != self._first + size:
+            self.flush_into(series)
+            size = 0
+        if not size:
+            self._first = step
+        self._rows[size] = grads
+        self._losses.append(loss)
+        self._smoothed.append(smoothed)
+
+    def flush_into(self, series: Mapping[str, DecimatedSeries]) -> None:
+        """Append the steps recorded since the last flush to their histories."""
+        size = len(self._losses)
+        if not size:
+            return
+        steps = np.arange(self._first, self._first + size)
+        series["step_loss"].extend(steps, self._losses)
+        series["smoothed_loss"].extend(steps, self._smoothed)
+        self.clear()
+        squares = np.square(self._rows[:size], out=self._rows[:size])
+        norms = np.sqrt(np.add.reduceat(squares, self._starts, axis=1)[:, ::2])
+        series["grad_norms"].extend(steps, norms)
+
+
 def _min_max_pairs(
     steps: np.ndarray, values: np.ndarray, runs: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -218,10 +303,14 @@ def _min_max_pairs(
         pair_steps = np.column_stack([steps[starts], steps[ends]])
         pair_values = np.stack([lows, highs], axis=1)
         return pair_steps.reshape(-1), pair_values.reshape(-1, values.shape[1])
-    low_order = np.lexsort((np.where(np.isnan(values), np.inf, values), runs))
-    high_order = np.lexsort((np.where(np.isnan(values), -np.inf, values), runs))
-    low = low_order[starts]  # the first of each run in ascending order: its minimum
-    high = high_order[ends]  # the last: its maximum
+    nan = np.isnan(values)
+    for_low, for_high = np.where(nan, np.inf, values), np.where(nan, -np.inf, values)
+    lows = np.repeat(np.minimum.reduceat(for_low, starts), ends - starts + 1)
+    highs = np.repeat(np.maximum.reduceat(for_high, starts), ends - starts + 1)
+    index = np.arange(len(values))
+    # the first point at its run's minimum, the last at its maximum
+    low = np.minimum.reduceat(np.where(for_low == lows, index, len(values)), starts)
+    high = np.maximum.reduceat(np.where(for_high == highs, index, -1), starts)
     first, second = np.minimum(low, high), np.maximum(low, high)
     same = first == second
     first = np.where(same, starts, first)

@@ -4,7 +4,9 @@ The worker thread owns a session: it calls :meth:`TrainingSession.step` while pl
 :meth:`TrainingSession.snapshot` at the display rate. Everything expensive a view needs
 (the boundary grid, per-neuron grids, histograms, test predictions) is computed here, in
 the worker, from the same weights; the GUI thread only draws. Histories are
-:class:`DecimatedSeries`: bounded however long training runs.
+:class:`DecimatedSeries`: bounded however long training runs. A step's own records wait
+in a :class:`~nnviz.live.series.StepBlock` until the histories are read
+(:attr:`TrainingSession.series`): the worker's cost per step stays a few µs.
 
 :meth:`TrainingSession.capture` and :meth:`TrainingSession.restore` save and put back the
 whole training state (weights, optimizer, counters, random states) bit for bit: undo,
@@ -29,7 +31,7 @@ from nnviz.engine.transition import Transition
 from nnviz.live.diagnosis import session_findings
 from nnviz.live.layout import PICTURED_UNITS
 from nnviz.live.runs import Run, RunCurves, RunLog, make_run, thumbnail_of
-from nnviz.live.series import DecimatedSeries
+from nnviz.live.series import DecimatedSeries, StepBlock
 from nnviz.live.snapshot import (
     HISTORY_KEYS,
     Boundary,
@@ -49,6 +51,8 @@ PREACTIVATION_BINS = 40
 SMOOTHING = 0.05  # weight of the newest step in the smoothed loss
 SLOW_PARTS_S = 0.2  # the slower views redraw at 4 Hz: their data need not be newer
 SERIES_NAMES = ("step_loss", "smoothed_loss", "grad_norms", *HISTORY_KEYS)
+#: the boundary plane's per-layer buffers kept between snapshots take at most this much
+PLANE_BUFFER_BYTES = 8 * 2**20
 
 
 @dataclass(frozen=True)
@@ -179,6 +183,8 @@ class TrainingSession:
 
     def __init__(self, spec: NetworkSpec, data: PreparedData) -> None:
         self._slow: _SlowParts | None = None
+        self._steps = StepBlock()  # written into the histories when they are read
+        self._plane_buffers = _PlaneBuffers()
         self.early_stopping: EarlyStopping | None = None
         self._patience = 0
         #: the parameters along the run (the loss landscape draws it)
@@ -204,6 +210,8 @@ class TrainingSession:
                 np.linspace(x0, x1, BOUNDARY_GRID), np.linspace(y0, y1, BOUNDARY_GRID)
             )  # rows along x2, so the image is row-major
             grid = data.encode(np.column_stack([gx.ravel(), gy.ravel()]))
+            # and a column of ones: the first layer's bias rides in its product
+            grid = np.column_stack([grid, np.ones(len(grid))])
             self._grid: np.ndarray | None = np.ascontiguousarray(grid, dtype=np.float32)
         else:
             self._grid = None
@@ -216,6 +224,17 @@ class TrainingSession:
         data, model = self.data, self.model
         self._x_test = None if data.x_test is None else model.prepare(data.x_test)[0]
         self._x_sample = model.prepare(data.x_train[:PREACTIVATION_SAMPLES])[0]
+
+    @property
+    def series(self) -> dict[str, DecimatedSeries]:
+        """The histories by name (:data:`SERIES_NAMES`), every step recorded so far in."""
+        self._steps.flush_into(self._series)
+        return self._series
+
+    @series.setter
+    def series(self, series: dict[str, DecimatedSeries]) -> None:
+        self._steps.clear()
+        self._series = series
 
     def _clear_history(self) -> None:
         self.series = {
@@ -332,19 +351,20 @@ class TrainingSession:
     def step(self) -> float:
         """Train one mini-batch; record its loss and gradient norms, and at an epoch's end
         the epoch's metrics."""
-        if not len(self.trajectory):
-            self.trajectory.record(self.step_count, self.model, force=True)  # the start
+        trajectory = self.trajectory
+        if not len(trajectory):
+            trajectory.record(self.step_count, self.model, force=True)  # the start
         result = self.trainer.train_step()
         loss = float(result.loss)
         step = result.step
         smooth = self._smooth
         smooth = loss if smooth is None else smooth + SMOOTHING * (loss - smooth)
         self._smooth = smooth
-        series = self.series
-        series["step_loss"].append(step, loss)
-        series["smoothed_loss"].append(step, smooth)
-        series["grad_norms"].append(step, self.model.kernel_gradient_norms())
-        self.trajectory.record(step, self.model)
+        series = self._series  # not the property: the step's records wait in their block
+        model = self.model
+        self._steps.record(step, loss, smooth, model._grads, model._array_starts, series)
+        if not step % trajectory.stride:  # (record checks it too: a call saved most steps)
+            trajectory.record(step, model)
         if result.epoch_finished:
             logs = self.trainer.last_logs
             for key in HISTORY_KEYS:
@@ -624,20 +644,27 @@ class TrainingSession:
     def _plane(self, model: Sequential | None = None) -> tuple[Boundary, tuple[np.ndarray, ...]]:
         g = BOUNDARY_GRID
         # Dense.compute in float32 whatever the model's dtype: a picture needs no more, and
-        # it is several times cheaper than float64 on a 96x96 grid.
+        # it is several times cheaper than float64 on a 96x96 grid; each layer computes into
+        # a buffer kept between snapshots, its activation applied in place.
         a = self._grid
+        assert a is not None
+        layers = (model or self.model).dense_layers
+        buffers = self._plane_buffers.get(len(a), tuple(layer.units for layer in layers))
         neurons = []
-        for layer in (model or self.model).dense_layers:
-            z = a @ layer.W.astype(np.float32)
-            z += layer.b.astype(np.float32)
-            a = layer.activation.forward(z)
+        for index, (layer, z) in enumerate(zip(layers, buffers, strict=True)):
+            if index == 0:  # the grid's column of ones multiplies the bias
+                np.matmul(a, np.vstack([layer.W, layer.b]).astype(np.float32), out=z)
+            else:
+                np.matmul(a, layer.W.astype(np.float32), out=z)
+                z += layer.b.astype(np.float32)
+            a = layer.activation.forward_in_place(z)
             # only the units a view draws: a 1024-unit layer would make 4 MB a snapshot
             cells = a.reshape(g, g, -1)[::NEURON_STRIDE, ::NEURON_STRIDE, :PICTURED_UNITS]
-            cells = np.ascontiguousarray(np.moveaxis(cells, -1, 0), dtype=np.float32)
+            cells = np.ascontiguousarray(cells.transpose(2, 0, 1), dtype=np.float32)
             cells.flags.writeable = False
             neurons.append(cells)
         shape = (g, g) if a.shape[1] == 1 else (g, g, a.shape[1])
-        grid = np.ascontiguousarray(a.reshape(shape), dtype=np.float32)
+        grid = a.reshape(shape).astype(np.float32)  # a copy: the buffer is written again
         grid.flags.writeable = False
         assert self.data.bounds is not None
         return Boundary(grid, self.data.bounds), tuple(neurons)
@@ -657,6 +684,32 @@ class TrainingSession:
         for array in (probabilities, predictions, confusion):
             array.flags.writeable = False
         return probabilities, predictions, confusion
+
+
+class _PlaneBuffers:
+    """Float32 arrays for each dense layer's output over the boundary grid, kept between
+    snapshots: a fresh 0.6 MB array per layer and snapshot costs more (page faults) than
+    the arithmetic in it. A few networks' sets are kept (a race draws its variants' too),
+    within :data:`PLANE_BUFFER_BYTES`; only the worker thread uses them, and a snapshot
+    gets copies of the small images, never one of these."""
+
+    def __init__(self) -> None:
+        self._sets: dict[tuple[int, tuple[int, ...]], list[np.ndarray]] = {}
+        self._nbytes = 0
+
+    def get(self, rows: int, widths: tuple[int, ...]) -> list[np.ndarray]:
+        """``(rows, units)`` arrays, one per width (their contents are left over)."""
+        buffers = self._sets.get((rows, widths))
+        if buffers is None:
+            buffers = [np.empty((rows, units), dtype=np.float32) for units in widths]
+            nbytes = sum(b.nbytes for b in buffers)
+            if nbytes <= PLANE_BUFFER_BYTES:
+                if self._nbytes + nbytes > PLANE_BUFFER_BYTES:
+                    self._sets.clear()
+                    self._nbytes = 0
+                self._sets[rows, widths] = buffers
+                self._nbytes += nbytes
+        return buffers
 
 
 def _histogram(values: np.ndarray) -> Histogram:

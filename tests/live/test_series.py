@@ -80,3 +80,33 @@ def test_a_malformed_state_is_refused(change):
     state = {**series.get_state(), **change}
     with pytest.raises(ValueError, match="history"):
         DecimatedSeries.from_state(state)
+
+
+def test_each_runs_pair_is_its_first_minimum_and_last_maximum_in_step_order():
+    """Ties go to the first minimum and the last maximum, NaN only where a run is all NaN,
+    a single point stands for both (checked against a plain loop over the runs)."""
+    from nnviz.live.series import _min_max_pairs
+
+    rng = np.random.default_rng(1)
+    pool = np.array([0.0, -0.0, 1.0, 2.0, np.nan, np.inf, -np.inf, 1.5])
+    for trial in range(500):
+        n = int(rng.integers(1, 40))
+        runs = np.sort(rng.integers(0, max(1, n // int(rng.integers(1, 6))), n))
+        values = rng.choice(pool, n) if trial % 2 else rng.normal(size=n)
+        steps = np.arange(n) * 3
+        expected_steps, expected_values = [], []
+        for run in np.unique(runs):
+            index = np.flatnonzero(runs == run)
+            low = np.where(np.isnan(values[index]), np.inf, values[index])
+            high = np.where(np.isnan(values[index]), -np.inf, values[index])
+            first_low = index[np.argmin(low)]
+            last_high = index[len(index) - 1 - np.argmax(high[::-1])]
+            pair = sorted((first_low, last_high))
+            if pair[0] == pair[1]:
+                pair = [index[0], index[-1]]
+            expected_steps += [steps[i] for i in pair]
+            expected_values += [values[i] for i in pair]
+        got_steps, got_values = _min_max_pairs(steps, values, runs)
+        np.testing.assert_array_equal(got_steps, expected_steps)
+        np.testing.assert_array_equal(got_values, expected_values)
+        assert np.array_equal(np.signbit(got_values), np.signbit(expected_values))

@@ -81,6 +81,19 @@ class Sigmoid(Activation):
         return da * (a * (1 - a))
 
 
+#: per dtype, 1 as a 0-d array: NumPy converts a Python number anew at every call (about
+#: 0.6 µs, as much as a whole operation on a small batch's activations)
+_ONES: dict[np.dtype, np.ndarray] = {}
+
+
+def _one(dtype: np.dtype) -> np.ndarray:
+    """1 as a 0-d array of ``dtype`` (the same value a Python 1 becomes for it)."""
+    one = _ONES.get(dtype)
+    if one is None:
+        one = _ONES[dtype] = np.array(1, dtype)
+    return one
+
+
 class Tanh(Activation):
     """tanh(z); tanh'(z) = 1 - tanh(z)²."""
 
@@ -97,8 +110,8 @@ class Tanh(Activation):
 
     def backward(self, da: np.ndarray, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         d = np.multiply(a, a)
-        np.subtract(1, d, out=d)
-        d *= da
+        np.subtract(_one(d.dtype), d, d)  # out by position: 0.1 µs less than out=
+        np.multiply(d, da, d)
         return d
 
 

@@ -135,3 +135,14 @@ def test_registry_names_aliases_and_objects():
         activations.get("rleu")
     with pytest.raises(ValueError, match="leaky_relu alpha"):
         activations.LeakyReLU(alpha=-1)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_tanh_backward_is_exactly_one_minus_a_squared_times_da(dtype):
+    """The 0-d constant it subtracts from is the value a Python 1 becomes: same bits."""
+    rng = np.random.default_rng(5)
+    a = np.tanh(rng.normal(0, 2, (16, 8))).astype(dtype)
+    da = rng.normal(size=(16, 8)).astype(dtype)
+    dz = activations.get("tanh").backward(da, a, a)
+    assert dz.dtype == dtype
+    np.testing.assert_array_equal(dz, (1 - a * a) * da)

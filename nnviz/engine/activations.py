@@ -110,9 +110,8 @@ def _tanh(z: np.ndarray) -> np.ndarray:
     512 values, 2.6x on 3840, 1.3x slower on 128 (a lone 2-8-8-1 at batch 16), 1.9x on
     80 (batch 10: np.tanh is kept there). Counting per matrix, a stacked race's members
     (a leading model axis) compute exactly what each computes alone."""
-    per_matrix = z.shape[-2] * z.shape[-1] if z.ndim >= 2 else z.size
-    if per_matrix < TANH_EXP_FROM:
-        return np.tanh(z)
+    if z.size < TANH_EXP_FROM or (z.ndim > 2 and z.shape[-2] * z.shape[-1] < TANH_EXP_FROM):
+        return np.tanh(z)  # the size first: 0.4 µs less on a lone model's small batch
     one, two, clip = _tanh_constants(z.dtype)
     t = np.minimum(z, clip)
     # out by position: 0.1 µs less per call than out=

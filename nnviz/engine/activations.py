@@ -96,24 +96,66 @@ class Sigmoid(Activation):
             return np.reciprocal(z, out=z)
 
 
+#: tanh is 1.0 from here on in float64 (1 - tanh(20) < 1e-17) and float32: :func:`_tanh`
+#: clips its input there so that e^2z never overflows
+_TANH_CLIP = 20.0
+#: values per matrix from which :func:`_tanh` takes its exp form (see there)
+TANH_EXP_FROM = 100
+#: per dtype, 1, 2 and the clip as 0-d arrays: NumPy converts a Python number anew at every
+#: call (about 0.6 µs, as much as a whole operation on a small batch's activations)
+_TANH_CONSTANTS: dict[np.dtype, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+
+def _tanh_constants(dtype: np.dtype) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """1, 2 and the clip of :func:`_tanh` as 0-d arrays of ``dtype`` (the values Python
+    numbers become for it)."""
+    constants = _TANH_CONSTANTS.get(dtype)
+    if constants is None:
+        values = (1, 2, _TANH_CLIP)
+        constants = _TANH_CONSTANTS[dtype] = tuple(np.array(v, dtype) for v in values)
+    return constants
+
+
+def _tanh(z: np.ndarray) -> np.ndarray:
+    """tanh(z). NumPy's float64 tanh is not vectorized on AVX2 machines (35 ns a value)
+    while its exp is, so from :data:`TANH_EXP_FROM` values per matrix (the last two axes:
+    one model's batch of activations) on, this is 1 - 2 / (1 + e^2z), within 4e-16 of
+    tanh (a few ulp of 1; relatively more for |z| below 0.01), exactly 0 at 0 and ±1 from
+    |z| = 20 on, NaN for NaN. Its six calls cost about 7 µs: 1.5x faster than np.tanh on
+    512 values, 2.6x on 3840, 1.3x slower on 128 (a lone 2-8-8-1 at batch 16), 1.9x on
+    80 (batch 10: np.tanh is kept there). Counting per matrix, a stacked race's members
+    (a leading model axis) compute exactly what each computes alone."""
+    if z.size < TANH_EXP_FROM or (z.ndim > 2 and z.shape[-2] * z.shape[-1] < TANH_EXP_FROM):
+        return np.tanh(z)  # the size first: 0.4 µs less on a lone model's small batch
+    one, two, clip = _tanh_constants(z.dtype)
+    t = np.minimum(z, clip)
+    # out by position: 0.1 µs less per call than out=
+    np.add(t, t, t)
+    np.exp(t, t)
+    np.add(t, one, t)
+    np.divide(two, t, t)
+    np.subtract(one, t, t)
+    return t
+
+
 class Tanh(Activation):
-    """tanh(z); tanh'(z) = 1 - tanh(z)²."""
+    """tanh(z) (see :func:`_tanh`); tanh'(z) = 1 - tanh(z)²."""
 
     name = "tanh"
     output_range = (-1.0, 1.0)
     saturates = True
 
     def _forward(self, z: np.ndarray) -> np.ndarray:
-        return np.tanh(z)
+        return _tanh(z)
 
     def _derivative(self, z: np.ndarray) -> np.ndarray:
-        t = np.tanh(z)
+        t = _tanh(z)
         return 1 - t * t
 
     def backward(self, da: np.ndarray, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         d = np.multiply(a, a)
-        np.subtract(1, d, out=d)
-        d *= da
+        np.subtract(_tanh_constants(d.dtype)[0], d, d)  # out by position (as in _tanh)
+        np.multiply(d, da, d)
         return d
 
 

@@ -8,8 +8,9 @@ is a row, its layers' W and b views into that row) and runs each dense layer for
 with one ``np.matmul`` over a leading model axis.
 
 Bit for bit: NumPy's matmul calls BLAS gemm once per model slice, with the shapes, strides
-and transpose flags of the model's own 2-D product, and the activations, the bias sums and
-the loss act per element or per model slice; so every model's loss and gradients are those
+and transpose flags of the model's own 2-D product, and the activations (tanh picks its
+formula by the values per model slice), the bias sums and the loss act per element or per
+model slice; so every model's loss and gradients are those
 it computes alone (tests/engine/test_stacked.py checks it). The rest of a step is done
 for all members in the same round, each one's numbers its own: the L1/L2 penalties, the
 optimizer updates (members whose optimizers take the same operations update as one

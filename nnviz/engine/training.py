@@ -434,8 +434,8 @@ class Trainer:
         if model.version != self._version:
             self._count_correct()
             self._prepare()
-        n = len(self._x)
-        if self._pos == 0:
+        start = self._pos
+        if start == 0:
             if leader is not None and self._follows(leader, leader_rng):
                 self._order = leader._order
                 self._epoch_x, self._epoch_y = leader._epoch_x, leader._epoch_y
@@ -444,8 +444,10 @@ class Trainer:
                 self._order_epoch()
             for callback in self.callbacks:
                 callback.on_epoch_begin(self.epoch)
-        start = self._pos
-        return start, n if model.batch_size is None else min(n, start + model.batch_size)
+        n = len(self._x)
+        size = model.batch_size
+        end = n if size is None else start + size
+        return start, end if end < n else n
 
     def _share_data(self, leader: Trainer) -> None:
         """Take ``leader``'s prepared data, and its epoch's order, where they equal this
@@ -485,21 +487,21 @@ class Trainer:
             self._monitor.observe(loss)
         except DivergenceError as error:
             raise self._failed(error) from None
-        model = self.model
-        n = len(self._x)
         self.step += 1
         self._pos = end
         self._loss_sum += loss * (end - start)
-        self._outputs.append(model.last_output)
-        if len(self._outputs) >= MAX_KEPT_OUTPUTS:
+        outputs = self._outputs
+        outputs.append(self.model.last_output)
+        if len(outputs) >= MAX_KEPT_OUTPUTS:
             self._count_correct()
-        for callback in self._callbacks:
-            callback.on_batch_end(self._batch, {"loss": loss})
+        if self._callbacks:
+            for callback in self._callbacks:
+                callback.on_batch_end(self._batch, {"loss": loss})
         self._batch += 1
-        finished = end >= n
-        if finished:
-            self._end_epoch()
-        return StepResult(self.step, self.epoch, loss, finished)
+        if end < len(self._x):
+            return StepResult(self.step, self.epoch, loss, False)
+        self._end_epoch()
+        return StepResult(self.step, self.epoch, loss, True)
 
     def _order_epoch(self) -> None:
         """Draw this epoch's sample order: one shuffled copy of the data, sliced into

@@ -135,3 +135,59 @@ def test_registry_names_aliases_and_objects():
         activations.get("rleu")
     with pytest.raises(ValueError, match="leaky_relu alpha"):
         activations.LeakyReLU(alpha=-1)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_tanh_backward_is_exactly_one_minus_a_squared_times_da(dtype):
+    """The 0-d constant it subtracts from is the value a Python 1 becomes: same bits."""
+    rng = np.random.default_rng(5)
+    a = np.tanh(rng.normal(0, 2, (16, 8))).astype(dtype)
+    da = rng.normal(size=(16, 8)).astype(dtype)
+    dz = activations.get("tanh").backward(da, a, a)
+    assert dz.dtype == dtype
+    np.testing.assert_array_equal(dz, (1 - a * a) * da)
+
+
+def test_tanh_exp_form_is_tanh_within_a_few_ulp_of_one():
+    """From TANH_EXP_FROM values per matrix on, tanh is 1 - 2 / (1 + e^2z)."""
+    z = np.concatenate([np.linspace(-25, 25, 2001), [0.0, 1.0, -1.0, 700.0, -700.0, 1e4, -1e4]])
+    assert z.size >= activations.TANH_EXP_FROM
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warning for any input
+        t = activations.get("tanh").forward(z)
+        odd = activations.get("tanh").forward(np.full(200, np.nan))
+    assert np.max(np.abs(t - np.tanh(z))) <= 4e-16
+    assert t[2001] == 0.0 and t[2002] == pytest.approx(0.7615941559557649, abs=1e-15)
+    assert t[2003] == pytest.approx(-0.7615941559557649, abs=1e-15)
+    np.testing.assert_array_equal(t[2004:], [1, -1, 1, -1])
+    np.testing.assert_array_equal(t[z >= 20], 1.0)
+    assert np.all(np.isnan(odd))
+    z32 = z.astype(np.float32)
+    t32 = activations.get("tanh").forward(z32)
+    assert t32.dtype == np.float32
+    assert np.max(np.abs(t32 - np.tanh(z32))) <= 2e-7
+
+
+def test_tanh_counts_values_per_matrix_so_stacked_models_compute_as_alone():
+    """A race stacks its members' activations (models, n, units): each member's values
+    must be, bit for bit, those it computes alone, on either side of TANH_EXP_FROM."""
+    tanh = activations.get("tanh")
+    rng = np.random.default_rng(7)
+    for n in (10, 16):  # 80 values per member (np.tanh), 128 (the exp form)
+        z = rng.normal(0, 2, (4, n, 8))
+        stacked = tanh.forward(z)
+        for member in range(4):
+            np.testing.assert_array_equal(stacked[member], tanh.forward(z[member]))
+    assert not np.array_equal(tanh.forward(z[0]), np.tanh(z[0]))  # 128: the exp form
+    np.testing.assert_array_equal(tanh.forward(z[0, :10]), np.tanh(z[0, :10]))
+
+
+@pytest.mark.parametrize("shape", [(5, 4), (16, 8)])
+def test_tanh_gradients_match_finite_differences_on_both_forms(shape):
+    tanh = activations.get("tanh")
+    rng = np.random.default_rng(11)
+    z = rng.normal(0, 1.5, shape)
+    weights = rng.normal(size=shape)
+    g_num = numerical_gradient(lambda: float(np.sum(weights * tanh.forward(z))), z)
+    assert relative_difference(tanh.backward(weights, z, tanh.forward(z)), g_num) < TOLERANCE
+    assert relative_difference(tanh.derivative(z) * weights, g_num) < TOLERANCE

@@ -221,7 +221,9 @@ def test_lesson_5_learning_rate_too_small_right_too_large(lessons):
     )
     assert final_loss(runs["small"]) > 0.95 * first  # barely moved
     assert final_loss(runs["right"]) < 0.5 * first
-    assert final_loss(runs["large"]) > math.log(2)  # worse than guessing
+    # worse than guessing: over its last epochs (the run is chaotic, so its very last
+    # epoch moves with any rounding change, e.g. tanh's last ulp: 1.39 or 0.58)
+    assert np.mean(runs["large"].series["loss"].view()[1][-5:]) > math.log(2)
     # the lesson's own too-large step diverges, and its condition says so
     session = build_session(lessons[5], 2)
     with pytest.raises(DivergenceError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyleOptionGraphicsItem
@@ -240,6 +240,16 @@ def test_a_wide_curve_looks_as_wide_on_screen_and_keeps_its_pen_in_svg(qtbot, tm
     drawn = fast > 0.5
     near_real = binary_dilation(wanted > 0.05)
     assert drawn.sum() > 1000 and (drawn & ~near_real).sum() == 0  # in the same place
+    # dashes are counted in pen widths: the thin strokes keep the wide pen's dash lengths
+    dashed = curve_item(pg.mkPen("#d55e00", width=2, style=Qt.PenStyle.DashLine))
+    dashed.setData(x, y)
+    image = QImage(400, 250, QImage.Format.Format_ARGB32_Premultiplied)
+    painter = QPainter(image)
+    dashed.paint(painter, QStyleOptionGraphicsItem())
+    used = painter.pen()
+    painter.end()
+    assert used.widthF() == 1.0
+    assert used.dashPattern() == [2 * length for length in dashed.pen().dashPattern()]
     svg = QSvgGenerator()
     svg.setFileName(str(tmp_path / "curve.svg"))
     svg.setSize(QSize(400, 250))

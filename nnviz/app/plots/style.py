@@ -14,7 +14,7 @@ import types
 import numpy as np
 import pyqtgraph as pg
 from numpy.typing import ArrayLike
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import (
     QColor,
     QFontMetricsF,
@@ -345,6 +345,9 @@ class WideCurve(FastCurve):
             return
         thin = QPen(pen)
         thin.setWidthF(1.0)
+        if pen.style() != Qt.PenStyle.SolidLine:  # dashes are counted in pen widths
+            thin.setDashPattern([length * width for length in pen.dashPattern()])
+            thin.setDashOffset(pen.dashOffset() * width)
         painter.setPen(thin)
         path = self.path()
         to_device = painter.transform()

@@ -9,11 +9,11 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QPalette, QWheelEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QGraphicsPixmapItem
 
 from nnviz.app.diagram.items import ConnectionBlock, LayerFrame, NeuronItem, TextItem
 from nnviz.engine.spec import LayerSpec, NetworkSpec
-from nnviz.live.layout import fan_ins
+from nnviz.live.layout import NEURON_RADIUS, fan_ins
 from nnviz.live.snapshot import TrainingSnapshot
 
 from .conftest import click, drag, hover, neuron_pos, to_view, two_d_spec
@@ -259,6 +259,18 @@ def test_input_neurons_draw_their_feature_over_the_plane(make_view):
     assert view.diagram.neurons[(0, 0)].image is not None
     view.show_snapshot(TrainingSnapshot())
     assert view.diagram.neurons[(0, 0)].image is None
+
+    def picture(neuron: NeuronItem) -> QGraphicsPixmapItem:
+        return next(c for c in neuron.childItems() if isinstance(c, QGraphicsPixmapItem))
+
+    neuron = view.diagram.neurons[(0, 0)]
+    assert not picture(neuron).isVisible()  # the plain circle again
+    view.show_snapshot(TrainingSnapshot(neuron_grids=grids, boundary=boundary))
+    view.show_snapshot(TrainingSnapshot(neuron_grids=grids, boundary=boundary))
+    shown = picture(neuron)
+    assert shown.isVisible() and not shown.pixmap().isNull()
+    # scaled to fill the circle, whatever the picture's size
+    assert shown.sceneBoundingRect().width() == pytest.approx(2 * NEURON_RADIUS - 2, abs=0.5)
 
 
 def test_a_diverged_snapshot_still_draws(make_view, recwarn):

@@ -266,12 +266,29 @@ class TrainingWorker(QObject):
 
     def _train_burst(self, until: float) -> None:
         """Train until ``until`` (monotonic seconds) or until a command arrives, the GUI
-        thread starts drawing or training pauses; keeps the per-step overhead small."""
+        thread starts drawing or training pauses.
+
+        The loop keeps to local names: each attribute of this QObject goes through
+        PySide's attribute lookup (``self.count += 1`` costs 0.5 µs, ten times a plain
+        object's), and this loop runs thousands of times a second."""
         wake, gui_idle, clock = self._wake, self._gui_idle, time.monotonic
-        while self._playing and not wake.is_set() and gui_idle.is_set():
-            self._train_one_step()
-            if clock() >= until:
-                return
+        session = self.session
+        step = session.step
+        steps = 0
+        try:
+            while not wake.is_set() and gui_idle.is_set():
+                step()
+                steps += 1
+                if session.batch_in_epoch == 0:
+                    self._on_epoch_end()
+                    if not self._playing:
+                        return
+                if clock() >= until:
+                    return
+        except Exception as exc:
+            self._step_failed(exc)
+        finally:
+            self._rate_steps += steps
 
     def _drain_commands(self) -> None:
         while True:
@@ -290,13 +307,8 @@ class TrainingWorker(QObject):
         session = self.session
         try:
             session.step()
-        except DivergenceError as exc:
-            logger.warning("Training diverged: %s", exc)
-            self._stop_on_error(divergence_message(exc))
-            return
         except Exception as exc:
-            logger.exception("A training step failed")
-            self._stop_on_error(f"Training stopped: {exc}")
+            self._step_failed(exc)
             return
         self._rate_steps += 1
         if self._steps_left:
@@ -305,6 +317,14 @@ class TrainingWorker(QObject):
                 self._publish_now = True
         if session.batch_in_epoch == 0:
             self._on_epoch_end()
+
+    def _step_failed(self, exc: Exception) -> None:
+        if isinstance(exc, DivergenceError):
+            logger.warning("Training diverged: %s", exc)
+            self._stop_on_error(divergence_message(exc))
+        else:
+            logger.error("A training step failed", exc_info=exc)
+            self._stop_on_error(f"Training stopped: {exc}")
 
     def _stop_on_error(self, text: str) -> None:
         self._set_playing(False)

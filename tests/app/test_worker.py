@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
@@ -181,3 +182,32 @@ def test_a_busy_gui_finds_the_worker_stopped_between_two_steps_and_then_it_train
         loop.join(TIMEOUT_S)
     assert not loop.is_alive()
     assert worker._parked.is_set()  # an ended worker runs nothing: a frame waits for nothing
+
+
+def test_a_step_failing_at_full_speed_stops_training_says_why_and_logs_the_traceback(caplog):
+    """The flat-out loop, ending on an error in a step (not a divergence): it pauses, the
+    message names the error, the log has its traceback, and the steps before it count."""
+    worker, loop, _ = _run_worker()
+    failures: list[str] = []
+    worker.failed.connect(failures.append, Qt.ConnectionType.DirectConnection)
+    session = worker.session
+    real_step = session.step
+
+    def step_until_broken() -> float:
+        if session.step_count == 30:
+            raise RuntimeError("a broken layer")
+        return real_step()
+
+    session.step = step_until_broken
+    try:
+        with caplog.at_level(logging.ERROR, logger="nnviz"):
+            worker.play()
+            wait_for(lambda: bool(failures))
+            wait_for(lambda: not worker.call(lambda s: worker._playing))
+    finally:
+        worker.stop()
+        loop.join(TIMEOUT_S)
+    assert failures == ["Training stopped: a broken layer"]
+    assert session.step_count == 30
+    assert "A training step failed" in caplog.text
+    assert "RuntimeError: a broken layer" in caplog.text  # the traceback, not just str(exc)

@@ -8,6 +8,11 @@ the views a learner sees in the default layout plus the two main tab pairs split
 (``--views default``):
   * steps per second in the app against the same training headless (target >= 80%), and
     what the worker alone reaches with no GUI (its records per step and the snapshots),
+  * the training thread's CPU time: its share of the run (the rest it waited, for a frame
+    or for the interpreter lock) and per step, against the worker alone (more CPU per step
+    in the app is time lost to something other than waiting: on this project's 2-core
+    virtual machine, every time the thread sleeps, however briefly, its next steps run
+    slower for a while),
   * lateness of a 10 ms GUI timer during training (target p99 <= 16 ms),
   * frames actually drawn per second (target >= 30),
   * the GUI thread's CPU time as a share of the run (target <= 15%), and how far the frame
@@ -28,6 +33,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -95,9 +101,10 @@ def show_every_view(window) -> None:
             docks[name].show()
 
 
-def worker_alone_steps_per_second(seconds: float) -> float:
+def worker_alone(seconds: float) -> tuple[float, float]:
     """The worker's own ceiling: the session's steps (with what it records per step) and a
-    snapshot at the publish rate, no GUI at all."""
+    snapshot at the publish rate, no GUI at all. Returns steps per second and CPU µs per
+    step (the snapshots included)."""
     from nnviz.app.worker import PUBLISH_RATE_HZ
     from nnviz.data import prepare
     from nnviz.live import presets
@@ -106,6 +113,7 @@ def worker_alone_steps_per_second(seconds: float) -> float:
     config = presets.data_config()
     session = TrainingSession(presets.network_spec(config), prepare(config))
     start = time.perf_counter()
+    cpu = time.thread_time()
     next_snapshot = start
     steps = 0
     while (now := time.perf_counter()) - start < seconds:
@@ -115,7 +123,8 @@ def worker_alone_steps_per_second(seconds: float) -> float:
         for _ in range(10):
             session.step()
         steps += 10
-    return steps / (time.perf_counter() - start)
+    cpu_per_step = 1e6 * (time.thread_time() - cpu) / steps
+    return steps / (time.perf_counter() - start), cpu_per_step
 
 
 def app_figures(seconds: float, hold: bool = True, views: str = "all") -> dict[str, float]:
@@ -171,16 +180,21 @@ def app_figures(seconds: float, hold: bool = True, views: str = "all") -> dict[s
     frames_before = window.frames_drawn
     draws_before = {name: window.frame_clock.draws(name) for name in window.frame_clock.view_names}
     window.frame_clock.reset_costs()
+    worker_clock = time.pthread_getcpuclockid(
+        window.controller.worker.call(lambda _: threading.get_ident())
+    )
     window.controller.play()
     clock.start()
     timer.start()
     start = time.perf_counter()
     gui_cpu = time.thread_time()
+    worker_cpu = time.clock_gettime(worker_clock)
     QTimer.singleShot(int(seconds * 1000), loop.quit)
     loop.exec()
     timer.stop()
     elapsed = time.perf_counter() - start
     gui_cpu = time.thread_time() - gui_cpu
+    worker_cpu = time.clock_gettime(worker_clock) - worker_cpu
     stretch = window.frame_clock.stretch
     window.controller.pause()
     steps = window.controller.latest.step - steps_before
@@ -208,6 +222,8 @@ def app_figures(seconds: float, hold: bool = True, views: str = "all") -> dict[s
         "timer_late_max_ms": float(late.max()),
         "elapsed_s": elapsed,
         "gui_cpu_share": gui_cpu / elapsed,
+        "worker_cpu_share": worker_cpu / elapsed,
+        "worker_cpu_per_step_us": 1e6 * worker_cpu / max(steps, 1),
         "stretch": stretch,
         "drawing_share": drawing,
         "views": views,
@@ -252,7 +268,7 @@ def main() -> int:
     args = parser.parse_args()
     before = headless_steps_per_second(args.seconds / 4)
     figures = app_figures(args.seconds, hold=not args.no_hold, views=args.views)
-    worker = worker_alone_steps_per_second(args.seconds / 4)
+    worker, alone_cpu_per_step = worker_alone(args.seconds / 4)
     headless = (before + headless_steps_per_second(args.seconds / 4)) / 2
     ratio = figures["steps_per_second"] / headless
     print(f"headless training:          {headless:10,.0f} steps/s")
@@ -268,6 +284,12 @@ def main() -> int:
         f"10 ms GUI timer lateness:   p50 {figures['timer_late_p50_ms']:.1f} ms, "
         f"p99 {figures['timer_late_p99_ms']:.1f} ms (target <= 16), "
         f"max {figures['timer_late_max_ms']:.1f} ms"
+    )
+    in_app_cpu_per_step = figures["worker_cpu_per_step_us"]
+    print(
+        f"training thread:            {100 * figures['worker_cpu_share']:10.0f} % of the run busy, "
+        f"{in_app_cpu_per_step:.0f} µs CPU per step against {alone_cpu_per_step:.0f} alone "
+        f"({100 * (in_app_cpu_per_step / alone_cpu_per_step - 1):+.0f}%)"
     )
     print(f"frames drawn:               {figures['frames_per_second']:10.1f} /s (target >= 30)")
     print(

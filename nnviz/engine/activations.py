@@ -27,12 +27,14 @@ def as_float(z: object) -> np.ndarray:
 class Activation:
     """Base class. ``output_range`` is the range of g (for plots and histogram bins);
     ``saturates`` marks functions whose gradient vanishes in both tails (sigmoid, tanh),
-    ``rectifier`` those whose units can die (relu)."""
+    ``rectifier`` those whose units can die (relu); ``elementwise`` is False for one that
+    mixes the values along the last axis (softmax)."""
 
     name = "activation"
     output_range: tuple[float, float] = (-math.inf, math.inf)
     saturates = False
     rectifier = False
+    elementwise = True
 
     def forward(self, z: np.ndarray) -> np.ndarray:
         """g(z), elementwise (softmax: along the last axis). NaN in, NaN out, silently."""
@@ -304,6 +306,7 @@ class Softmax(Activation):
     name = "softmax"
     output_range = (0.0, 1.0)
     saturates = True
+    elementwise = False
 
     def _forward(self, z: np.ndarray) -> np.ndarray:
         if z.ndim == 0:

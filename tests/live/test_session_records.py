@@ -4,6 +4,8 @@ through reused buffers)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -170,6 +172,34 @@ def test_the_boundary_plane_is_the_networks_prediction_and_its_half_line_stays()
     sure = np.abs(expected - 0.5) > 1e-5
     np.testing.assert_array_equal((grid > 0.5)[sure], (expected > 0.5)[sure])
     assert (grid > 0.5).any() and (grid < 0.5).any()
+
+
+def test_a_three_class_plane_and_every_neuron_picture_match_the_float64_network():
+    """The plane's softmax runs along the classes of each point (the plane keeps the points
+    as columns), and each neuron's picture is that unit's activation every third point."""
+    data = prepare(replace(SPIRAL, n_classes=3))
+    network = NetworkSpec(
+        layers=(LayerSpec(units=6, activation="tanh"), LayerSpec(units=3, activation="softmax")),
+        optimizer=OptimizerSpec("adam", 0.01),
+        loss="categorical_crossentropy",
+        batch_size=16,
+        seed=3,
+    )
+    session = TrainingSession(network, data)
+    for _ in range(200):
+        session.step()
+    snapshot = session.snapshot()
+    x0, x1, y0, y1 = data.bounds
+    gx, gy = np.meshgrid(np.linspace(x0, x1, 96), np.linspace(y0, y1, 96))
+    points = data.encode(np.column_stack([gx.ravel(), gy.ravel()]))
+    trace = session.model.forward_trace(points)
+    expected = trace[-1].a.reshape(96, 96, 3)
+    assert snapshot.boundary.grid.shape == (96, 96, 3)
+    np.testing.assert_allclose(snapshot.boundary.grid, expected, rtol=1e-5, atol=1e-6)
+    for pictures, layer in zip(snapshot.neuron_grids, trace, strict=True):
+        units = layer.a.reshape(96, 96, -1)[::3, ::3, :].transpose(2, 0, 1)
+        assert pictures.shape == units.shape and pictures.flags.c_contiguous
+        np.testing.assert_allclose(pictures, units, rtol=1e-5, atol=1e-6)
 
 
 def test_a_snapshots_pictures_never_change_after_it_is_handed_out():

@@ -10,9 +10,8 @@ the views a learner sees in the default layout plus the two main tab pairs split
     what the worker alone reaches with no GUI (its records per step and the snapshots),
   * the training thread's CPU time: its share of the run (the rest it waited, for a frame
     or for the interpreter lock) and per step, against the worker alone (more CPU per step
-    in the app is time lost to something other than waiting: on this project's 2-core
-    virtual machine, every time the thread sleeps, however briefly, its next steps run
-    slower for a while),
+    in the app is lost to something other than waiting, such as handing the interpreter
+    lock back and forth: see benchmarks/wakeup_cost.py),
   * lateness of a 10 ms GUI timer during training (target p99 <= 16 ms),
   * frames actually drawn per second (target >= 30),
   * the GUI thread's CPU time as a share of the run (target <= 15%), and how far the frame

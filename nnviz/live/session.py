@@ -649,7 +649,7 @@ class TrainingSession:
         # a buffer kept between snapshots, its activation applied in place. The points are
         # columns (units x points): a bias is added along rows of 9216 values and an
         # activation runs over one block, where with a row per point NumPy looped over rows
-        # of a few values (15% of the plane's time).
+        # of a few values (12% of the plane's time).
         a = self._grid
         assert a is not None
         layers = (model or self.model).dense_layers

@@ -24,7 +24,11 @@ the views a learner sees in the default layout plus the two main tab pairs split
 Headless training is measured before and after the app run and averaged: on a shared
 machine the speed drifts.
 
-    .venv/bin/python benchmarks/app_speed.py [--seconds 8] [--views all|default]
+    .venv/bin/python benchmarks/app_speed.py [--seconds 8] [--views all|default] [--runs 5]
+
+With ``--runs N`` the whole measurement is repeated N times in one process; the last run's
+report is printed in full, then each run's main figures and their medians (on a shared
+machine one run's in-app figure moves by several percent).
 """
 
 from __future__ import annotations
@@ -255,21 +259,18 @@ def redraw_and_paint_ms(window, app, count: int = 30) -> dict[str, float]:
     return out
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=8.0)
-    parser.add_argument(
-        "--no-hold",
-        action="store_true",
-        help="do not pause the worker while a frame draws (to compare)",
-    )
-    parser.add_argument("--views", choices=("all", "default"), default="all")
-    args = parser.parse_args()
-    before = headless_steps_per_second(args.seconds / 4)
-    figures = app_figures(args.seconds, hold=not args.no_hold, views=args.views)
-    worker, alone_cpu_per_step = worker_alone(args.seconds / 4)
-    headless = (before + headless_steps_per_second(args.seconds / 4)) / 2
-    ratio = figures["steps_per_second"] / headless
+def measure(seconds: float, hold: bool, views: str) -> dict:
+    """One whole measurement: headless before and after the app run, the worker alone."""
+    before = headless_steps_per_second(seconds / 4)
+    figures = app_figures(seconds, hold=hold, views=views)
+    figures["worker"], figures["alone_cpu_per_step_us"] = worker_alone(seconds / 4)
+    figures["headless"] = (before + headless_steps_per_second(seconds / 4)) / 2
+    figures["ratio"] = figures["steps_per_second"] / figures["headless"]
+    return figures
+
+
+def report(figures: dict) -> None:
+    headless, worker = figures["headless"], figures["worker"]
     print(f"headless training:          {headless:10,.0f} steps/s")
     print(
         f"the worker alone, no GUI:   {worker:10,.0f} steps/s ({100 * worker / headless:.0f}% of "
@@ -277,18 +278,18 @@ def main() -> int:
     )
     print(
         f"in the app:                 {figures['steps_per_second']:10,.0f} steps/s "
-        f"({100 * ratio:.0f}% of headless; target >= 80%)"
+        f"({100 * figures['ratio']:.0f}% of headless; target >= 80%)"
     )
     print(
         f"10 ms GUI timer lateness:   p50 {figures['timer_late_p50_ms']:.1f} ms, "
         f"p99 {figures['timer_late_p99_ms']:.1f} ms (target <= 16), "
         f"max {figures['timer_late_max_ms']:.1f} ms"
     )
-    in_app_cpu_per_step = figures["worker_cpu_per_step_us"]
+    in_app, alone = figures["worker_cpu_per_step_us"], figures["alone_cpu_per_step_us"]
+    excess = 100 * (in_app / alone - 1)
     print(
         f"training thread:            {100 * figures['worker_cpu_share']:10.0f} % of the run busy, "
-        f"{in_app_cpu_per_step:.0f} µs CPU per step against {alone_cpu_per_step:.0f} alone "
-        f"({100 * (in_app_cpu_per_step / alone_cpu_per_step - 1):+.0f}%)"
+        f"{in_app:.0f} µs CPU per step against {alone:.0f} alone ({excess:+.0f}%)"
     )
     print(f"frames drawn:               {figures['frames_per_second']:10.1f} /s (target >= 30)")
     print(
@@ -305,6 +306,41 @@ def main() -> int:
         painted = figures["painted"].get(name)
         with_paint = "" if painted is None else f"{painted:12.2f}"
         print(f"  {name:14s} {rate:12.1f} {mean:9.2f} {p95:9.2f}   {with_paint}")
+
+
+def report_medians(runs: list[dict]) -> None:
+    """The main figures of each run, and their medians (the speed drifts between runs)."""
+    columns = (
+        ("in app %", lambda f: 100 * f["ratio"]),
+        ("alone %", lambda f: 100 * f["worker"] / f["headless"]),
+        ("GUI %", lambda f: 100 * f["gui_cpu_share"]),
+        ("p99 ms", lambda f: f["timer_late_p99_ms"]),
+        ("frames/s", lambda f: f["frames_per_second"]),
+    )
+    print("\nrun  " + "".join(f"{title:>10s}" for title, _ in columns))
+    for number, figures in enumerate(runs, start=1):
+        print(f"{number:3d}  " + "".join(f"{value(figures):10.1f}" for _, value in columns))
+    medians = [float(np.median([value(f) for f in runs])) for _, value in columns]
+    print("med  " + "".join(f"{median:10.1f}" for median in medians))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument(
+        "--no-hold",
+        action="store_true",
+        help="do not pause the worker while a frame draws (to compare)",
+    )
+    parser.add_argument("--views", choices=("all", "default"), default="all")
+    parser.add_argument(
+        "--runs", type=int, default=1, help="repeat the whole measurement and print the medians"
+    )
+    args = parser.parse_args()
+    runs = [measure(args.seconds, not args.no_hold, args.views) for _ in range(max(args.runs, 1))]
+    report(runs[-1])
+    if len(runs) > 1:
+        report_medians(runs)
     return 0
 
 

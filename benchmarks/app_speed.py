@@ -131,7 +131,7 @@ def worker_alone(seconds: float) -> tuple[float, float]:
 
 
 def app_figures(seconds: float, hold: bool = True, views: str = "all") -> dict[str, float]:
-    from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
+    from PySide6.QtCore import QElapsedTimer, QEvent, QEventLoop, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
     from nnviz.app.main_window import MainWindow
@@ -215,6 +215,10 @@ def app_figures(seconds: float, hold: bool = True, views: str = "all") -> dict[s
     window.controller.stop()
     painted = redraw_and_paint_ms(window, app)
     window.close_discarding()
+    # Gone, not just hidden: with --runs, a closed window's widgets would linger in the
+    # next run's process.
+    window.deleteLater()
+    app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     # A timer that never fired during the run was late by the whole run.
     late = np.array(lateness[1:] or [elapsed * 1000.0])
     return {

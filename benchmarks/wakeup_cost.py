@@ -28,22 +28,17 @@ import numpy as np
 from nnviz.data import prepare
 from nnviz.engine import Sequential, Trainer
 from nnviz.live import presets
+from nnviz.live.session import trainer_for
 
 PER_SECOND = (0, 30, 100, 300, 1000)
 
 
 def make_trainer() -> Trainer:
+    """The live session's Trainer for the app's first network, without the session."""
     config = presets.data_config()
     data = prepare(config)
     spec = presets.network_spec(config).for_task(data.input_dim, data.n_classes)
-    return Trainer(
-        Sequential.from_config(spec),
-        data.x_train,
-        data.y_train,
-        batch_size=spec.batch_size,
-        seed=spec.seed,
-        validation_data=(data.x_val, data.y_val),
-    )
+    return trainer_for(Sequential.from_config(spec), spec, data)
 
 
 def train_with_naps(
